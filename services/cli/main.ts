@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { registerHashprice } from './commands/hashprice.ts';
+import { registerStart } from './commands/start.ts';
+
+/** Builds the CLI; each command lives in its own file under commands/. */
+export function buildCli(): Command {
+  const program = new Command('switchyard')
+    .description('Switchyard: run mining sites turning megawatts into AI capacity')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program);
+  registerHashprice(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`switchyard: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,192 @@
+import { Type, type Static, type TProperties, type ObjectOptions } from '@sinclair/typebox';
+
+/** Every config object rejects unknown keys. */
+export const Strict = <T extends TProperties>(props: T, opts: ObjectOptions = {}) =>
+  Type.Object(props, { additionalProperties: false, ...opts });
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+const IsoDate = Type.String({ format: 'date' });
+const Pct = Type.Number({ minimum: 0, maximum: 100 });
+
+export const BlockState = Type.Union([
+  Type.Literal('mining'),
+  Type.Literal('ai'),
+  Type.Literal('curtailed'),
+  Type.Literal('converting'),
+]);
+export type BlockState = Static<typeof BlockState>;
+
+export const Cooling = Type.Union([
+  Type.Literal('air'),
+  Type.Literal('hydro'),
+  Type.Literal('immersion'),
+  Type.Literal('liquid'),
+]);
+
+export const Capability = Type.Union([Type.Literal('mining'), Type.Literal('ai')]);
+
+export const Firmware = Type.Union([
+  Type.Literal('antminer'),
+  Type.Literal('whatsminer'),
+  Type.Literal('braiins'),
+  Type.Literal('luxos'),
+  Type.Literal('avalon'),
+]);
+export type Firmware = Static<typeof Firmware>;
+
+/** Where a group of miners lives on the network: one address each, as on a real site. */
+export const MinerNetwork = Strict({
+  /** IPv4 CIDR holding the group's addresses, assigned in order from the first host. */
+  cidr: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 4028 }),
+});
+
+export const MinerGroup = Strict({
+  /** Key into the ASIC catalog (services/domain/catalog/asic-models.yaml). */
+  model: Type.String(),
+  count: Type.Integer({ minimum: 1 }),
+  firmware: Firmware,
+  network: MinerNetwork,
+});
+export type MinerGroup = Static<typeof MinerGroup>;
+
+export const GpuGroup = Strict({
+  /** Key into the GPU catalog (services/domain/catalog/gpu-models.yaml). */
+  model: Type.String(),
+  /** Number of GPUs (for a rack-scale system such as GB200 NVL72: number of racks × 72). */
+  count: Type.Integer({ minimum: 1 }),
+  /** Mean share of the contract's workload these GPUs run, 0..1, used by the twin and planning. */
+  utilization: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+});
+export type GpuGroup = Static<typeof GpuGroup>;
+
+export const MeterRef = Strict({
+  id: Id,
+  role: Type.Union([Type.Literal('revenue'), Type.Literal('block')]),
+  /** Modbus TCP endpoint. host/port of the meter or its gateway; unitId addresses the meter. */
+  host: Type.String({ default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 502 }),
+  unitId: Type.Integer({ minimum: 0, maximum: 247 }),
+  /** Name of a Modbus profile in agents/profiles/modbus/. */
+  profile: Type.String(),
+  blockId: Type.Optional(Id),
+});
+export type MeterRef = Static<typeof MeterRef>;
+
+export const Block = Strict({
+  id: Id,
+  name: Type.String({ minLength: 1 }),
+  /** Electrical feed (feeder/transformer) the block hangs off. */
+  feed: Type.String({ minLength: 1 }),
+  /** Gross capacity at the meter, MW. */
+  capacityMw: Type.Number({ exclusiveMinimum: 0 }),
+  cooling: Cooling,
+  state: BlockState,
+  /** What the block's electrical and cooling plant can host today. */
+  capability: Type.Array(Capability, { minItems: 1, uniqueItems: true }),
+  /** Facility overhead (cooling, distribution) as a multiplier on IT load, e.g. 1.08. */
+  overheadFactor: Type.Number({ minimum: 1, maximum: 2, default: 1.05 }),
+  miners: Type.Array(MinerGroup, { default: [] }),
+  gpus: Type.Array(GpuGroup, { default: [] }),
+  /** The contract this block serves when state is ai. */
+  contractId: Type.Optional(Id),
+  /** For a block being converted: expected ready date and target. */
+  conversion: Type.Optional(
+    Strict({ to: Capability, readyDate: IsoDate, capexUsd: Type.Number({ minimum: 0 }) }),
+  ),
+});
+export type Block = Static<typeof Block>;
+
+export const ColocationLease = Strict({
+  id: Id,
+  kind: Type.Literal('colocation'),
+  counterparty: Type.String({ minLength: 1 }),
+  rateUsdPerKwMonth: Type.Number({ exclusiveMinimum: 0 }),
+  /** Critical IT load leased, MW. */
+  criticalItMw: Type.Number({ exclusiveMinimum: 0 }),
+  startDate: IsoDate,
+  termMonths: Type.Integer({ minimum: 1 }),
+  escalatorPctPerYear: Type.Number({ minimum: 0, maximum: 20, default: 0 }),
+  /** Share of the contracted rate owed whether or not the tenant uses the capacity. */
+  takeOrPayPct: Pct,
+  slaUptimePct: Pct,
+  /** Credit owed per percentage point below the SLA, as a share of the monthly fee. */
+  slaCreditPctPerPoint: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
+  /** How much of the tenant's load may be shed in a grid event (GPU power caps). */
+  flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
+});
+export type ColocationLease = Static<typeof ColocationLease>;
+
+export const GpuCloudContract = Strict({
+  id: Id,
+  kind: Type.Literal('gpu-cloud'),
+  counterparty: Type.String({ minLength: 1 }),
+  gpuModel: Type.String(),
+  gpuCount: Type.Integer({ minimum: 1 }),
+  rateUsdPerGpuHour: Type.Number({ exclusiveMinimum: 0 }),
+  /** Expected share of hours billed, 0..1. */
+  utilization: Type.Number({ minimum: 0, maximum: 1 }),
+  startDate: IsoDate,
+  termMonths: Type.Integer({ minimum: 1 }),
+  slaUptimePct: Pct,
+  flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
+});
+export type GpuCloudContract = Static<typeof GpuCloudContract>;
+
+export const Contract = Type.Union([ColocationLease, GpuCloudContract]);
+export type Contract = Static<typeof Contract>;
+
+export const Covenant = Strict({
+  kind: Type.Union([
+    Type.Literal('min-dscr'),
+    Type.Literal('max-net-leverage'),
+    Type.Literal('min-liquidity-usd'),
+    Type.Literal('max-ltv'),
+  ]),
+  threshold: Type.Number(),
+});
+
+export const DebtInstrument = Strict({
+  id: Id,
+  name: Type.String({ minLength: 1 }),
+  kind: Type.Union([
+    Type.Literal('term-loan'),
+    Type.Literal('convertible-note'),
+    Type.Literal('equipment-financing'),
+    Type.Literal('btc-backed-loan'),
+  ]),
+  principalUsd: Type.Number({ exclusiveMinimum: 0 }),
+  couponPct: Type.Number({ minimum: 0, maximum: 50 }),
+  issueDate: IsoDate,
+  maturityDate: IsoDate,
+  amortization: Type.Union([Type.Literal('bullet'), Type.Literal('straight-line'), Type.Literal('annuity')]),
+  paymentsPerYear: Type.Integer({ minimum: 1, maximum: 12, default: 4 }),
+  secured: Type.Boolean(),
+  collateral: Type.Optional(Type.String()),
+  /** For convertible notes. */
+  conversionPriceUsd: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** For BTC-backed loans. */
+  btcPledged: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  marginCallLtvPct: Type.Optional(Pct),
+  covenants: Type.Array(Covenant, { default: [] }),
+});
+export type DebtInstrument = Static<typeof DebtInstrument>;
+
+export const SiteFile = Strict({
+  site: Strict({
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    timezone: Type.String({ minLength: 1 }),
+    /** Grid market and settlement point for power prices. */
+    market: Strict({ iso: Type.String(), settlementPoint: Type.String() }),
+    /** Interconnection import limit, MW. */
+    importLimitMw: Type.Number({ exclusiveMinimum: 0 }),
+    /** Pool fee as a fraction, e.g. 0.02. */
+    poolFee: Type.Number({ minimum: 0, maximum: 0.2, default: 0.02 }),
+  }),
+  blocks: Type.Array(Block, { minItems: 1 }),
+  meters: Type.Array(MeterRef, { default: [] }),
+  contracts: Type.Array(Contract, { default: [] }),
+  debt: Type.Array(DebtInstrument, { default: [] }),
+});
+export type SiteFile = Static<typeof SiteFile>;
