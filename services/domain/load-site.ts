@@ -78,7 +78,6 @@ export function parseSiteWithWarnings(text: string, fileName: string, catalogs: 
   }
 
   const value: unknown = doc.toJS();
-  fillContractDefaults(value);
   const validate = validator(SiteFile);
   // The validator fills defaults in place (overheadFactor, port, ...), which is what callers want.
   if (!validate(value)) {
@@ -90,26 +89,6 @@ export function parseSiteWithWarnings(text: string, fileName: string, catalogs: 
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new SiteFileError(fileName, sortProblems(findings));
   return { site: value, warnings: sortProblems(findings) };
-}
-
-/**
- * Ajv does not apply `default`s inside anyOf branches, and contracts are a union by `kind`, so
- * their defaulted keys (escalatorPctPerYear, slaCreditPctPerPoint) would otherwise be required.
- * Fill them from the branch the contract's kind names, as Ajv does for plain objects.
- */
-function fillContractDefaults(value: unknown): void {
-  const contracts = (value as { contracts?: unknown } | null)?.contracts;
-  if (!Array.isArray(contracts)) return;
-  const branches = (SiteFile.properties.contracts.items.anyOf as readonly { properties: Record<string, { const?: unknown; default?: unknown }> }[]);
-  for (const c of contracts) {
-    if (c === null || typeof c !== 'object' || Array.isArray(c)) continue;
-    const obj = c as Record<string, unknown>;
-    const branch = branches.find((b) => b.properties.kind?.const === obj.kind);
-    if (!branch) continue; // the schema reports the bad kind
-    for (const [key, prop] of Object.entries(branch.properties)) {
-      if (obj[key] === undefined && prop.default !== undefined) obj[key] = structuredClone(prop.default);
-    }
-  }
 }
 
 function readSiteText(path: string): string {

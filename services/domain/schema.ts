@@ -13,6 +13,9 @@ export const ajv = new Ajv({
   useDefaults: true,
   coerceTypes: false,
   strict: false,
+  discriminator: true,
+  // parentSchema on errors lets a failed tagged union list the tags it accepts.
+  verbose: true,
 });
 const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
 addFormats(ajv);
@@ -32,6 +35,13 @@ export function describeIssues(errors: ErrorObject[] | null | undefined): Schema
     if (e.keyword === 'required') {
       const key = (e.params as { missingProperty: string }).missingProperty;
       return { path: `${e.instancePath}/${key}`, message: `missing required key "${key}"` };
+    }
+    if (e.keyword === 'discriminator') {
+      const { tag, tagValue } = e.params as { tag: string; tagValue?: unknown };
+      const branches = ((e.parentSchema as { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> })?.oneOf ?? []);
+      const allowed = branches.map((b) => b.properties?.[tag]?.const).filter((v) => v !== undefined);
+      if (tagValue === undefined) return { path: `${e.instancePath}/${tag}`, message: `missing required key "${tag}"` };
+      return { path: `${e.instancePath}/${tag}`, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
     }
     if (e.keyword === 'enum') {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;

@@ -133,7 +133,17 @@ export const GpuCloudContract = Strict({
 });
 export type GpuCloudContract = Static<typeof GpuCloudContract>;
 
-export const Contract = Type.Union([ColocationLease, GpuCloudContract]);
+/**
+ * A tagged union on `kind`. Ajv's discriminator compiles it to a switch, so only the matching
+ * branch is checked: its defaults are applied and its errors are the only ones reported
+ * (a plain anyOf would skip defaults and report every branch).
+ */
+export const Contract = Type.Unsafe<Static<typeof ColocationLease> | Static<typeof GpuCloudContract>>({
+  type: 'object',
+  required: ['kind'],
+  discriminator: { propertyName: 'kind' },
+  oneOf: [ColocationLease, GpuCloudContract],
+});
 export type Contract = Static<typeof Contract>;
 
 export const Covenant = Strict({
