@@ -1,0 +1,35 @@
+import type { Reading } from '../services/domain/batch-schema.ts';
+import type { MeterDevice } from '../services/domain/devices.ts';
+import { errorMessage } from '../services/lib/errors.ts';
+import type { ModbusProfile } from './drivers/modbus/profile.ts';
+import { readProfile, type ReadBlock, type RegisterReader } from './drivers/modbus/read.ts';
+
+/**
+ * One meter → one Reading. No answer (refused, timeout) is offline; a Modbus exception is
+ * an answer, so error; registers the meter marks not available are left out.
+ */
+export async function readMeter(
+  device: MeterDevice,
+  reader: RegisterReader,
+  profile: ModbusProfile,
+  plan: ReadBlock[],
+  now: () => number = Date.now,
+): Promise<Reading> {
+  const base: Pick<Reading, 'deviceId' | 'kind' | 'blockId'> = { deviceId: device.id, kind: 'meter' };
+  if (device.blockId !== undefined) base.blockId = device.blockId;
+  const labels = { role: device.role, profile: device.profile };
+  const where = `reading meter ${device.id} at ${device.host}:${device.port} unit ${device.unitId}`;
+  try {
+    const result = await readProfile(reader, device.unitId, profile, plan);
+    if (Object.keys(result.metrics).length === 0) {
+      return { ...base, atMs: now(), status: 'error', error: `${where}: every register is not available`, metrics: {}, labels };
+    }
+    const reading: Reading = { ...base, atMs: now(), status: 'online', metrics: result.metrics, labels };
+    if (result.failures.length > 0) reading.error = `${where}: ${result.failures.join('; ')}`.slice(0, 2000);
+    return reading;
+  } catch (err) {
+    const answered = (err as { modbusCode?: unknown }).modbusCode !== undefined;
+    const error = `${where}: ${errorMessage(err)}`.slice(0, 2000);
+    return { ...base, atMs: now(), status: answered ? 'error' : 'offline', error, metrics: {}, labels };
+  }
+}
