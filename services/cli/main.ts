@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerAgent } from './commands/agent.ts';
 import { registerHashprice } from './commands/hashprice.ts';
 import { registerStart } from './commands/start.ts';
+import { registerTwin } from './commands/twin.ts';
 
 /** Builds the CLI; each command lives in its own file under commands/. */
 export function buildCli(): Command {
@@ -10,6 +12,8 @@ export function buildCli(): Command {
     .exitOverride();
   registerStart(program);
   registerHashprice(program);
+  registerTwin(program);
+  registerAgent(program);
   return program;
 }
 

@@ -1,0 +1,362 @@
+// Operator page: live site load by block state, headline numbers, block table.
+// Plain ES module, no build step. Reads only the API: /api/site, /api/telemetry, /api/live.
+
+const WINDOW_MS = 60 * 60 * 1000;
+const STEP_MS = 10_000;
+const STATES = ['mining', 'ai', 'curtailed', 'converting'];
+const STATE_LABEL = { mining: 'Mining', ai: 'AI', curtailed: 'Curtailed', converting: 'Converting' };
+const STATE_COLOR = { mining: '#f59e0b', ai: '#8b5cf6', curtailed: '#64748b', converting: '#38bdf8' };
+
+// A token is needed only when the server sets SWITCHYARD_READ_REQUIRES_TOKEN=1: open the page
+// as /#token=<secret> once; it is kept for this tab only.
+const token = (() => {
+  const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem('switchyard.token', decodeURIComponent(m[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem('switchyard.token');
+})();
+
+const $ = (id) => document.getElementById(id);
+
+// ---- formatting (values are W and H/s; display units only here) ----
+
+function fmtPower(w) {
+  if (w === null || w === undefined) return null;
+  const a = Math.abs(w);
+  if (a >= 1e6) return `${(w / 1e6).toFixed(a >= 1e8 ? 1 : 2)} MW`;
+  if (a >= 1e3) return `${(w / 1e3).toFixed(1)} kW`;
+  return `${w.toFixed(0)} W`;
+}
+
+// One precision for every MW figure on the page, from the site's scale, so columns line up.
+let mwDigits = 2;
+
+function setScale(importLimitMw) {
+  mwDigits = importLimitMw >= 100 ? 1 : importLimitMw >= 10 ? 2 : 3;
+}
+
+function fmtMw(mw) {
+  if (mw === null || mw === undefined) return null;
+  return mw.toLocaleString('en-US', { minimumFractionDigits: mwDigits, maximumFractionDigits: mwDigits });
+}
+
+function fmtCount(n) {
+  return n.toLocaleString('en-US');
+}
+
+function fmtPhs(hs) {
+  const phs = hs / 1e15;
+  const digits = phs >= 100 ? 1 : 2;
+  return phs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function fmtHashrate(hs) {
+  if (hs === null || hs === undefined) return null;
+  if (hs >= 1e18) return `${(hs / 1e18).toFixed(2)} EH/s`;
+  if (hs >= 1e15) return `${(hs / 1e15).toFixed(1)} PH/s`;
+  return `${(hs / 1e12).toFixed(0)} TH/s`;
+}
+
+function fmtAge(ms) {
+  if (ms < 2000) return 'just now';
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s ago`;
+  return `${Math.round(ms / 60_000)} min ago`;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+const noData = (text = 'no data') => el('span', { class: 'nodata' }, text);
+
+// ---- API ----
+
+async function api(path) {
+  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) {
+    let detail = '';
+    try {
+      detail = (await res.json()).error?.message ?? '';
+    } catch (err) {
+      detail = String(err);
+    }
+    throw new Error(`GET ${path}: ${res.status} ${detail}`);
+  }
+  return res.json();
+}
+
+// ---- chart: one series per block state, points aligned on STEP_MS buckets ----
+
+/** state → Map(bucketMs → MW) */
+const history = new Map(STATES.map((s) => [s, new Map()]));
+let chart = null;
+
+function bucket(t) {
+  return Math.floor(t / STEP_MS) * STEP_MS;
+}
+
+function addPoint(state, t, mw) {
+  history.get(state)?.set(bucket(t), mw);
+}
+
+function prune(now) {
+  const cutoff = now - WINDOW_MS;
+  for (const m of history.values()) for (const t of m.keys()) if (t < cutoff) m.delete(t);
+}
+
+function chartSeries() {
+  const times = new Set();
+  for (const m of history.values()) for (const t of m.keys()) times.add(t);
+  const xs = [...times].sort((a, b) => a - b);
+  const series = [];
+  for (const s of STATES) {
+    const m = history.get(s);
+    if (m.size === 0) continue;
+    // A bucket without data stays a gap (null), never a zero.
+    series.push({ name: STATE_LABEL[s], color: STATE_COLOR[s], data: xs.map((t) => [t, m.has(t) ? m.get(t) : null]) });
+  }
+  return { series, points: xs.length, firstMs: xs.length > 0 ? xs[0] : null };
+}
+
+const SHORT_WINDOW_MS = 10 * 60 * 1000;
+
+function renderChart(now = Date.now()) {
+  const { series, points, firstMs } = chartSeries();
+  $('chart').dataset.points = String(points);
+  if (!chart) return;
+  // The last hour; until there are 10 minutes of history, the last 10 minutes, so a fresh
+  // start is not a sliver at the right edge.
+  const span = firstMs !== null && now - firstMs > SHORT_WINDOW_MS ? WINDOW_MS : SHORT_WINDOW_MS;
+  $('chart-window').textContent = span === WINDOW_MS ? 'last hour' : 'last 10 minutes';
+  chart.updateOptions({ series, xaxis: { min: now - span, max: now } }, false, false);
+}
+
+function createChart() {
+  chart = new window.ApexCharts($('chart'), {
+    chart: {
+      type: 'area',
+      height: 300,
+      stacked: true,
+      animations: { enabled: false },
+      toolbar: { show: false },
+      zoom: { enabled: false },
+      foreColor: '#94a3b8',
+      fontFamily: 'inherit',
+      background: 'transparent',
+    },
+    theme: { mode: 'dark' },
+    series: [],
+    dataLabels: { enabled: false },
+    stroke: { curve: 'straight', width: 1.5 },
+    fill: { type: 'solid', opacity: 0.55 },
+    xaxis: { type: 'datetime', labels: { datetimeUTC: false }, axisBorder: { color: '#334155' }, axisTicks: { color: '#334155' } },
+    yaxis: {
+      min: 0,
+      forceNiceScale: true,
+      labels: {
+        formatter: (v) => {
+          if (v === null || v === undefined) return '';
+          const d = Math.max(0, mwDigits - 1);
+          return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+        },
+      },
+      title: { text: 'MW' },
+    },
+    grid: { borderColor: '#1e293b', strokeDashArray: 3 },
+    legend: { position: 'top', horizontalAlign: 'left' },
+    tooltip: { theme: 'dark', x: { format: 'HH:mm:ss' }, y: { formatter: (v) => (v === null ? 'no data' : `${fmtMw(v)} MW`) } },
+    noData: { text: 'Waiting for telemetry…', style: { color: '#94a3b8' } },
+  });
+  return chart.render();
+}
+
+async function loadHistory() {
+  const q = new URLSearchParams({
+    measurement: 'site_state',
+    field: 'power_w',
+    groupBy: 'state',
+    from: '-1h',
+    step: `${STEP_MS}ms`,
+    aggregate: 'mean',
+  });
+  const body = await api(`/api/telemetry?${q}`);
+  for (const s of body.series) {
+    const state = s.tags.state;
+    if (!history.has(state)) continue;
+    for (const [t, w] of s.points) addPoint(state, t, w / 1e6);
+  }
+}
+
+// ---- headline and table ----
+
+let limitDrawn = null;
+
+function drawImportLimit(limitMw) {
+  if (!chart || limitDrawn === limitMw) return;
+  limitDrawn = limitMw;
+  chart.clearAnnotations();
+  chart.addYaxisAnnotation({
+    y: limitMw,
+    borderColor: '#ef4444',
+    strokeDashArray: 4,
+    label: { text: `import limit ${fmtMw(limitMw)} MW`, position: 'left', textAnchor: 'start', offsetX: 8, borderWidth: 0, style: { background: 'transparent', color: '#f87171', fontSize: '11px' } },
+  });
+}
+
+function renderHeadline(view) {
+  const t = view.totals;
+  const limitMw = view.site.importLimitMw;
+  $('site-name').textContent = view.site.name;
+  setScale(limitMw);
+  drawImportLimit(limitMw);
+  const power = fmtPower(t.powerW);
+  $('site-power').replaceChildren(power ?? noData());
+  const pct = t.powerMw === null ? 0 : Math.min(100, (100 * t.powerMw) / limitMw);
+  $('site-power-bar').style.width = `${pct}%`;
+  $('site-power-bar').classList.toggle('bar-hot', pct >= 95);
+  $('site-power-note').textContent =
+    t.powerMw === null ? 'no fresh meter or device data' : `${pct.toFixed(0)}% of import limit · source: ${t.powerSource === 'meter' ? 'revenue meter' : 'sum of blocks'}`;
+
+  $('site-hashrate').replaceChildren(fmtHashrate(t.hashrateHs) ?? noData());
+  $('site-hashrate-note').textContent = `nominal ${fmtHashrate(t.nominal.hashrateHs) ?? '—'}`;
+
+  $('import-limit').textContent = `${fmtMw(limitMw)} MW`;
+  $('headroom').textContent = t.powerMw === null ? 'headroom unknown' : `headroom ${fmtMw(limitMw - t.powerMw)} MW`;
+
+  const m = t.miners;
+  const total = m.online + m.sleeping + m.offline + m.stale + m.unseen;
+  $('miners-online').textContent = fmtCount(m.online);
+  $('miners-total').textContent = ` / ${fmtCount(total)}`;
+  const parts = [];
+  if (m.sleeping) parts.push(`${m.sleeping} sleeping`);
+  parts.push(`${m.offline} offline`);
+  if (m.stale) parts.push(`${m.stale} stale`);
+  if (m.unseen) parts.push(`${m.unseen} not reporting`);
+  $('miners-note').textContent = parts.join(' · ');
+  $('miners-note').classList.toggle('warn', m.offline + m.stale > 0);
+}
+
+function renderStateSummary(view) {
+  const parts = STATES.filter((s) => view.totals.capacityByStateMw[s] > 0).map((s) => {
+    const mw = view.totals.powerByStateMw[s];
+    return `${STATE_LABEL[s]} ${mw === null ? 'no data' : `${fmtMw(mw)} MW`} of ${fmtMw(view.totals.capacityByStateMw[s])}`;
+  });
+  $('chart-legend-note').textContent = parts.join(' · ');
+}
+
+function blockRow(b) {
+  const util = b.powerMw === null ? null : Math.min(100, (100 * b.powerMw) / b.capacityMw);
+  const powerCell =
+    b.powerMw === null
+      ? noData(b.devices.stale > 0 ? 'stale' : 'no data')
+      : el('span', {}, fmtMw(b.powerMw), el('span', { class: 'src', title: `from ${b.powerSource}` }, b.powerSource === 'meter' ? 'M' : 'Σ'));
+  const hashCell =
+    b.hashrateHs === null
+      ? noData(b.miners.stale > 0 ? 'stale' : 'no data')
+      : b.nominal.minerCount === 0 && b.hashrateHs === 0
+        ? el('span', { class: 'muted' }, '—')
+        : fmtPhs(b.hashrateHs);
+  const m = b.miners;
+  const online = m.online + m.sleeping;
+  const notes = [];
+  if (m.sleeping) notes.push(el('span', { class: 'tag tag-sleep' }, `${m.sleeping} sleeping`));
+  if (b.devices.stale) notes.push(el('span', { class: 'tag tag-stale' }, `${b.devices.stale} stale`));
+  if (m.unseen) notes.push(el('span', { class: 'tag tag-unseen' }, `${m.unseen} not reporting`));
+  if (b.contractId) notes.push(el('span', { class: 'tag' }, b.contractId));
+  const bar = util === null ? noData('—') : el('div', { class: 'bar small' }, el('div', { class: 'bar-fill', style: `width:${util}%` }));
+  return el(
+    'tr',
+    { 'data-block': b.id, class: b.powerMw === null ? 'row-nodata' : '' },
+    el('td', {}, el('div', { class: 'bid' }, b.id), el('div', { class: 'bname' }, b.name)),
+    el('td', {}, el('span', { class: `state state-${b.state}` }, STATE_LABEL[b.state] ?? b.state)),
+    el('td', { class: 'num' }, powerCell),
+    el('td', { class: 'num' }, fmtMw(b.capacityMw)),
+    el('td', { class: 'util' }, bar),
+    el('td', { class: 'num' }, hashCell),
+    el('td', { class: 'num' }, m.online + m.offline + m.stale + m.unseen + m.sleeping === 0 ? el('span', { class: 'muted' }, '—') : fmtCount(online)),
+    el('td', { class: `num ${m.offline ? 'bad' : ''}` }, m.online + m.offline + m.stale + m.unseen + m.sleeping === 0 ? el('span', { class: 'muted' }, '—') : fmtCount(m.offline)),
+    el('td', {}, el('div', { class: 'notes' }, ...notes)),
+  );
+}
+
+function renderTable(view) {
+  $('blocks').tBodies[0].replaceChildren(...view.blocks.map(blockRow));
+}
+
+let lastView = null;
+
+function render(view) {
+  lastView = view;
+  renderHeadline(view);
+  renderTable(view);
+  renderStateSummary(view);
+  for (const s of STATES) {
+    const mw = view.totals.powerByStateMw[s];
+    if (mw !== null) addPoint(s, view.generatedAtMs, mw);
+  }
+  prune(view.generatedAtMs);
+  renderChart(view.generatedAtMs);
+}
+
+setInterval(() => {
+  if (!lastView) return;
+  const last = lastView.totals.lastReadingAtMs;
+  $('updated').textContent = last === null ? 'no readings yet' : `last reading ${fmtAge(Date.now() - last)}`;
+}, 1000);
+
+// ---- live socket, reconnecting with backoff ----
+
+function setConn(state, text) {
+  const c = $('conn');
+  c.dataset.state = state;
+  c.textContent = text;
+  c.className = `pill ${state === 'live' ? 'pill-ok' : state === 'down' ? 'pill-bad' : 'pill-wait'}`;
+}
+
+function connect(attempt = 0) {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`;
+  const protocols = ['switchyard.v1', ...(token ? [`bearer.${token}`] : [])];
+  const ws = new WebSocket(url, protocols);
+  let opened = false;
+  ws.onopen = () => {
+    opened = true;
+    setConn('live', 'live');
+  };
+  ws.onmessage = (ev) => {
+    const msg = JSON.parse(ev.data);
+    if (msg.type === 'snapshot') render(msg.site);
+  };
+  ws.onclose = () => {
+    const next = opened ? 0 : attempt + 1;
+    const delay = Math.min(30_000, 1000 * 2 ** Math.min(next, 5));
+    setConn('down', `reconnecting in ${Math.round(delay / 1000)} s`);
+    setTimeout(() => connect(next), delay);
+  };
+}
+
+async function main() {
+  try {
+    await createChart();
+  } catch (err) {
+    console.error('chart failed to start', err);
+  }
+  try {
+    render(await api('/api/site'));
+    await loadHistory();
+    renderChart();
+  } catch (err) {
+    console.error(err);
+    setConn('down', 'API unreachable');
+  }
+  connect();
+}
+
+main();

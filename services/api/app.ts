@@ -1,0 +1,116 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { Database } from 'better-sqlite3';
+import type { TSchema } from '@sinclair/typebox';
+import { validator } from '../domain/schema.ts';
+import type { SiteFile } from '../domain/site-schema.ts';
+import type { TelemetryHistory } from '../telemetry/history.ts';
+import { LiveState } from '../telemetry/live-state.ts';
+import { IngestLedger } from '../telemetry/ingest-ledger.ts';
+import { logger, type Logger } from '../lib/log.ts';
+import { authPlugin } from './auth/plugin.ts';
+import { TokenStore } from './auth/tokens.ts';
+import { SiteViewer } from './site-view.ts';
+import { errorBody, toApiError } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { siteRoutes } from './routes/site.ts';
+import { telemetryRoutes } from './routes/telemetry.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { liveRoutes } from './routes/live.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+
+export interface AppDeps {
+  site: SiteFile;
+  /** The records store's database (tokens, ingest ledger). */
+  db: Database;
+  history: TelemetryHistory;
+  /** What the health route reports for each part. */
+  kinds: { store: string; queue: string };
+  version: string;
+  readRequiresToken?: boolean;
+  /** Largest ingest body; a whole ~35k-miner batch is ~8 MB of JSON. */
+  ingestBodyLimitBytes?: number;
+  /** How often the websocket pushes a snapshot that changed. */
+  livePushMs?: number;
+  live?: LiveState;
+  tokens?: TokenStore;
+  log?: Logger;
+  startedAtMs?: number;
+}
+
+export interface AppServices {
+  site: SiteFile;
+  live: LiveState;
+  tokens: TokenStore;
+  ledger: IngestLedger;
+  viewer: SiteViewer;
+  history: TelemetryHistory;
+  kinds: { store: string; queue: string; history: string };
+  version: string;
+  startedAtMs: number;
+  log: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: AppServices;
+  }
+}
+
+/** Builds the API from plugins and routes; listening is server.ts's job. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const log = deps.log ?? logger('api');
+  const live = deps.live ?? new LiveState(deps.site);
+  const services: AppServices = {
+    site: deps.site,
+    live,
+    viewer: new SiteViewer(deps.site, live),
+    tokens: deps.tokens ?? new TokenStore(deps.db),
+    ledger: new IngestLedger(deps.db),
+    history: deps.history,
+    kinds: { ...deps.kinds, history: deps.history.kind },
+    version: deps.version,
+    startedAtMs: deps.startedAtMs ?? Date.now(),
+    log,
+  };
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // One line per state change, not per request: ingest alone is a request every few seconds.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
+  app.decorate('services', services);
+
+  // The one Ajv instance validates API bodies too, so unknown keys are rejected (400), never
+  // dropped. Query strings are not coerced: their schemas declare strings.
+  app.setValidatorCompiler(({ schema }) => validator(schema as TSchema));
+
+  app.setErrorHandler((err, req, reply) => {
+    const apiErr = toApiError(err);
+    if (apiErr.statusCode >= 500) req.log.error({ err, url: req.url, reqId: req.id }, 'request failed');
+    else req.log.debug({ code: apiErr.code, url: req.url }, apiErr.message);
+    return reply.status(apiErr.statusCode).send(errorBody(apiErr, String(req.id)));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const apiErr = toApiError({ statusCode: 404, message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    return reply.status(404).send(errorBody(apiErr, String(req.id)));
+  });
+
+  await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
+  await app.register(websocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      handleProtocols: (protocols) => (protocols.has('switchyard.v1') ? 'switchyard.v1' : false),
+    },
+  });
+  await app.register(healthRoutes);
+  await app.register(siteRoutes);
+  await app.register(telemetryRoutes);
+  await app.register(ingestRoutes, { bodyLimit: deps.ingestBodyLimitBytes ?? 32 * 1024 * 1024 });
+  await app.register(tokenRoutes);
+  await app.register(liveRoutes, { pushMs: deps.livePushMs ?? 1000 });
+  await app.register(dashboardRoutes);
+  return app;
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { AgentBatch, IngestAck } from '../../domain/batch-schema.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { ApiError } from '../errors.ts';
+import { NoQuery, responses } from '../schemas.ts';
+
+export interface IngestRouteOptions {
+  bodyLimit: number;
+}
+
+/**
+ * POST /api/ingest: an agent's batch. Applied once per (agentId, seq): a replay is
+ * acknowledged with duplicate:true and not applied again. The live state is updated before
+ * the ack; the history write follows asynchronously so a slow historian never stalls agents.
+ */
+export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOptions): Promise<void> {
+  const { live, ledger, history, site } = app.services;
+  const log = app.services.log.child({ part: 'ingest' });
+  let historyFailing = false;
+
+  const writeHistory = (points: Parameters<typeof history.write>[0], agentId: string, seq: number) => {
+    if (points.length === 0) return;
+    history.write(points).then(
+      () => {
+        if (historyFailing) log.info({ history: history.kind }, 'history writes recovered');
+        historyFailing = false;
+      },
+      (err: unknown) => {
+        if (!historyFailing) log.error({ err, history: history.kind, agentId, seq }, `writing ${points.length} points to the history failed: ${errorMessage(err)}`);
+        historyFailing = true;
+      },
+    );
+  };
+
+  app.post<{ Body: AgentBatch }>(
+    '/api/ingest',
+    {
+      bodyLimit: opts.bodyLimit,
+      config: { access: ['agent'] },
+      schema: { querystring: NoQuery, body: AgentBatch, response: responses({ 200: IngestAck }) },
+    },
+    async (req) => {
+      const batch = req.body;
+      const principal = req.principal!;
+      if (principal.name !== batch.agentId) {
+        throw new ApiError('E_FORBIDDEN', `the token of agent "${principal.name}" may not ship batches for agent "${batch.agentId}"`);
+      }
+      if (batch.siteId !== site.site.id) {
+        throw new ApiError('E_SITE_MISMATCH', `batch ${batch.agentId}#${batch.seq} is for site "${batch.siteId}"; this control plane runs "${site.site.id}"`);
+      }
+      // has → apply → add runs without an await in between, so two copies of one batch
+      // arriving together cannot both be applied.
+      if (ledger.has(batch.agentId, batch.seq)) {
+        live.noteDuplicate(batch);
+        return { accepted: 0, duplicate: true, seq: batch.seq };
+      }
+      const firstFromAgent = !live.hasAgent(batch.agentId);
+      const result = live.apply(batch);
+      if (firstFromAgent) log.info({ agentId: batch.agentId, seq: batch.seq, readings: batch.readings.length }, 'first batch from agent');
+      ledger.add(batch.agentId, batch.seq);
+      writeHistory(result.points, batch.agentId, batch.seq);
+      return { accepted: result.accepted, duplicate: false, seq: batch.seq };
+    },
+  );
+}

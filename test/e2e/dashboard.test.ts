@@ -1,0 +1,88 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import type { Platform } from '../../services/cli/platform.ts';
+
+/**
+ * The operator page in a real browser against the real platform in this process: control
+ * plane, site twin and agent on the small site, random ports, a temp data dir.
+ */
+const CHROMIUM = process.env.SWITCHYARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOT = 'test-output/dashboard.png';
+
+describe('operator dashboard', () => {
+  let platform: Platform;
+  let browser: Browser;
+  let dataDir: string;
+
+  before(async () => {
+    // The agent logs every poll at info; the loggers read LOG_LEVEL when first imported.
+    process.env.LOG_LEVEL ??= 'warn';
+    const { startPlatform } = await import('../../services/cli/platform.ts');
+    dataDir = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
+    platform = await startPlatform({
+      sitePath: 'test/support/sites/small.yaml',
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      env: {},
+      children: 'inline',
+      minerPort: 0,
+      meterPort: 0,
+      intervals: { minerMs: 1000, meterMs: 500, shipMs: 500 },
+      print: () => undefined,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await platform?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('shows live load by block state, the block table and headline numbers', { timeout: 120_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+    });
+
+    await page.goto(platform.listening.url + '/');
+    // Rows for every block of the site file.
+    await page.waitForFunction((n) => document.querySelectorAll('#blocks tbody tr').length === n, platform.site.blocks.length, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('conn')?.dataset.state === 'live', undefined, { timeout: 30_000 });
+    // Three 10-second buckets draw a visible area; the series are drawn as SVG paths.
+    await page.waitForFunction(
+      () => Number(document.getElementById('chart')?.dataset.points ?? 0) >= 3 && document.querySelectorAll('#chart .apexcharts-area-series path').length > 0,
+      undefined,
+      { timeout: 90_000, polling: 500 },
+    );
+
+    const sitePower = await page.textContent('#site-power');
+    assert.match(sitePower ?? '', /\d+(\.\d+)? (kW|MW)/, `site power shows a number: ${sitePower}`);
+    const hashrate = await page.textContent('#site-hashrate');
+    assert.match(hashrate ?? '', /\d+(\.\d+)? (TH|PH|EH)\/s/, `hashrate shows a number: ${hashrate}`);
+    const importLimit = await page.textContent('#import-limit');
+    assert.match(importLimit ?? '', /0\.200 MW/);
+
+    const rows = await page.$$eval('#blocks tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')),
+    );
+    const byId = new Map(rows.map((r) => [r[0]!.slice(0, 2), r]));
+    assert.match(byId.get('B1')?.[1] ?? '', /Mining/);
+    assert.match(byId.get('B3')?.[1] ?? '', /AI/);
+    for (const r of rows) assert.match(r[2]!, /^\d+\.\d+/, `block ${r[0]} shows live MW: ${r[2]}`);
+
+    mkdirSync('test-output', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    assert.deepEqual(problems, []);
+  });
+});

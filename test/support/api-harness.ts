@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp, type AppDeps } from '../../services/api/app.ts';
+import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
+import type { AgentBatch, Reading } from '../../services/domain/batch-schema.ts';
+import { meterDevices, minerDevices } from '../../services/domain/devices.ts';
+import { loadSiteFile } from '../../services/domain/load-site.ts';
+import type { SiteFile } from '../../services/domain/site-schema.ts';
+import { openStore } from '../../services/store/sqlite.ts';
+import { createHistory } from '../../services/telemetry/index.ts';
+import type { TelemetryHistory } from '../../services/telemetry/history.ts';
+import { LiveState } from '../../services/telemetry/live-state.ts';
+
+/** The API over a real SQLite store and history in a temp dir, with one token per role. */
+export interface Harness {
+  app: FastifyInstance;
+  site: SiteFile;
+  dataDir: string;
+  db: Database;
+  tokens: TokenStore;
+  history: TelemetryHistory;
+  live: LiveState;
+  secrets: Record<Role, string>;
+  /** app.inject with `as` adding that role's bearer token. */
+  call(opts: InjectOptions & { as?: Role }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export const SMALL_SITE = 'test/support/sites/small.yaml';
+export const AGENT_ID = 'agent-test';
+
+export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs'>> = {}): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
+  const site = loadSiteFile(SMALL_SITE);
+  const store = openStore({ dataDir });
+  const history = createHistory({ dataDir, env: {} });
+  const tokens = new TokenStore(store.db);
+  const live = new LiveState(site);
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...opts });
+  await app.ready();
+  const secrets = {} as Record<Role, string>;
+  for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;
+  secrets.agent = tokens.create({ name: AGENT_ID, role: 'agent' }).secret;
+  return {
+    app,
+    site,
+    dataDir,
+    db: store.db,
+    tokens,
+    history,
+    live,
+    secrets,
+    call: ({ as, ...o }) =>
+      app.inject({ ...o, headers: { ...(o.headers ?? {}), ...(as ? { authorization: `Bearer ${secrets[as]}` } : {}) } }),
+    close: async () => {
+      await app.close();
+      await history.close();
+      store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BatchOptions {
+  seq: number;
+  atMs?: number;
+  /** W per online miner (default 3000). */
+  minerPowerW?: number;
+  /** Block meters' power, W, by block id; absent: no block meter reading. */
+  blockMeterW?: Record<string, number>;
+  revenueMeterW?: number;
+  offline?: string[];
+  sleeping?: string[];
+  agentId?: string;
+}
+
+/** A batch for the small site: every miner, plus the meters asked for. */
+export function smallBatch(site: SiteFile, o: BatchOptions): AgentBatch {
+  const atMs = o.atMs ?? Date.now();
+  const readings: Reading[] = minerDevices(site).map((m): Reading => {
+    if (o.offline?.includes(m.id)) return { deviceId: m.id, kind: 'miner', blockId: m.blockId, atMs, status: 'offline', metrics: {}, error: 'connect ECONNREFUSED' };
+    const sleeping = o.sleeping?.includes(m.id) ?? false;
+    return {
+      deviceId: m.id,
+      kind: 'miner',
+      blockId: m.blockId,
+      atMs,
+      status: 'online',
+      metrics: sleeping ? { power_w: 20, hashrate_hs: 0 } : { power_w: o.minerPowerW ?? 3000, hashrate_hs: 200e12 },
+      labels: { mode: sleeping ? 'sleeping' : 'mining', model: m.model },
+    };
+  });
+  for (const meter of meterDevices(site)) {
+    const w = meter.role === 'revenue' ? o.revenueMeterW : o.blockMeterW?.[meter.blockId ?? ''];
+    if (w !== undefined) readings.push({ deviceId: meter.id, kind: 'meter', atMs, status: 'online', metrics: { power_w: w, energy_wh: 1000 } });
+  }
+  return { agentId: o.agentId ?? AGENT_ID, siteId: site.site.id, seq: o.seq, sentAtMs: atMs, readings };
+}
