@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startAgent } from '../../../agents/agent.ts';
 import { loadAgentConfigFile } from '../../../agents/config-file.ts';
-import { errorMessage } from '../../lib/errors.ts';
-import { logger, type Logger } from '../../lib/log.ts';
+import { untilSignal } from '../until-signal.ts';
+import { logger } from '../../lib/log.ts';
 
 /** `switchyard agent --config FILE.yaml`: a site agent, until SIGINT/SIGTERM. */
 export function registerAgent(program: Command): void {
@@ -17,22 +17,4 @@ export function registerAgent(program: Command): void {
       const agent = await startAgent(config, log);
       await untilSignal(() => agent.stop(), log);
     });
-}
-
-/** Runs `stop` on the first SIGINT/SIGTERM and resolves when it is done; a second signal exits at once. */
-function untilSignal(stop: () => Promise<void>, log: Logger): Promise<void> {
-  return new Promise<void>((done) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) process.exit(130);
-      log.info({ signal }, 'shutting down');
-      stop().then(done, (err: unknown) => {
-        log.error({ err }, `shutdown failed: ${errorMessage(err)}`);
-        process.exitCode = 1;
-        done();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { logger } from '../../lib/log.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { untilSignal } from '../until-signal.ts';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -42,22 +42,6 @@ export function registerStart(program: Command): void {
       });
       process.stdout.write(`\nSwitchyard is running: dashboard at ${platform.listening.url}/\n\n`);
 
-      await new Promise<void>((done) => {
-        let signals = 0;
-        const onSignal = (signal: NodeJS.Signals) => {
-          if (++signals > 1) {
-            log.warn({ signal }, 'second signal: exiting now');
-            process.exit(130);
-          }
-          log.info({ signal }, 'shutting down');
-          platform.stop().then(done, (err: unknown) => {
-            log.error({ err }, `shutdown failed: ${errorMessage(err)}`);
-            process.exitCode = 1;
-            done();
-          });
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      await untilSignal(() => platform.stop(), log);
     });
 }

@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadSiteFile } from '../../domain/load-site.ts';
 import type { SiteFile } from '../../domain/site-schema.ts';
-import { errorMessage } from '../../lib/errors.ts';
-import { logger, type Logger } from '../../lib/log.ts';
+import { untilSignal } from '../until-signal.ts';
+import { logger } from '../../lib/log.ts';
 import { startTwin, type Twin } from '../../../simulations/site-twin/twin.ts';
 
 function parsePort(value: string): number {
@@ -61,22 +61,4 @@ export function registerTwin(program: Command): void {
       process.stdout.write(`${JSON.stringify({ ...twinEndpoints(site, twin), startMs })}\n`);
       await untilSignal(() => twin.stop(), log);
     });
-}
-
-/** Runs `stop` on the first SIGINT/SIGTERM and resolves when it is done; a second signal exits at once. */
-function untilSignal(stop: () => Promise<void>, log: Logger): Promise<void> {
-  return new Promise<void>((done) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) process.exit(130);
-      log.info({ signal }, 'shutting down');
-      stop().then(done, (err: unknown) => {
-        log.error({ err }, `shutdown failed: ${errorMessage(err)}`);
-        process.exitCode = 1;
-        done();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }
