@@ -5,6 +5,7 @@ import { Strict } from '../services/domain/site-schema.ts';
 import { logger, type Logger } from '../services/lib/log.ts';
 import { Poller, type PollerStats } from './poller.ts';
 import { Shipper, type ShipperStats } from './shipper.ts';
+import { Spool } from './spool/spool.ts';
 
 /**
  * The site agent: polls the site's devices and ships the readings to the control plane.
@@ -25,6 +26,10 @@ export const AgentConfig = Strict({
   minerTimeoutMs: Type.Optional(Type.Integer({ minimum: 50 })),
   /** Deadline per Modbus request (default 1000). */
   meterTimeoutMs: Type.Optional(Type.Integer({ minimum: 50 })),
+  /** Slow tier: miner inventory (version → make, hardware, firmware) interval; 0 turns it off (default 300000). */
+  minerInventoryIntervalMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** A device with no online reading for this long is stale (default 3 × its polling interval). */
+  staleAfterMs: Type.Optional(Type.Integer({ minimum: 100 })),
   /** Miner connections in flight at once (default 256). */
   minerConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
   /** Readings per POST (default 20000). */
@@ -33,6 +38,10 @@ export const AgentConfig = Strict({
   maxQueuedReadings: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Where Modbus profiles are looked up (default agents/profiles/modbus). */
   profileDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** Store-and-forward: where batches wait on disk while the control plane is unreachable (off when absent). */
+  spoolDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** Bound on the spool's size on disk; past it the oldest batches are evicted and counted (default 256 MiB). */
+  spoolMaxBytes: Type.Optional(Type.Integer({ minimum: 65_536 })),
 });
 export type AgentConfig = Static<typeof AgentConfig>;
 
@@ -65,6 +74,12 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
   };
   if (config.maxBatchReadings !== undefined) shipperOpts.maxBatchReadings = config.maxBatchReadings;
   if (config.maxQueuedReadings !== undefined) shipperOpts.maxQueuedReadings = config.maxQueuedReadings;
+  if (config.spoolDir !== undefined) {
+    shipperOpts.spool = Spool.open(
+      { dir: config.spoolDir, ...(config.spoolMaxBytes === undefined ? {} : { maxBytes: config.spoolMaxBytes }) },
+      log.child({ part: 'spool' }),
+    );
+  }
   const shipper = new Shipper(shipperOpts, log.child({ part: 'shipper' }));
   const poller = new Poller(
     {
@@ -76,6 +91,8 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
       meterTimeoutMs: config.meterTimeoutMs ?? AGENT_DEFAULTS.meterTimeoutMs,
       minerConcurrency: config.minerConcurrency ?? AGENT_DEFAULTS.minerConcurrency,
       ...(config.profileDir === undefined ? {} : { profileDir: config.profileDir }),
+      ...(config.minerInventoryIntervalMs === undefined ? {} : { minerInventoryIntervalMs: config.minerInventoryIntervalMs }),
+      ...(config.staleAfterMs === undefined ? {} : { staleAfterMs: config.staleAfterMs }),
     },
     (reading) => shipper.add(reading),
     log.child({ part: 'poller' }),

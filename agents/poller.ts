@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Reading } from '../services/domain/batch-schema.ts';
 import type { MeterDevice, MinerDevice } from '../services/domain/devices.ts';
 import type { Logger } from '../services/lib/log.ts';
@@ -5,15 +6,34 @@ import { DeviceStates } from './device-states.ts';
 import { loadProfile, type ModbusProfile } from './drivers/modbus/profile.ts';
 import { ModbusConnection, planReads, type ReadBlock } from './drivers/modbus/read.ts';
 import { readMeter } from './meter-reading.ts';
-import { readMiner } from './miner-reading.ts';
-import { forEachBounded } from './pool.ts';
+import type { DeviceDriver, PollTarget } from './device-driver.ts';
+import { cgminerDriver } from './drivers/cgminer/driver.ts';
+import { cgminerInventoryDriver } from './drivers/cgminer/inventory.ts';
+import { pollTier } from './poll-tier.ts';
 import { Repeater } from './repeater.ts';
+import { StaleTracker } from './stale.ts';
 
 /**
- * Polls the site: meters on a fast interval (they prove curtailment, so seconds matter),
- * miners on a slower one with bounded concurrency and a deadline per miner. Every poll
- * yields a Reading for the sink, online or not.
+ * Polls the site in tiers:
+ * - fast: meters (they prove curtailment, so seconds matter), every meterIntervalMs;
+ * - miners: telemetry through each firmware's dialect, every minerIntervalMs;
+ * - slow: miner inventory (`version`: make, hardware, firmware) every
+ *   minerInventoryIntervalMs (5 min), first run after the first miner cycle;
+ * - any extra tier of a DeviceDriver (SNMP, nvidia-smi …), see device-driver.ts.
+ * Every device is read under its own deadline with bounded concurrency (poll-tier.ts), so
+ * one hung device never delays the others, and every poll yields a Reading for the sink,
+ * online or not. Going offline and coming back are logged once each (DeviceStates); a
+ * device without an online reading for staleAfterMs is stale (logged once each way).
  */
+export interface DriverTier<T extends PollTarget = PollTarget> {
+  name: string;
+  driver: DeviceDriver<T>;
+  targets: T[];
+  intervalMs: number;
+  timeoutMs: number;
+  concurrency: number;
+}
+
 export interface PollerConfig {
   miners: MinerDevice[];
   meters: MeterDevice[];
@@ -26,6 +46,13 @@ export interface PollerConfig {
   /** Miner connections in flight at once. */
   minerConcurrency: number;
   profileDir?: string;
+  /** Slow tier: miner inventory (version). 0 turns it off; default 300 000. */
+  minerInventoryIntervalMs?: number;
+  /** A device with no online reading for this long is stale. Default 3 × its interval. */
+  staleAfterMs?: number;
+  /** Tiers of other drivers (SNMP PDUs, nvidia-smi hosts …). */
+  // `any`: each tier's target type is checked where the tier is built; here they only travel.
+  tiers?: Array<DriverTier<any>>;
 }
 
 export interface CycleResult {
@@ -46,6 +73,9 @@ export interface PollerStats {
   minerOverruns: number;
   meterOverruns: number;
   devices: Record<Reading['status'], number>;
+  /** Devices with no online reading for longer than staleAfterMs. */
+  stale: number;
+  inventoryCycles: number;
 }
 
 interface MeterTarget {
@@ -63,6 +93,13 @@ export class Poller {
   private meterCycles = 0;
   private lastMinerCycle: CycleResult | undefined;
   private lastMeterCycle: CycleResult | undefined;
+  private readonly inventoryLoop: Repeater | undefined;
+  private inventoryCycles = 0;
+  private readonly inventory = new Map<string, Record<string, string>>();
+  private readonly extraLoops: Repeater[] = [];
+  private readonly stale: StaleTracker;
+  private readonly stopping = new AbortController();
+  private readonly minerDriver = cgminerDriver();
 
   constructor(
     private readonly config: PollerConfig,
@@ -70,6 +107,9 @@ export class Poller {
     private readonly log: Logger,
   ) {
     this.states = new DeviceStates(log);
+    this.stale = new StaleTracker(log);
+    // Every read in flight listens to it (up to the concurrency of each tier).
+    setMaxListeners(0, this.stopping.signal);
     // Profiles are loaded and checked here, before any connection: a typo in a profile name
     // stops the agent at start-up instead of leaving a meter silently unread.
     const profiles = new Map<string, { profile: ModbusProfile; plan: ReadBlock[] }>();
@@ -92,27 +132,53 @@ export class Poller {
     }
     this.minerLoop = new Repeater('miner polling', config.minerIntervalMs, () => this.pollMinersOnce(), log);
     this.meterLoop = new Repeater('meter polling', config.meterIntervalMs, () => this.pollMetersOnce(), log);
+    const inventoryMs = config.minerInventoryIntervalMs ?? 300_000;
+    if (inventoryMs > 0) this.inventoryLoop = new Repeater('miner inventory', inventoryMs, () => this.pollInventoryOnce(), log);
+    for (const tier of config.tiers ?? []) {
+      this.extraLoops.push(new Repeater(tier.name, tier.intervalMs, () => this.pollTierOnce(tier), log));
+    }
   }
 
   start(): void {
     if (this.config.meters.length > 0) this.meterLoop.start();
     if (this.config.miners.length > 0) this.minerLoop.start();
+    for (const loop of this.extraLoops) loop.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.minerLoop.stop(), this.meterLoop.stop()]);
+    this.stopping.abort(new Error('poller stopping'));
+    await Promise.all([this.minerLoop.stop(), this.meterLoop.stop(), this.inventoryLoop?.stop(), ...this.extraLoops.map((l) => l.stop())]);
     await Promise.all(this.meterGroups.map((g) => g.connection.close()));
   }
 
   async pollMinersOnce(): Promise<CycleResult> {
+    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal: this.stopping.signal };
     const result = await this.cycle(async (emit) => {
-      await forEachBounded(this.config.miners, this.config.minerConcurrency, async (device) => {
-        emit(await readMiner(device, this.config.minerTimeoutMs));
+      await pollTier(this.minerDriver, this.config.miners, opts, (reading) => {
+        const inv = this.inventory.get(reading.deviceId);
+        emit(inv === undefined || reading.status !== 'online' ? reading : { ...reading, labels: { ...inv, ...reading.labels } });
       });
     });
+    this.stale.check(this.config.miners, this.config.staleAfterMs ?? 3 * this.config.minerIntervalMs, Date.now());
+    // The slow tier starts once the first miner cycle is done, so the two never compete at start-up.
+    if (this.minerCycles === 0 && !this.stopping.signal.aborted) this.inventoryLoop?.start();
     this.minerCycles++;
     this.lastMinerCycle = result;
     this.log.info(result, `miner poll: ${result.online}/${result.readings} online in ${result.wallMs} ms`);
+    return result;
+  }
+
+  async pollInventoryOnce(): Promise<void> {
+    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal: this.stopping.signal };
+    await pollTier(cgminerInventoryDriver(), this.config.miners, opts, (reading) => {
+      if (reading.status === 'online' && reading.labels !== undefined) this.inventory.set(reading.deviceId, reading.labels);
+    });
+    this.inventoryCycles++;
+  }
+
+  async pollTierOnce<T extends PollTarget>(tier: DriverTier<T>): Promise<CycleResult> {
+    const result = await this.cycle((emit) => pollTier(tier.driver, tier.targets, { timeoutMs: tier.timeoutMs, concurrency: tier.concurrency, signal: this.stopping.signal }, emit));
+    this.stale.check(tier.targets, this.config.staleAfterMs ?? 3 * tier.intervalMs, Date.now());
     return result;
   }
 
@@ -139,6 +205,8 @@ export class Poller {
       minerOverruns: this.minerLoop.overruns,
       meterOverruns: this.meterLoop.overruns,
       devices: this.states.counts(),
+      stale: this.stale.count(),
+      inventoryCycles: this.inventoryCycles,
     };
   }
 
@@ -150,6 +218,7 @@ export class Poller {
       counts.readings++;
       counts[reading.status]++;
       this.states.record(reading);
+      this.stale.record(reading);
       this.sink(reading);
     });
     this.states.flush();

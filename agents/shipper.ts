@@ -1,6 +1,7 @@
 import type { AgentBatch, Reading } from '../services/domain/batch-schema.ts';
 import { errorMessage } from '../services/lib/errors.ts';
 import type { Logger } from '../services/lib/log.ts';
+import type { Spool, SpoolStats } from './spool/spool.ts';
 
 /**
  * Batches readings and POSTs them to the control plane's ingest endpoint, oldest first, one
@@ -9,6 +10,11 @@ import type { Logger } from '../services/lib/log.ts';
  * monotonic seq so the control plane can acknowledge replays as duplicates. The first seq
  * is the start time in ms: a restarted agent continues above its previous run's numbers
  * as long as it created fewer than one batch per millisecond, with no state on disk.
+ *
+ * With a `spool` (store-and-forward), once the control plane is unreachable the queued batches
+ * and every new one go to disk instead, and are replayed from there in order until the spool
+ * is empty; batches unsent at stop are spooled too, and the next start continues above the
+ * spool's highest seq.
  */
 export interface ShipperOptions {
   agentId: string;
@@ -20,6 +26,7 @@ export interface ShipperOptions {
   maxBatchReadings?: number;
   maxQueuedReadings?: number;
   firstSeq?: number;
+  spool?: Spool;
 }
 
 export interface ShipperStats {
@@ -31,6 +38,10 @@ export interface ShipperStats {
   droppedReadings: number;
   lastSeq: number | undefined;
   lastError: string | undefined;
+  /** Readings handed to add() since start. */
+  readingsAdded: number;
+  /** Present with store-and-forward: what waits on disk and what the size bound evicted. */
+  spool?: SpoolStats;
 }
 
 class IngestError extends Error {
@@ -67,18 +78,20 @@ export class Shipper {
     droppedReadings: 0,
     lastSeq: undefined,
     lastError: undefined,
+    readingsAdded: 0,
   };
 
   constructor(
     private readonly opts: ShipperOptions,
     private readonly log: Logger,
   ) {
-    this.nextSeq = opts.firstSeq ?? Date.now();
+    this.nextSeq = Math.max(opts.firstSeq ?? Date.now(), (opts.spool?.maxSeq() ?? -1) + 1);
     this.url = `${opts.controlPlaneUrl.replace(/\/+$/, '')}/api/ingest`;
   }
 
   add(reading: Reading): void {
     this.pending.push(reading);
+    this.s.readingsAdded++;
   }
 
   start(): void {
@@ -100,8 +113,8 @@ export class Shipper {
     await this.draining;
     this.cut();
     const deadline = Date.now() + graceMs;
-    while (this.queue.length > 0 && Date.now() < deadline) {
-      const batch = this.queue[0] as AgentBatch;
+    while (this.next() !== undefined && Date.now() < deadline) {
+      const batch = this.next() as AgentBatch;
       try {
         await this.post(batch, Math.max(1, Math.min(this.opts.requestTimeoutMs ?? 10_000, deadline - Date.now())));
         this.sent(batch);
@@ -110,13 +123,20 @@ export class Shipper {
         break;
       }
     }
+    if (this.queue.length > 0 && this.opts.spool !== undefined) {
+      const { batches, readings } = { batches: this.queue.length, readings: this.queuedReadings };
+      this.spoolQueue();
+      this.log.warn({ batches, readings }, 'agent stopping with unsent readings: spooled for the next start');
+    }
+    this.opts.spool?.close();
     if (this.queue.length > 0) {
       this.log.error({ batches: this.queue.length, readings: this.queuedReadings }, 'agent stopped with unsent readings');
     }
   }
 
   stats(): ShipperStats {
-    return { ...this.s, queuedBatches: this.queue.length, queuedReadings: this.queuedReadings };
+    const spool = this.opts.spool?.stats();
+    return { ...this.s, queuedBatches: this.queue.length, queuedReadings: this.queuedReadings, ...(spool === undefined ? {} : { spool }) };
   }
 
   /** Moves pending readings into numbered batches. */
@@ -125,7 +145,13 @@ export class Shipper {
     while (this.pending.length > 0) {
       const readings = this.pending.length <= max ? this.pending : this.pending.slice(0, max);
       this.pending = this.pending.length <= max ? [] : this.pending.slice(max);
-      this.queue.push({ agentId: this.opts.agentId, siteId: this.opts.siteId, seq: this.nextSeq++, sentAtMs: 0, readings });
+      const batch: AgentBatch = { agentId: this.opts.agentId, siteId: this.opts.siteId, seq: this.nextSeq++, sentAtMs: 0, readings };
+      // Once batches wait on disk, new ones join them there so the order holds.
+      if (this.opts.spool !== undefined && !this.opts.spool.isEmpty()) {
+        this.opts.spool.append(batch);
+        continue;
+      }
+      this.queue.push(batch);
       this.queuedReadings += readings.length;
     }
     this.enforceBound();
@@ -146,8 +172,8 @@ export class Shipper {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped && Date.now() >= this.retryAtMs) {
-      const batch = this.queue[0] as AgentBatch;
+    while (this.next() !== undefined && !this.stopped && Date.now() >= this.retryAtMs) {
+      const batch = this.next() as AgentBatch;
       try {
         await this.post(batch, this.opts.requestTimeoutMs ?? 10_000);
         this.sent(batch);
@@ -160,12 +186,12 @@ export class Shipper {
           // The control plane refused this batch for what it contains; resending it would
           // block every batch behind it forever.
           this.log.error({ err: err.message, seq: batch.seq, readings: batch.readings.length }, 'ingest rejected a batch; dropping it');
-          this.queue.shift();
-          this.queuedReadings -= batch.readings.length;
+          this.forget(batch);
           this.s.droppedReadings += batch.readings.length;
           continue;
         }
         this.failuresInRow++;
+        this.spoolQueue();
         const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (this.failuresInRow - 1)) * (0.8 + 0.4 * Math.random());
         this.retryAtMs = Date.now() + backoff;
         if (this.failuresInRow === 1 || this.failuresInRow % 10 === 0) {
@@ -176,9 +202,32 @@ export class Shipper {
     }
   }
 
-  private sent(batch: AgentBatch): void {
+  /** The oldest unsent batch: the spool's first while it holds any (they are older). */
+  private next(): AgentBatch | undefined {
+    return this.opts.spool?.peek() ?? this.queue[0];
+  }
+
+  private forget(batch: AgentBatch): void {
+    if (this.opts.spool !== undefined && this.opts.spool.peek()?.seq === batch.seq) {
+      this.opts.spool.ack(batch.seq);
+      return;
+    }
     this.queue.shift();
     this.queuedReadings -= batch.readings.length;
+  }
+
+  /** Moves the in-memory queue to the spool (the control plane is unreachable). */
+  private spoolQueue(): void {
+    const spool = this.opts.spool;
+    if (spool === undefined || this.queue.length === 0) return;
+    if (spool.isEmpty()) this.log.warn({ batches: this.queue.length, readings: this.queuedReadings }, 'ingest unreachable: spooling batches to disk');
+    for (const batch of this.queue) spool.append(batch);
+    this.queue.length = 0;
+    this.queuedReadings = 0;
+  }
+
+  private sent(batch: AgentBatch): void {
+    this.forget(batch);
     this.s.batchesSent++;
     this.s.readingsSent += batch.readings.length;
     this.s.lastSeq = batch.seq;

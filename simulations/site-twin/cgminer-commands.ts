@@ -1,6 +1,8 @@
-import { CONTROL_COMMANDS } from './cgminer-control.ts';
+import type { Firmware } from '../../services/domain/site-schema.ts';
+import { pause, resume, type ControlHandler } from './cgminer-control.ts';
 import {
   CODE,
+  devdetailsReply,
   devsReply,
   errorReply,
   poolsReply,
@@ -11,24 +13,53 @@ import {
   type CgminerReply,
   type ReplyContext,
 } from './cgminer-replies.ts';
+import { AVALON_CONTROL, estatsReply } from './dialect-avalon.ts';
+import { fansReply, tempsReply } from './dialect-braiins.ts';
+import { LUXOS_CONTROL, LUXOS_READS } from './dialect-luxos.ts';
+import { answerBtminer, permissionDenied, WRITE_COMMANDS } from './dialect-whatsminer.ts';
 
 /**
- * What a cgminer API request says and the reply it gets. Pure apart from control commands,
- * which change the miner. Requests are JSON (`{"command":"summary+stats","parameter":"…"}`)
- * or plain text (`summary|param`); replies use the same form as the request.
+ * What a cgminer API request says and the reply it gets, in the dialect of the miner's
+ * firmware. Pure apart from control commands, which change the miner. Requests are JSON
+ * (`{"command":"summary+stats","parameter":"…"}`) or plain text (`summary|param`); replies
+ * use the same form as the request. Whatsminer's `{"cmd":…}` / `{"enc":…}` go to btminer.
  */
 export type ParsedRequest =
   | { kind: 'incomplete' }
   | { kind: 'request'; json: boolean; commands: string[]; parameter: string | undefined }
+  | { kind: 'btminer'; body: Record<string, unknown> }
   | { kind: 'invalid'; json: boolean; code: number; msg: string };
 
-const READ_COMMANDS: Readonly<Record<string, (ctx: ReplyContext) => CgminerReply>> = {
+type ReadHandler = (ctx: ReplyContext) => CgminerReply;
+interface DialectTable {
+  reads: Readonly<Record<string, ReadHandler>>;
+  control: Readonly<Record<string, ControlHandler>>;
+}
+
+const COMMON_READS: Readonly<Record<string, ReadHandler>> = {
   summary: summaryReply,
   stats: statsReply,
   devs: devsReply,
   pools: poolsReply,
   version: versionReply,
+  devdetails: devdetailsReply,
 };
+
+/** Whatsminer write commands sent as plain cgminer commands: refused, a token is needed. */
+const WHATSMINER_CONTROL: Record<string, ControlHandler> = Object.fromEntries(
+  [...WRITE_COMMANDS].map((c) => [c, (ctx: ReplyContext) => permissionDenied(ctx)]),
+);
+
+export const DIALECTS: Readonly<Record<Firmware, DialectTable>> = {
+  // Stock Antminer sleeps only through the web UI (antminer-web.ts): no control on 4028.
+  antminer: { reads: COMMON_READS, control: {} },
+  whatsminer: { reads: COMMON_READS, control: WHATSMINER_CONTROL },
+  braiins: { reads: { ...COMMON_READS, temps: tempsReply, fans: fansReply }, control: { pause, resume } },
+  luxos: { reads: { ...COMMON_READS, ...LUXOS_READS }, control: LUXOS_CONTROL },
+  avalon: { reads: { ...COMMON_READS, stats: estatsReply, estats: estatsReply }, control: AVALON_CONTROL },
+};
+
+const ANY_CONTROL = new Set(Object.values(DIALECTS).flatMap((d) => Object.keys(d.control)));
 
 export function parseRequest(raw: string): ParsedRequest {
   const text = raw.replace(/\0+$/, '').trim();
@@ -45,6 +76,9 @@ export function parseRequest(raw: string): ParsedRequest {
   } catch {
     // Not yet parseable: either more bytes are coming (braces still open) or it is garbage.
     return jsonDepth(text) > 0 ? { kind: 'incomplete' } : { kind: 'invalid', json: true, code: CODE.invalidJson, msg: 'Invalid JSON' };
+  }
+  if (typeof value === 'object' && value !== null && (value as { command?: unknown }).command === undefined && ('cmd' in value || 'enc' in value)) {
+    return { kind: 'btminer', body: value as Record<string, unknown> };
   }
   if (typeof value !== 'object' || value === null || typeof (value as { command?: unknown }).command !== 'string') {
     return { kind: 'invalid', json: true, code: CODE.missingCommand, msg: "Missing JSON 'command'" };
@@ -75,19 +109,23 @@ function jsonDepth(text: string): number {
 }
 
 function runOne(command: string, parameter: string | undefined, ctx: ReplyContext, joined: boolean): CgminerReply {
-  const read = READ_COMMANDS[command];
+  const dialect = DIALECTS[ctx.device.firmware];
+  const read = dialect.reads[command];
   if (read) return read(ctx);
-  const control = CONTROL_COMMANDS[command];
-  if (control) {
-    // cgminer refuses to join commands that change state ("Access denied").
-    if (joined) return errorReply(CODE.accessDenied, `Access denied to '${command}' command`, ctx.device.firmware, ctx.nowMs);
-    return control(ctx, parameter);
-  }
+  // cgminer refuses to join commands that change state ("Access denied").
+  if (joined && ANY_CONTROL.has(command)) return errorReply(CODE.accessDenied, `Access denied to '${command}' command`, ctx.device.firmware, ctx.nowMs);
+  const control = dialect.control[command];
+  if (control) return control(ctx, parameter);
   return errorReply(CODE.invalidCommand, 'Invalid command', ctx.device.firmware, ctx.nowMs);
 }
 
 /** The reply text (without the trailing NUL) for a complete or invalid request. */
 export function answer(request: Exclude<ParsedRequest, { kind: 'incomplete' }>, ctx: ReplyContext): string {
+  if (request.kind === 'btminer') {
+    const reply = ctx.device.firmware === 'whatsminer' ? answerBtminer(request.body, ctx) : undefined;
+    // Reads in btminer's {"cmd":…} form are not modelled: they get cgminer's missing-command error.
+    return JSON.stringify(reply ?? errorReply(CODE.missingCommand, "Missing JSON 'command'", ctx.device.firmware, ctx.nowMs));
+  }
   if (request.kind === 'invalid') {
     const reply = errorReply(request.code, request.msg, ctx.device.firmware, ctx.nowMs);
     return request.json ? JSON.stringify(reply) : toPlainText(reply);

@@ -1,6 +1,7 @@
 import type { MinerDevice } from '../../services/domain/devices.ts';
 import type { Firmware } from '../../services/domain/site-schema.ts';
 import type { MinerSnapshot, VirtualMiner } from './miner.ts';
+import type { TwinSecrets } from './twin-secrets.ts';
 
 /**
  * Pure builders of cgminer API replies, shaped after the recorded replies in
@@ -14,6 +15,8 @@ export interface ReplyContext {
   device: MinerDevice;
   miner: VirtualMiner;
   nowMs: number;
+  /** Credentials the miner expects (default: DEFAULT_SECRETS). */
+  secrets?: TwinSecrets;
 }
 
 /** cgminer api.c message codes used here. */
@@ -198,9 +201,37 @@ export function versionReply({ device, miner, nowMs }: ReplyContext): CgminerRep
   };
 }
 
+/** cgminer `devdetails`: one entry per hashboard, naming the driver of the firmware. */
+const DEVDETAILS_DRIVER: Record<Firmware, string> = { antminer: 'bitmain-soc', whatsminer: 'btminer', braiins: 'bosminer', luxos: 'LUXminer', avalon: 'avalon' };
+
+export function devdetailsReply({ device, miner, nowMs }: ReplyContext): CgminerReply {
+  const details = Array.from({ length: HASHBOARDS }, (_, i) => ({
+    DEVDETAILS: i,
+    Name: 'ASC',
+    ID: i,
+    Driver: DEVDETAILS_DRIVER[device.firmware],
+    Kernel: '',
+    Model: `${miner.model.make} ${miner.model.name}`,
+    'Device Path': '',
+  }));
+  return { STATUS: [statusEntry('S', 69, 'Device Details', device.firmware, nowMs)], DEVDETAILS: details, id: 1 };
+}
+
+/** What each firmware says about itself in `version`: what auto-detection reads. */
 function versionEntry(device: MinerDevice, miner: VirtualMiner): Record<string, string> {
-  const program = device.firmware === 'antminer' ? 'BMMiner' : 'CGMiner';
-  return { [program]: DESCRIPTION[device.firmware].split(' ').at(-1) as string, Miner: DESCRIPTION[device.firmware], Type: `${miner.model.make} ${miner.model.name}` };
+  const type = `${miner.model.make} ${miner.model.name}`;
+  switch (device.firmware) {
+    case 'antminer':
+      return { BMMiner: '4.9.0', Miner: 'uart_trans.1.3', CompileTime: 'Thu Mar 7 11:22:01 CST 2024', Type: type };
+    case 'whatsminer':
+      return { CGMiner: '4.9.2', Miner: 'btminer 20240120.22.REL', 'Firmware Version': "'20240120.22.REL'", Type: type };
+    case 'braiins':
+      return { BOSminer: 'bosminer-plus-am2 0.8.0', Miner: DESCRIPTION.braiins, Type: type };
+    case 'luxos':
+      return { LUXminer: '2024.6.1', Miner: DESCRIPTION.luxos, Type: type };
+    case 'avalon':
+      return { CGMiner: '4.11.1', PROD: 'AvalonMiner 15-194', MODEL: '15-194', Type: type };
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { errorMessage, wrap } from '../../services/lib/errors.ts';
 import type { Logger } from '../../services/lib/log.ts';
 import { answer, parseRequest } from './cgminer-commands.ts';
 import type { VirtualMiner } from './miner.ts';
+import type { TwinSecrets } from './twin-secrets.ts';
 
 /**
  * One TCP listener for every virtual miner. Each miner has its own loopback address
@@ -25,6 +26,8 @@ export interface CgminerServerOptions {
   requestTimeoutMs?: number;
   /** Keeps a flood of clients from exhausting this process's file descriptors. */
   maxConnections?: number;
+  /** Credentials the miners expect (Whatsminer API password). */
+  secrets?: TwinSecrets;
 }
 
 export interface CgminerServer {
@@ -99,7 +102,8 @@ function serve(socket: net.Socket, endpoint: MinerEndpoint, opts: CgminerServerO
       return;
     }
     try {
-      reply(answer(request, { device: endpoint.device, miner: endpoint.miner, nowMs: opts.clock() }));
+      const ctx = { device: endpoint.device, miner: endpoint.miner, nowMs: opts.clock(), ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) };
+      reply(answer(request, ctx));
     } catch (err) {
       opts.log.error({ err, miner: endpoint.device.id }, 'twin miner failed to answer');
       socket.destroy();

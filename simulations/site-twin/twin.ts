@@ -5,11 +5,13 @@ import type { SiteFile } from '../../services/domain/site-schema.ts';
 import { ContextError, wrap } from '../../services/lib/errors.ts';
 import { logger, type Logger } from '../../services/lib/log.ts';
 import { blockAiPowerW } from './ai-hall.ts';
+import { startAntminerWeb, type AntminerWeb } from './antminer-web.ts';
 import { startCgminerServer, type CgminerServer, type MinerEndpoint } from './cgminer-server.ts';
 import { RegisterImage, writePm5340 } from './meter-registers.ts';
 import { startMeterGateway, type MeterGateway } from './meter-server.ts';
 import { VirtualMiner } from './miner.ts';
 import { jitter, seedOf } from './noise.ts';
+import type { TwinSecrets } from './twin-secrets.ts';
 
 /**
  * The site twin: every miner of a site file as a virtual ASIC answering the cgminer API on
@@ -28,6 +30,10 @@ export interface TwinOptions {
   auxLoadW?: number;
   nominalFrequencyHz?: number;
   log?: Logger;
+  /** Port of the web UI listener for stock-firmware Antminers (0: random, the default). */
+  antminerWebPort?: number;
+  /** Credentials the miners expect (default: the firmware defaults). */
+  secrets?: TwinSecrets;
 }
 
 export type TwinMiner = MinerEndpoint;
@@ -44,6 +50,8 @@ export interface Twin {
   /** The block's GPU IT load without overhead, W (last tick). */
   blockAiLoadW(blockId: string): number;
   readonly auxLoadW: number;
+  /** The Antminer web UI port (sleep/wake of stock firmware); undefined without such miners. */
+  readonly antminerWebPort: number | undefined;
   /** Recomputes loads and meter registers now instead of waiting for the next tick. */
   refresh(): void;
   stop(): Promise<void>;
@@ -88,6 +96,7 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
   const blocks = new Map<string, BlockState>();
   for (const b of site.blocks) blocks.set(b.id, { overheadFactor: b.overheadFactor, miners: [], aiW: 0, loadW: 0 });
   const byId = new Map<string, TwinMiner>();
+  const antminersByHost = new Map<string, TwinMiner>();
   // Miners grouped by the port they are configured on: one listener per distinct port.
   const byPort = new Map<number, Map<string, TwinMiner>>();
   for (const device of configured) {
@@ -102,6 +111,7 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
     block.miners.push(miner);
     const endpoint: TwinMiner = { device, miner };
     byId.set(device.id, endpoint);
+    if (device.firmware === 'antminer') antminersByHost.set(device.host, endpoint);
     const port = opts.minerPort ?? device.port;
     let hosts = byPort.get(port);
     if (hosts === undefined) byPort.set(port, (hosts = new Map()));
@@ -117,16 +127,22 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
   const servers: CgminerServer[] = [];
   const meterUnits = new Map<number, MeterUnit>();
   let gateway: MeterGateway | undefined;
+  let web: AntminerWeb | undefined;
   const stopServers = async () => {
     const closing: Array<Promise<void>> = servers.map((s) => s.close());
     if (gateway !== undefined) closing.push(gateway.close());
+    if (web !== undefined) closing.push(web.close());
     await Promise.all(closing);
   };
   try {
     for (const [port, hosts] of byPort) {
-      const server = await startCgminerServer({ port, lookup: (address) => hosts.get(address), clock, log });
+      const server = await startCgminerServer({ port, lookup: (address) => hosts.get(address), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
       servers.push(server);
       for (const endpoint of hosts.values()) endpoint.device.port = server.port;
+    }
+    if (antminersByHost.size > 0) {
+      web = await startAntminerWeb({ port: opts.antminerWebPort ?? 0, lookup: (a) => antminersByHost.get(a), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
+      log.info({ port: web.port, miners: antminersByHost.size }, `Antminer web UI (sleep/wake, digest auth) on port ${web.port} of each Antminer's address`);
     }
     const configuredMeters = meterDevices(site);
     if (configuredMeters.length > 0) {
@@ -201,6 +217,7 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
     blockLoadW: (blockId) => blocks.get(blockId)?.loadW ?? 0,
     blockAiLoadW: (blockId) => blocks.get(blockId)?.aiW ?? 0,
     auxLoadW,
+    antminerWebPort: web?.port,
     refresh,
     stop: () => {
       stopped ??= (async () => {

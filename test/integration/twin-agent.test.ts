@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startAgent, type Agent } from '../../agents/agent.ts';
 import { cgminerCommand } from '../../agents/drivers/cgminer/client.ts';
+import { minerFor } from '../../agents/drivers/cgminer/makes/index.ts';
 import { AgentBatch, type Reading } from '../../services/domain/batch-schema.ts';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
@@ -144,15 +145,18 @@ describe('site twin + site agent', { timeout: 90_000 }, () => {
   });
 
   test('a miner put to sleep over the cgminer API draws ≤ 30 W within seconds, and its block meter shows it', async (t) => {
-    // A LuxOS miner, slept with LuxOS's `curtail` command; its model sleeps at ~25 W.
+    // A LuxOS miner, slept with LuxOS's `curtail` command (after `logon`, which LuxOS
+    // requires); its model sleeps at ~25 W.
     const target = twin.miners.find((m) => m.firmware === 'luxos' && (asicCatalog().get(m.model)?.sleepPowerW ?? 99) <= 25);
     assert.ok(target, 'the small site has a LuxOS miner that sleeps below 30 W');
     const blockMeter = twin.meters.find((m) => m.blockId === target.blockId);
     const before = ingest.latest.get(target.id)?.metrics.power_w as number;
     const meterBefore = blockMeter === undefined ? undefined : (ingest.latest.get(blockMeter.id)?.metrics.power_w as number);
     const pausedAt = Date.now();
-    const reply = await cgminerCommand(target.host, target.port, { command: 'curtail', parameter: 'sleep' }, { timeoutMs: 2_000 });
-    assert.equal((reply.STATUS as Array<{ STATUS: string }>)[0]?.STATUS, 'S');
+    const refused = await cgminerCommand(target.host, target.port, { command: 'curtail', parameter: 'sleep' }, { timeoutMs: 2_000 });
+    assert.equal((refused.STATUS as Array<{ STATUS: string }>)[0]?.STATUS, 'E', 'curtail without logon is refused');
+    const miner = minerFor('luxos', { host: target.host, port: target.port });
+    await miner.sleep({ timeoutMs: 2_000 });
     const asleep = await waitFor(`${target.id} reporting ≤ 30 W`, 15_000, () => {
       const r = ingest.latest.get(target.id);
       return r !== undefined && r.atMs > pausedAt && (r.metrics.power_w as number) <= 30 ? r : undefined;
@@ -168,8 +172,7 @@ describe('site twin + site agent', { timeout: 90_000 }, () => {
         return r !== undefined && r.atMs > asleep.atMs && (r.metrics.power_w as number) < meterBefore - 0.8 * (before - 30) * overhead;
       });
     }
-    const woken = await cgminerCommand(target.host, target.port, { command: 'curtail', parameter: 'wakeup' }, { timeoutMs: 2_000 });
-    assert.equal((woken.STATUS as Array<{ STATUS: string }>)[0]?.STATUS, 'S');
+    await miner.wake({ timeoutMs: 2_000 });
     assert.equal(twin.minerById(target.id)?.miner.mode, 'waking');
   });
 

@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { CgminerParseError, parseCgminerReply, repairJson } from '../../agents/drivers/cgminer/parse.ts';
 import { minerTelemetry } from '../../agents/drivers/cgminer/normalise.ts';
+import { detectMake } from '../../agents/drivers/cgminer/detect.ts';
+import { DIALECTS } from '../../agents/drivers/cgminer/makes/index.ts';
+import type { MinerMake } from '../../agents/drivers/cgminer/miner.ts';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import type { Firmware } from '../../services/domain/site-schema.ts';
 import { summaryReply } from '../../simulations/site-twin/cgminer-replies.ts';
@@ -32,25 +35,60 @@ const EXPECTED_HASHRATE_HS: Record<string, number> = {
   'avalon/avalon_15-194_fw24102401__rpc_devs.json': 197497926.49e6, // MHS 30s beats MHS av
 };
 
+/** The make whose dialect reads each recording (the DragonMint T1 is none of ours: generic). */
+const MAKE_OF: Record<string, MinerMake> = {
+  'cgminer/exampleReplyDR5.raw': 'antminer',
+  'cgminer/exampleReplyS15.raw': 'antminer',
+  'cgminer/exampleReplyS17Pro.raw': 'antminer',
+  'cgminer/exampleReplyS9k.raw': 'antminer',
+  'cgminer/exampleReplyS9se.raw': 'antminer',
+  'cgminer/exampleReplyS17BraiinsOS_Plus.raw': 'braiins',
+  'cgminer/exampleReplyS17BraiinsOS_Plus_temps.raw': 'braiins',
+  'cgminer/exampleReplyS17BraiinsOS_Plus_temps_devs_fans.raw': 'braiins',
+  'cgminer/exampleReplyS9BraiinsOS.raw': 'braiins',
+  'cgminer/exampleReplyWhatsminer.raw': 'whatsminer',
+  'avalon/avalon_15-194_fw24102401__rpc_devs.json': 'avalon',
+  'avalon/avalon_15-194_fw24102401__rpc_estats.json': 'avalon',
+  'avalon/avalon_15-194_fw24102401__rpc_pools.json': 'avalon',
+  'avalon/avalon_15-194_fw24102401__rpc_stats.json': 'avalon',
+  'avalon/avalon_15-194_fw24102401__rpc_version.json': 'avalon',
+};
+
+/** Recordings that say which firmware wrote them (auto-detection's input). */
+const DETECTED: Record<string, MinerMake> = {
+  'cgminer/exampleReplyS17BraiinsOS_Plus.raw': 'braiins',
+  'cgminer/exampleReplyS17BraiinsOS_Plus_temps_devs_fans.raw': 'braiins',
+  'cgminer/exampleReplyS9BraiinsOS.raw': 'braiins',
+  'avalon/avalon_15-194_fw24102401__rpc_version.json': 'avalon',
+};
+
 describe('cgminer replies: every recorded fixture', { skip: existsSync(fixtures) ? false : `fixtures folder ${fixtures} is absent` }, () => {
   const files = existsSync(fixtures) ? walk(fixtures) : [];
-  test('the fixture folder is not empty', () => assert.ok(files.length > 0));
+  test('the fixture folder is not empty, and every recording is assigned a make or known to be none', () => {
+    assert.ok(files.length > 0);
+    const names = files.map((f) => relative(fixtures, f)).filter((n) => /\.(raw|json)$/.test(n) && n.includes('/'));
+    for (const n of names) assert.ok(n in MAKE_OF || n === 'cgminer/exampleReplyT1.raw', `${n}: which make's dialect reads it?`);
+  });
   for (const file of files) {
     const name = relative(fixtures, file);
     test(`${name} parses to readings or a clear error`, () => {
       let telemetry: ReturnType<typeof minerTelemetry> | undefined;
       let failure: unknown;
+      const make = MAKE_OF[name];
+      const normalise = make === undefined ? minerTelemetry : DIALECTS[make].telemetry;
       try {
-        telemetry = minerTelemetry(parseCgminerReply(readFileSync(file)));
+        telemetry = normalise(parseCgminerReply(readFileSync(file)));
       } catch (err) {
         failure = err;
       }
+      if (DETECTED[name] !== undefined) assert.equal(detectMake(parseCgminerReply(readFileSync(file))), DETECTED[name]);
       if (telemetry !== undefined) {
         assert.ok(Object.keys(telemetry.metrics).length > 0);
         for (const [k, v] of Object.entries(telemetry.metrics)) {
           assert.match(k, /^[a-z][a-z0-9_]*$/);
           assert.ok(Number.isFinite(v), `${k} = ${v} is not a finite number`);
         }
+        if (telemetry.metrics.hashrate_hs !== undefined) assert.ok(telemetry.metrics.hashrate_hs > 1e12 && telemetry.metrics.hashrate_hs < 1e18, `${make ?? 'generic'}: ${telemetry.metrics.hashrate_hs} is not a miner's H/s`);
         const expected = EXPECTED_HASHRATE_HS[name];
         if (expected !== undefined) {
           const got = telemetry.metrics.hashrate_hs;

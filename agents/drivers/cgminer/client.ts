@@ -16,6 +16,8 @@ export interface CallOptions {
   timeoutMs: number;
   /** Larger replies are cut off as an error; Antminer `stats` is ~5 KB, DragonMint T1 36 KB. */
   maxReplyBytes?: number;
+  /** Aborting ends the call at once as a 'timeout' (the caller's own, larger deadline). */
+  signal?: AbortSignal;
 }
 
 export type TransportFailure = 'refused' | 'timeout' | 'reset' | 'no-reply' | 'too-large' | 'network';
@@ -33,6 +35,16 @@ const DEFAULT_MAX_REPLY = 1024 * 1024;
 
 /** The raw reply bytes, NUL excluded. */
 export function cgminerCall(host: string, port: number, request: CgminerRequest, opts: CallOptions): Promise<Buffer> {
+  const body: Record<string, string> = { command: request.command };
+  if (request.parameter !== undefined) body.parameter = request.parameter;
+  return cgminerSend(host, port, JSON.stringify(body), opts);
+}
+
+/**
+ * Sends `payload` as is and reads the reply: for requests that are not `{"command":…}`,
+ * such as Whatsminer's `{"cmd":"get_token"}` and its encrypted `{"enc":1,"data":…}`.
+ */
+export function cgminerSend(host: string, port: number, payload: string, opts: CallOptions): Promise<Buffer> {
   const maxBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -40,10 +52,12 @@ export function cgminerCall(host: string, port: number, request: CgminerRequest,
     let connected = false;
     let settled = false;
     const socket = net.connect({ host, port });
+    const onAbort = () => finish(new CgminerTransportError('timeout', `aborted: ${String(opts.signal?.reason ?? 'caller deadline')}`));
     const finish = (err: CgminerTransportError | undefined, reply?: Buffer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       if (err) reject(err);
       else resolve(reply as Buffer);
@@ -52,12 +66,12 @@ export function cgminerCall(host: string, port: number, request: CgminerRequest,
       const phase = connected ? `no complete reply within ${opts.timeoutMs} ms` : `connect timed out after ${opts.timeoutMs} ms`;
       finish(new CgminerTransportError('timeout', phase));
     }, opts.timeoutMs);
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     socket.setNoDelay(true);
     socket.once('connect', () => {
       connected = true;
-      const body: Record<string, string> = { command: request.command };
-      if (request.parameter !== undefined) body.parameter = request.parameter;
-      socket.write(JSON.stringify(body));
+      socket.write(payload);
     });
     socket.on('data', (chunk: Buffer) => {
       const nul = chunk.indexOf(0);

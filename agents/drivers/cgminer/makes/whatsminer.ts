@@ -1,0 +1,54 @@
+import { btminerDecrypt, btminerPrivileged, btminerToken, type BtminerTokenMsg } from '../auth/btminer-token.ts';
+import { minerTelemetry } from '../normalise.ts';
+import type { CgminerReply } from '../parse.ts';
+import { MinerCommandError, type Dialect, type MinerSession } from '../miner.ts';
+
+/**
+ * MicroBT Whatsminer, btminer API v2 (CURTAILMENT_COMMANDS.md; pyasic rpc/btminer.py).
+ * Read commands are plain cgminer (`summary` carries Power, Power Limit, temps, fans, "MHS …").
+ * Write commands need a token: `get_token`, then the AES-encrypted command (auth/btminer-token.ts).
+ * The v3 API (`set.miner.service`, `set.miner.power_limit`, port 4433) is not implemented: the
+ * notes name its commands but not its auth.
+ */
+const DEFAULT_PASSWORD = 'admin';
+
+/**
+ * Whatsminer btminer's own commands (get_token and the privileged ones) answer with STATUS
+ * as a string ("STATUS":"S") rather than cgminer's array; both forms are read here.
+ */
+export function btminerStatus(reply: Record<string, unknown>): { ok: boolean; code: unknown; msg: unknown } {
+  const raw = reply.STATUS;
+  const entry = Array.isArray(raw) ? (raw[0] as Record<string, unknown> | undefined) : reply;
+  const status = Array.isArray(raw) ? entry?.STATUS : raw;
+  return { ok: status === 'S' || status === 'I', code: entry?.Code, msg: entry?.Msg };
+}
+
+function tokenMsg(reply: CgminerReply): BtminerTokenMsg {
+  const st = btminerStatus(reply);
+  const msg = st.msg as Record<string, unknown> | undefined;
+  if (!st.ok || typeof msg !== 'object' || msg === null) throw new MinerCommandError(`get_token refused (code ${String(st.code)}): ${JSON.stringify(st.msg)}`);
+  const { time, salt, newsalt } = msg;
+  if (typeof time !== 'string' || typeof salt !== 'string' || typeof newsalt !== 'string') throw new MinerCommandError(`get_token reply lacks time/salt/newsalt: ${JSON.stringify(msg)}`);
+  return { time, salt, newsalt };
+}
+
+async function privileged(s: MinerSession, cmd: string, params: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const password = s.address.password ?? DEFAULT_PASSWORD;
+  const token = btminerToken(password, tokenMsg(await s.send(JSON.stringify({ cmd: 'get_token' }))));
+  const reply = await s.send(btminerPrivileged(token, { cmd, ...params }));
+  // A refused token comes back in clear ({"STATUS":"E","Code":135,…}); an accepted command encrypted.
+  const plain = typeof reply.enc === 'string' ? btminerDecrypt(token.hostPasswdMd5, reply.enc) : reply;
+  if (typeof plain !== 'object' || plain === null) throw new MinerCommandError(`${cmd}: reply is not a JSON object`);
+  const st = btminerStatus(plain as Record<string, unknown>);
+  if (!st.ok) throw new MinerCommandError(`${cmd} refused (code ${String(st.code)}): ${String(st.msg)}`);
+  return plain as Record<string, unknown>;
+}
+
+export const whatsminer: Dialect = {
+  make: 'whatsminer',
+  telemetryCommand: 'summary',
+  telemetry: minerTelemetry,
+  sleep: async (s) => void (await privileged(s, 'power_off', { respbefore: 'true' })),
+  wake: async (s) => void (await privileged(s, 'power_on')),
+  setPowerTarget: async (s, watts) => void (await privileged(s, 'adjust_power_limit', { power_limit: String(Math.round(watts)) })),
+};

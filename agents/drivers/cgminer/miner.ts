@@ -1,0 +1,156 @@
+import type { AsicModel } from '../../../services/domain/catalog.ts';
+import { errorMessage } from '../../../services/lib/errors.ts';
+import { cgminerCall, cgminerSend, CgminerTransportError } from './client.ts';
+import type { MinerTelemetry } from './normalise.ts';
+import { parseCgminerReply, type CgminerReply } from './parse.ts';
+
+/**
+ * One capability interface for every miner make: telemetry, sleep, wake, power target.
+ * What differs between makes (commands, auth, reply quirks) lives in a Dialect in makes/;
+ * model facts (the allowed power range) come from the ASIC catalog. A capability the
+ * firmware does not offer throws UnsupportedCapabilityError; a power target outside the
+ * model's [minPowerW, maxPowerW] throws PowerTargetRangeError before any I/O.
+ */
+export const MINER_MAKES = ['antminer', 'whatsminer', 'braiins', 'luxos', 'avalon'] as const;
+export type MinerMake = (typeof MINER_MAKES)[number];
+
+export interface IoOptions {
+  /** Deadline for the whole operation (a sleep may take several round trips). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface MinerAddress {
+  host: string;
+  /** cgminer API port, 4028 on real miners. */
+  port: number;
+  /** Web UI port (Antminer stock sleep/wake), 80 on real miners. */
+  webPort?: number;
+  /** Web (Antminer, default root/root) or API (Whatsminer, default admin) credentials. */
+  username?: string;
+  password?: string;
+  /** Needed for setPowerTarget: its range is a model fact. */
+  model?: AsicModel;
+}
+
+export interface Miner {
+  readonly make: MinerMake;
+  telemetry(opts: IoOptions): Promise<MinerTelemetry>;
+  sleep(opts: IoOptions): Promise<void>;
+  wake(opts: IoOptions): Promise<void>;
+  setPowerTarget(watts: number, opts: IoOptions): Promise<void>;
+}
+
+export class UnsupportedCapabilityError extends Error {
+  readonly make: MinerMake;
+  readonly capability: string;
+  constructor(make: MinerMake, capability: string, why: string) {
+    super(`${make} miners do not support ${capability}: ${why}`);
+    this.name = 'UnsupportedCapabilityError';
+    this.make = make;
+    this.capability = capability;
+  }
+}
+
+export class PowerTargetRangeError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PowerTargetRangeError';
+  }
+}
+
+/** The miner refused a command (wrong password, no token, no session …). */
+export class MinerCommandError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MinerCommandError';
+  }
+}
+
+/** Round trips of one operation, all under one deadline. */
+export class MinerSession {
+  readonly deadlineAt: number;
+  constructor(
+    readonly address: MinerAddress,
+    readonly io: IoOptions,
+  ) {
+    this.deadlineAt = Date.now() + io.timeoutMs;
+  }
+
+  remainingMs(): number {
+    const left = this.deadlineAt - Date.now();
+    if (left <= 0) throw new CgminerTransportError('timeout', `operation ran past its ${this.io.timeoutMs} ms deadline`);
+    return left;
+  }
+
+  private callOptions() {
+    return { timeoutMs: this.remainingMs(), ...(this.io.signal === undefined ? {} : { signal: this.io.signal }) };
+  }
+
+  async call(command: string, parameter?: string): Promise<CgminerReply> {
+    const request = parameter === undefined ? { command } : { command, parameter };
+    return parseCgminerReply(await cgminerCall(this.address.host, this.address.port, request, this.callOptions()));
+  }
+
+  async send(payload: string): Promise<CgminerReply> {
+    return parseCgminerReply(await cgminerSend(this.address.host, this.address.port, payload, this.callOptions()));
+  }
+}
+
+export type Capability = 'sleep' | 'wake' | 'setPowerTarget';
+
+export interface Dialect {
+  readonly make: MinerMake;
+  /** cgminer command(s), joined with '+', whose reply carries the telemetry. */
+  readonly telemetryCommand: string;
+  telemetry(reply: CgminerReply): MinerTelemetry;
+  sleep?(s: MinerSession): Promise<void>;
+  wake?(s: MinerSession): Promise<void>;
+  /** Only called with a target already checked against the model's range. */
+  setPowerTarget?(s: MinerSession, watts: number): Promise<void>;
+  /** Why a capability is missing, for the error. */
+  readonly unsupported?: Partial<Record<Capability, string>>;
+}
+
+export function checkPowerTarget(watts: number, model: AsicModel | undefined): void {
+  if (model === undefined) throw new PowerTargetRangeError(`power target ${watts} W refused: the miner's model is unknown, so its allowed range is too`);
+  if (!Number.isFinite(watts) || watts < model.minPowerW || watts > model.maxPowerW) {
+    throw new PowerTargetRangeError(`power target ${watts} W refused: ${model.id} allows ${model.minPowerW}–${model.maxPowerW} W`);
+  }
+}
+
+export function minerOf(dialect: Dialect, address: MinerAddress): Miner {
+  const where = `${dialect.make} miner ${address.host}:${address.port}`;
+  const run = async <T>(what: string, io: IoOptions, op: (s: MinerSession) => Promise<T>): Promise<T> => {
+    try {
+      return await op(new MinerSession(address, io));
+    } catch (err) {
+      // Transport failures pass through as they are: the caller knows the address and
+      // decides offline vs error on the type (the poller prefixes its own context).
+      if (err instanceof UnsupportedCapabilityError || err instanceof PowerTargetRangeError || err instanceof CgminerTransportError) throw err;
+      throw new MinerCommandError(`${what} on ${where}: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+  const method = <K extends Capability>(name: K): NonNullable<Dialect[K]> => {
+    const fn = dialect[name];
+    if (fn === undefined) throw new UnsupportedCapabilityError(dialect.make, name, dialect.unsupported?.[name] ?? 'not offered by this firmware');
+    return fn.bind(dialect) as NonNullable<Dialect[K]>;
+  };
+  return {
+    make: dialect.make,
+    telemetry: (io) => run('reading telemetry', io, async (s) => dialect.telemetry(await s.call(dialect.telemetryCommand))),
+    sleep: async (io) => {
+      const sleep = method('sleep');
+      return run('sleep', io, (s) => sleep(s));
+    },
+    wake: async (io) => {
+      const wake = method('wake');
+      return run('wake', io, (s) => wake(s));
+    },
+    setPowerTarget: async (watts, io) => {
+      const set = method('setPowerTarget');
+      checkPowerTarget(watts, address.model);
+      return run(`setting power target ${watts} W`, io, (s) => set(s, watts));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Reading } from '../services/domain/batch-schema.ts';
+import { errorMessage } from '../services/lib/errors.ts';
+import type { DeviceDriver, PollTarget } from './device-driver.ts';
+import { forEachBounded } from './pool.ts';
+
+/**
+ * One polling cycle of one tier: every target read through its driver with at most
+ * `concurrency` in flight, each under its own deadline. A hung device holds one slot for at
+ * most `timeoutMs`, then it is recorded offline ("timeout") and the slot moves on, so a
+ * cycle over N devices never waits on one of them beyond its deadline.
+ */
+export interface TierCycleOptions {
+  timeoutMs: number;
+  concurrency: number;
+  now?: () => number;
+  /** Aborts every read in flight (the poller stopping). */
+  signal?: AbortSignal;
+}
+
+export class DeadlineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadlineError';
+  }
+}
+
+export function readWithDeadline<T extends PollTarget>(driver: DeviceDriver<T>, target: T, opts: TierCycleOptions): Promise<Reading> {
+  const now = opts.now ?? Date.now;
+  const controller = new AbortController();
+  const stop = opts.signal;
+  const onStop = () => controller.abort(stop?.reason);
+  stop?.addEventListener('abort', onStop, { once: true });
+  const base = () => ({ deviceId: target.id, kind: driver.deviceKind, ...(target.blockId === undefined ? {} : { blockId: target.blockId }), atMs: now() });
+  // One promise settled by whichever comes first: the driver's reading or the deadline.
+  return new Promise<Reading>((resolve) => {
+    const done = (reading: Reading) => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', onStop);
+      resolve(reading);
+    };
+    const timer = setTimeout(() => {
+      controller.abort(new DeadlineError(`no reading within ${opts.timeoutMs} ms`));
+      done({ ...base(), status: 'offline', metrics: {}, error: `${driver.kind} read of ${target.id}: timeout: no reading within ${opts.timeoutMs} ms` });
+    }, opts.timeoutMs);
+    driver.read(target, { timeoutMs: opts.timeoutMs, signal: controller.signal }).then(done, (err: unknown) =>
+      done({ ...base(), status: 'error', metrics: {}, error: `${driver.kind} read of ${target.id} failed: ${errorMessage(err)}`.slice(0, 2000) }),
+    );
+  });
+}
+
+export async function pollTier<T extends PollTarget>(driver: DeviceDriver<T>, targets: readonly T[], opts: TierCycleOptions, emit: (r: Reading) => void): Promise<void> {
+  await forEachBounded(targets, opts.concurrency, async (target) => {
+    if (opts.signal?.aborted) return;
+    emit(await readWithDeadline(driver, target, opts));
+  });
+}

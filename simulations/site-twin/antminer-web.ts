@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseDigestChallenge, verifyDigest } from '../../agents/drivers/cgminer/auth/digest.ts';
+import { wrap } from '../../services/lib/errors.ts';
+import type { Logger } from '../../services/lib/log.ts';
+import { ipv4Of, isLoopbackAddress, type MinerEndpoint } from './cgminer-server.ts';
+import { DEFAULT_SECRETS, type TwinSecrets } from './twin-secrets.ts';
+
+/**
+ * The web UI of stock-firmware Antminers, the one way they sleep and wake: HTTP Digest auth
+ * (realm "antMiner Configuration"), GET /cgi-bin/get_miner_conf.cgi, POST
+ * /cgi-bin/set_miner_conf.cgi with "miner-mode" 1 (sleep) or 0 (normal). Like the cgminer
+ * listener, one socket serves every miner and tells them apart by the dialled loopback address.
+ */
+export interface AntminerWebOptions {
+  port: number;
+  lookup(localAddress: string): MinerEndpoint | undefined;
+  clock(): number;
+  log: Logger;
+  secrets?: TwinSecrets;
+}
+
+export interface AntminerWeb {
+  port: number;
+  close(): Promise<void>;
+}
+
+const REALM = 'antMiner Configuration';
+const MAX_BODY = 64 * 1024;
+
+function minerConf(endpoint: MinerEndpoint, nowMs: number): Record<string, unknown> {
+  const sleeping = endpoint.miner.snapshot(nowMs).mode === 'sleeping';
+  return {
+    pools: [{ url: 'stratum+tcp://pool.switchyard.invalid:3333', user: `switchyard.${endpoint.device.id}`, pass: 'x' }],
+    'api-listen': true,
+    'api-network': true,
+    'api-allow': 'W:0/0',
+    'bitmain-fan-ctrl': false,
+    'bitmain-fan-pwm': '100',
+    'bitmain-use-vil': true,
+    'bitmain-freq': '',
+    'bitmain-voltage': '',
+    'bitmain-ccdelay': '',
+    'bitmain-pwth': '',
+    'bitmain-work-mode': sleeping ? '1' : '0',
+    'bitmain-freq-level': '',
+  };
+}
+
+export async function startAntminerWeb(opts: AntminerWebOptions): Promise<AntminerWeb> {
+  const users = new Map([[(opts.secrets ?? DEFAULT_SECRETS).antminerWeb.username, (opts.secrets ?? DEFAULT_SECRETS).antminerWeb.password]]);
+  const nonce = randomBytes(16).toString('hex');
+  const challenge = `Digest realm="${REALM}", nonce="${nonce}", qop="auth"`;
+  if (parseDigestChallenge(challenge) === undefined) throw new Error('twin web: malformed digest challenge');
+  const server = http.createServer((req, res) => {
+    const local = req.socket.localAddress;
+    if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackAddress(local)) {
+      req.socket.destroy();
+      return;
+    }
+    const endpoint = opts.lookup(ipv4Of(local) as string);
+    if (endpoint === undefined || !endpoint.miner.reachable || endpoint.device.firmware !== 'antminer') {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close', ...headers }).end(JSON.stringify(body));
+    if (!verifyDigest(req.headers.authorization, { realm: REALM, nonce, method: req.method ?? 'GET', users })) {
+      json(401, { stats: 'error', code: 'W001', msg: 'Unauthorized' }, { 'www-authenticate': challenge });
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) req.destroy();
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      const nowMs = opts.clock();
+      if (req.method === 'GET' && req.url === '/cgi-bin/get_miner_conf.cgi') return json(200, minerConf(endpoint, nowMs));
+      if (req.method === 'POST' && req.url === '/cgi-bin/set_miner_conf.cgi') {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        } catch (err) {
+          return json(400, { stats: 'error', code: 'M001', msg: `body is not JSON: ${(err as Error).message}` });
+        }
+        const mode = Number(body['miner-mode'] ?? body['bitmain-work-mode']);
+        if (mode === 1) endpoint.miner.sleep(nowMs);
+        else if (mode === 0) endpoint.miner.wake(nowMs);
+        else return json(400, { stats: 'error', code: 'M002', msg: `unsupported miner-mode ${JSON.stringify(body['miner-mode'])}` });
+        return json(200, { stats: 'success', code: 'M000', msg: 'OK!' });
+      }
+      return json(404, { stats: 'error', code: 'W404', msg: `no ${req.method} ${req.url}` });
+    });
+  });
+  server.requestTimeout = 5_000;
+  server.headersTimeout = 5_000;
+  server.on('error', (err) => opts.log.error({ err }, 'antminer web listener error'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(wrap(`starting the twin's Antminer web listener on 0.0.0.0:${opts.port}`, err)));
+    server.listen({ host: '0.0.0.0', port: opts.port, backlog: 1024 }, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(wrap('closing the twin Antminer web listener', err)) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { DeviceDriver } from '../../agents/device-driver.ts';
+import { pollTier, readWithDeadline } from '../../agents/poll-tier.ts';
+import { StaleTracker } from '../../agents/stale.ts';
+import type { Reading } from '../../services/domain/batch-schema.ts';
+import { logger } from '../../services/lib/log.ts';
+
+/** The poller's per-device deadline holds even against a driver that ignores it. */
+const online = (id: string): Reading => ({ deviceId: id, kind: 'pdu', atMs: Date.now(), status: 'online', metrics: { power_w: 1 } });
+
+describe('poll tier', () => {
+  test('a driver that never returns is offline with a timeout at the deadline; its signal is aborted', async () => {
+    let seen: AbortSignal | undefined;
+    const hung: DeviceDriver = { kind: 'test', deviceKind: 'pdu', read: (_t, { signal }) => ((seen = signal), new Promise<Reading>(() => undefined)) };
+    const started = Date.now();
+    const r = await readWithDeadline(hung, { id: 'P1' }, { timeoutMs: 100, concurrency: 1 });
+    assert.ok(Date.now() - started < 1_000);
+    assert.equal(r.status, 'offline');
+    assert.deepEqual(r.metrics, {});
+    assert.match(r.error ?? '', /timeout: no reading within 100 ms/);
+    assert.equal(seen?.aborted, true);
+  });
+
+  test('a driver that throws gives an error reading with the message', async () => {
+    const broken: DeviceDriver = { kind: 'test', deviceKind: 'pdu', read: async () => Promise.reject(new Error('OID not found')) };
+    const r = await readWithDeadline(broken, { id: 'P2' }, { timeoutMs: 100, concurrency: 1 });
+    assert.equal(r.status, 'error');
+    assert.match(r.error ?? '', /test read of P2 failed: OID not found/);
+  });
+
+  test('one hung device among many costs one slot for one deadline, not the cycle', async () => {
+    const driver: DeviceDriver = {
+      kind: 'test',
+      deviceKind: 'pdu',
+      read: (t) => (t.id === 'hung' ? new Promise<Reading>(() => undefined) : new Promise((ok) => setTimeout(() => ok(online(t.id)), 5))),
+    };
+    const targets = [{ id: 'hung' }, ...Array.from({ length: 200 }, (_, i) => ({ id: `d${i}` }))];
+    const readings: Reading[] = [];
+    const started = Date.now();
+    await pollTier(driver, targets, { timeoutMs: 300, concurrency: 8 }, (r) => readings.push(r));
+    const tookMs = Date.now() - started;
+    assert.equal(readings.length, 201);
+    assert.equal(readings.filter((r) => r.status === 'online').length, 200);
+    assert.ok(tookMs < 2 * 300, `cycle took ${tookMs} ms`);
+  });
+
+  test('stale: no online reading for staleAfterMs, once each way', () => {
+    const log = logger('test');
+    const stale = new StaleTracker(log);
+    stale.record({ ...online('a'), atMs: 0 });
+    stale.record({ deviceId: 'a', kind: 'pdu', atMs: 500, status: 'offline', metrics: {} });
+    stale.check([{ id: 'a' }], 1_000, 900);
+    assert.equal(stale.count(), 0);
+    stale.check([{ id: 'a' }], 1_000, 1_500);
+    assert.equal(stale.isStale('a'), true);
+    stale.record({ ...online('a'), atMs: 1_600 });
+    stale.check([{ id: 'a' }], 1_000, 1_700);
+    assert.equal(stale.count(), 0);
+  });
+});
