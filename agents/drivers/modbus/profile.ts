@@ -27,19 +27,36 @@ export type RegisterType = Static<typeof RegisterType>;
 export const WordOrder = Type.Union([Type.Literal('big'), Type.Literal('little')]);
 export type WordOrder = Static<typeof WordOrder>;
 
+/**
+ * Byte order of a multi-register value, letters naming the bytes most significant first as they
+ * arrive: ABCD big-endian (= wordOrder big), CDAB low word first (= wordOrder little), BADC bytes
+ * swapped in each word, DCBA fully little-endian. For 64-bit values the pattern extends per word.
+ */
+export const ByteOrder = Type.Union([Type.Literal('ABCD'), Type.Literal('CDAB'), Type.Literal('BADC'), Type.Literal('DCBA')]);
+export type ByteOrder = Static<typeof ByteOrder>;
+
+/** A SunSpec-style scale factor name: W_SF, TotWh_SF. */
+const ScaleFactorName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$' });
+
 /** A raw register value meaning "not available": a number, or a string for 64-bit values ("0x8000000000000000"). */
 const RawValue = Type.Union([Type.Integer(), Type.String({ pattern: '^(0x[0-9A-Fa-f]+|-?\\d+)$' })]);
 
 export const RegisterDef = Strict({
   /** Reading metric name, snake_case ending in its unit: power_w, voltage_an_v, frequency_hz. */
   metric: Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
-  /** Register address as sent on the wire. */
+  /**
+   * Register number in the profile's `addressBase` (wire address = register − addressBase); in a
+   * SunSpec profile, the offset from the model's ID register.
+   */
   register: Type.Integer({ minimum: 0, maximum: 65535 }),
   function: Type.Union([Type.Literal('holding'), Type.Literal('input')], { default: 'holding' }),
   type: RegisterType,
   wordOrder: Type.Optional(WordOrder),
-  /** metric = raw × scale (e.g. 1000 for a kW register read into power_w). */
+  byteOrder: Type.Optional(ByteOrder),
+  /** metric = raw × scale × 10^scaleFactor (e.g. scale 1000 for a kW register read into power_w). */
   scale: Type.Number({ default: 1 }),
+  /** Name of an entry in the profile's `scaleFactors` whose register holds a power-of-ten exponent. */
+  scaleFactor: Type.Optional(ScaleFactorName),
   /** Unit of the metric after scaling: W, Wh, V, A, Hz, var, VA, %, C, rpm, s, or "" (none). */
   unit: Type.String(),
   notAvailable: Type.Optional(Type.Array(RawValue)),
@@ -47,11 +64,29 @@ export const RegisterDef = Strict({
 });
 export type RegisterDef = Static<typeof RegisterDef>;
 
+/** A register holding a signed int16 power of ten (SunSpec `*_SF`); 0x8000 means not implemented. */
+export const ScaleFactorDef = Strict({
+  name: ScaleFactorName,
+  register: Type.Integer({ minimum: 0, maximum: 65535 }),
+  function: Type.Union([Type.Literal('holding'), Type.Literal('input')], { default: 'holding' }),
+});
+export type ScaleFactorDef = Static<typeof ScaleFactorDef>;
+
 export const ModbusProfile = Strict({
   make: Type.String({ minLength: 1 }),
   model: Type.String({ minLength: 1 }),
   description: Type.Optional(Type.String()),
   wordOrder: Type.Union([Type.Literal('big'), Type.Literal('little')], { default: 'big' }),
+  /** Overrides wordOrder for the whole profile when given. */
+  byteOrder: Type.Optional(ByteOrder),
+  /** 0: register numbers are wire addresses; 1: the manual counts from 1 (wire = register − 1). */
+  addressBase: Type.Union([Type.Literal(0), Type.Literal(1)], { default: 0 }),
+  /**
+   * A SunSpec model profile: register numbers are offsets from the model's ID register, found at
+   * run time by walking the model chain (sunspec.ts), and the model must have at least `length`.
+   */
+  sunspec: Type.Optional(Strict({ model: Type.Integer({ minimum: 1, maximum: 65534 }), length: Type.Integer({ minimum: 1, maximum: 65535 }) })),
+  scaleFactors: Type.Optional(Type.Array(ScaleFactorDef)),
   /** Registers this close together are read in one request, gap included. */
   maxGapRegisters: Type.Integer({ minimum: 0, maximum: 120, default: 16 }),
   /** Longest single read (Modbus allows 125). */
@@ -91,6 +126,8 @@ const UNIT_SUFFIX: Record<string, string> = {
   var: 'var',
   VA: 'va',
   '%': 'pct',
+  varh: 'varh',
+  VAh: 'vah',
   C: 'c',
   rpm: 'rpm',
   s: 's',
@@ -114,7 +151,26 @@ export function parseProfile(value: unknown, what: string): ModbusProfile {
   const problems: string[] = [];
   const metrics = new Set<string>();
   const used = new Map<string, string>();
+  const claim = (fn: string, first: number, width: number, owner: string) => {
+    if (first - profile.addressBase < 0) problems.push(`${owner}: register ${first} is below addressBase ${profile.addressBase}`);
+    if (first + width > 65536) problems.push(`${owner}: ${width} registers at ${first} run past register 65535`);
+    for (let a = first; a < first + width; a++) {
+      const key = `${fn}:${a}`;
+      const other = used.get(key);
+      if (other !== undefined) problems.push(`${owner}: ${fn} register ${a} is also used by ${other}`);
+      used.set(key, owner);
+    }
+  };
+  const sfNames = new Set<string>();
+  for (const sf of profile.scaleFactors ?? []) {
+    if (sfNames.has(sf.name)) problems.push(`scale factor ${sf.name}: defined twice`);
+    sfNames.add(sf.name);
+    claim(sf.function, sf.register, 1, sf.name);
+  }
   for (const r of profile.registers) {
+    if (r.scaleFactor !== undefined && !sfNames.has(r.scaleFactor)) problems.push(`${r.metric}: scale factor ${r.scaleFactor} is not in scaleFactors`);
+    if (r.wordOrder !== undefined && r.byteOrder !== undefined) problems.push(`${r.metric}: give wordOrder or byteOrder, not both`);
+    if (profile.sunspec !== undefined && r.register + WIDTH[r.type] > profile.sunspec.length + 2) problems.push(`${r.metric}: offset ${r.register} is past the end of SunSpec model ${profile.sunspec.model} (length ${profile.sunspec.length})`);
     if (metrics.has(r.metric)) problems.push(`${r.metric}: defined twice`);
     metrics.add(r.metric);
     if (r.unit !== '') {
@@ -122,14 +178,7 @@ export function parseProfile(value: unknown, what: string): ModbusProfile {
       if (suffix === undefined) problems.push(`${r.metric}: unknown unit "${r.unit}" (one of ${Object.keys(UNIT_SUFFIX).join(', ')} or "")`);
       else if (!r.metric.endsWith(`_${suffix}`)) problems.push(`${r.metric}: a metric in ${r.unit} must end in _${suffix}`);
     }
-    const width = WIDTH[r.type];
-    if (r.register + width > 65536) problems.push(`${r.metric}: ${r.type} at ${r.register} runs past register 65535`);
-    for (let a = r.register; a < r.register + width; a++) {
-      const key = `${r.function}:${a}`;
-      const other = used.get(key);
-      if (other !== undefined) problems.push(`${r.metric}: ${r.function} register ${a} is also used by ${other}`);
-      used.set(key, r.metric);
-    }
+    claim(r.function, r.register, WIDTH[r.type], r.metric);
   }
   if (problems.length > 0) throw new ProfileError(`${what}: ${problems.join('; ')}`);
   return profile;
@@ -143,6 +192,29 @@ export function parseProfileYaml(text: string, what: string): ModbusProfile {
     throw new ProfileError(wrap(`parsing ${what}`, err).message, { cause: err });
   }
   return parseProfile(value, what);
+}
+
+/** The byte order a register is decoded with: its own, else the profile's. */
+export function byteOrderOf(def: RegisterDef, profile: ModbusProfile): ByteOrder {
+  if (def.byteOrder !== undefined) return def.byteOrder;
+  if (def.wordOrder !== undefined) return def.wordOrder === 'big' ? 'ABCD' : 'CDAB';
+  return profile.byteOrder ?? (profile.wordOrder === 'big' ? 'ABCD' : 'CDAB');
+}
+
+/**
+ * A SunSpec model profile with its offsets turned into wire addresses, the model's ID register
+ * being at `modelStart`. Pure; the result is an ordinary profile.
+ */
+export function atSunSpecBase(profile: ModbusProfile, modelStart: number): ModbusProfile {
+  if (profile.sunspec === undefined) throw new ProfileError(`${profile.make} ${profile.model} is not a SunSpec model profile`);
+  const { sunspec: _model, ...rest } = profile;
+  const rebased: ModbusProfile = {
+    ...rest,
+    addressBase: 0,
+    registers: profile.registers.map((r) => ({ ...r, register: modelStart + r.register })),
+  };
+  if (profile.scaleFactors !== undefined) rebased.scaleFactors = profile.scaleFactors.map((sf) => ({ ...sf, register: modelStart + sf.register }));
+  return rebased;
 }
 
 export const PROFILE_DIR = fileURLToPath(new URL('../../profiles/modbus/', import.meta.url));

@@ -1,6 +1,6 @@
 import modbusSerial from 'modbus-serial';
 import { errorMessage } from '../../../services/lib/errors.ts';
-import { decodeRegister } from './decode.ts';
+import { decodeRegister, decodeScaleFactor } from './decode.ts';
 import { WIDTH, type ModbusProfile, type RegisterDef } from './profile.ts';
 
 /**
@@ -12,29 +12,43 @@ export type RegisterFunction = RegisterDef['function'];
 
 export interface ReadBlock {
   function: RegisterFunction;
+  /** Wire address of the first register. */
   start: number;
   count: number;
   defs: Array<{ def: RegisterDef; offset: number }>;
+  /** Scale-factor registers (SunSpec *_SF) in this block. */
+  scaleFactors?: Array<{ name: string; offset: number }>;
 }
 
-/** Groups registers into as few requests as the profile's gap and size limits allow. */
+type PlanItem = { wire: number; width: number; def?: RegisterDef; scaleFactor?: string };
+
+/**
+ * Groups registers into as few requests as the profile's gap and size limits allow. Pure.
+ * A SunSpec model profile is planned at its offsets (start 0 = the model's ID register): read it
+ * through resolveProfile (device.ts), which finds the model on the device first.
+ */
 export function planReads(profile: ModbusProfile): ReadBlock[] {
   const blocks: ReadBlock[] = [];
   for (const fn of ['holding', 'input'] as const) {
-    const defs = profile.registers.filter((r) => r.function === fn).sort((a, b) => a.register - b.register);
+    const items: PlanItem[] = [
+      ...profile.registers.filter((r) => r.function === fn).map((def) => ({ wire: def.register - profile.addressBase, width: WIDTH[def.type], def })),
+      ...(profile.scaleFactors ?? []).filter((sf) => sf.function === fn).map((sf) => ({ wire: sf.register - profile.addressBase, width: 1, scaleFactor: sf.name })),
+    ].sort((a, b) => a.wire - b.wire);
     let current: ReadBlock | undefined;
-    for (const def of defs) {
-      const end = def.register + WIDTH[def.type];
+    for (const item of items) {
+      const end = item.wire + item.width;
       const fits =
         current !== undefined &&
-        def.register - (current.start + current.count) <= profile.maxGapRegisters &&
+        item.wire - (current.start + current.count) <= profile.maxGapRegisters &&
         end - current.start <= profile.maxBlockRegisters;
       if (!fits) {
-        current = { function: fn, start: def.register, count: 0, defs: [] };
+        current = { function: fn, start: item.wire, count: 0, defs: [] };
         blocks.push(current);
       }
       const block = current as ReadBlock;
-      block.defs.push({ def, offset: def.register - block.start });
+      const offset = item.wire - block.start;
+      if (item.def !== undefined) block.defs.push({ def: item.def, offset });
+      if (item.scaleFactor !== undefined) (block.scaleFactors ??= []).push({ name: item.scaleFactor, offset });
       block.count = Math.max(block.count, end - block.start);
     }
   }
@@ -47,33 +61,65 @@ export interface RegisterReader {
 
 export interface ProfileReading {
   metrics: Record<string, number>;
-  /** Metrics the device reported as not available (sentinel, NaN). */
+  /** Metrics the device reported as not available (sentinel, NaN, scale factor not implemented). */
   missing: string[];
   /** Requests that failed while others succeeded, e.g. "holding 3204+4: Modbus exception 2 …". */
   failures: string[];
 }
 
-/** Reads every block; throws only when no block could be read. */
+/** Reads every block, then decodes (scale factors may sit in another block); throws only when no block could be read. */
 export async function readProfile(reader: RegisterReader, unitId: number, profile: ModbusProfile, plan: ReadBlock[]): Promise<ProfileReading> {
   const out: ProfileReading = { metrics: {}, missing: [], failures: [] };
   let firstError: unknown;
+  const read: Array<{ block: ReadBlock; words: number[] }> = [];
   for (const block of plan) {
-    let words: number[];
     try {
-      words = await reader.read(unitId, block.function, block.start, block.count);
+      read.push({ block, words: await reader.read(unitId, block.function, block.start, block.count) });
     } catch (err) {
       firstError ??= err;
       out.failures.push(`${block.function} ${block.start}+${block.count}: ${errorMessage(err)}`);
-      continue;
     }
+  }
+  if (read.length === 0 && firstError !== undefined) throw firstError;
+  const exponents = new Map<string, number | undefined>();
+  for (const { block, words } of read) {
+    for (const sf of block.scaleFactors ?? []) exponents.set(sf.name, decodeScaleFactor(words[sf.offset]));
+  }
+  for (const { block, words } of read) {
     for (const { def, offset } of block.defs) {
-      const value = decodeRegister(words, offset, def, profile);
+      const exponent = def.scaleFactor === undefined ? 0 : exponents.get(def.scaleFactor);
+      const value = exponent === undefined ? undefined : decodeRegister(words, offset, def, profile, exponent);
       if (value === undefined) out.missing.push(def.metric);
       else out.metrics[def.metric] = value;
     }
   }
-  if (out.failures.length === plan.length && firstError !== undefined) throw firstError;
   return out;
+}
+
+/** modbus-serial rejects with plain objects ({ name, message, errno }) as well as Errors. */
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  if (typeof cause === 'object' && cause !== null && typeof (cause as { message?: unknown }).message === 'string') {
+    const { message, errno } = cause as { message: string; errno?: unknown };
+    return typeof errno === 'string' ? `${message} (${errno})` : message;
+  }
+  return String(cause);
+}
+
+/** A failed request, naming where it went; `modbusCode` is set when the device answered with an exception. */
+export class ModbusRequestError extends Error {
+  readonly modbusCode: number | undefined;
+  constructor(
+    readonly endpoint: string,
+    readonly unitId: number,
+    readonly request: string,
+    cause: unknown,
+  ) {
+    super(`modbus ${endpoint} unit ${unitId} ${request}: ${describeCause(cause)}`, { cause });
+    this.name = 'ModbusRequestError';
+    const code = (cause as { modbusCode?: unknown }).modbusCode;
+    this.modbusCode = typeof code === 'number' ? code : undefined;
+  }
 }
 
 const ModbusRTU = modbusSerial.default;
@@ -109,8 +155,14 @@ export class ModbusConnection implements RegisterReader {
   }
 
   private async readNow(unitId: number, fn: RegisterFunction, start: number, count: number): Promise<number[]> {
-    if (this.closed) throw new Error('connection closed');
-    const client = await this.connected();
+    const request = `${fn} registers ${start}..${start + count - 1}`;
+    if (this.closed) throw new ModbusRequestError(`${this.host}:${this.port}`, unitId, request, new Error('connection closed'));
+    let client: ModbusClient;
+    try {
+      client = await this.connected();
+    } catch (err) {
+      throw new ModbusRequestError(`${this.host}:${this.port}`, unitId, request, err);
+    }
     client.setID(unitId);
     try {
       const result = await withDeadline(
@@ -123,7 +175,7 @@ export class ModbusConnection implements RegisterReader {
       // A Modbus exception is an answer: the connection is fine. Anything else (timeout,
       // reset) may leave a late reply in the stream, so start over on a fresh connection.
       if ((err as { modbusCode?: unknown }).modbusCode === undefined) this.drop();
-      throw err;
+      throw new ModbusRequestError(`${this.host}:${this.port}`, unitId, request, err);
     }
   }
 
