@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.ts';
 import { registerHashprice } from './commands/hashprice.ts';
+import { registerProbe } from './commands/probe.ts';
+import { registerProfiles } from './commands/profiles.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTwin } from './commands/twin.ts';
 
@@ -14,6 +16,8 @@ export function buildCli(): Command {
   registerHashprice(program);
   registerTwin(program);
   registerAgent(program);
+  registerProbe(program);
+  registerProfiles(program);
   return program;
 }
 
