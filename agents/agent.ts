@@ -1,9 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { MeterDevice, MinerDevice } from '../services/domain/devices.ts';
+import { GpuHostDevice, MeterDevice, MinerDevice, SnmpDevice } from '../services/domain/devices.ts';
 import { check } from '../services/domain/schema.ts';
 import { Strict } from '../services/domain/site-schema.ts';
 import { logger, type Logger } from '../services/lib/log.ts';
-import { Poller, type PollerStats } from './poller.ts';
+import { gpuTierTimeoutMs, nvidiaSmiDriver } from './drivers/nvidia-smi/driver.ts';
+import { snmpDriver } from './drivers/snmp/driver.ts';
+import { Poller, type DriverTier, type PollerStats } from './poller.ts';
 import { Shipper, type ShipperStats } from './shipper.ts';
 import { Spool } from './spool/spool.ts';
 
@@ -19,9 +21,23 @@ export const AgentConfig = Strict({
   token: Type.String({ minLength: 1 }),
   miners: Type.Array(MinerDevice),
   meters: Type.Array(MeterDevice),
+  /** PDUs, cooling units and UPSes read over SNMP (default none). */
+  snmpDevices: Type.Optional(Type.Array(SnmpDevice)),
+  /** GPU servers read with nvidia-smi (default none). */
+  gpuHosts: Type.Optional(Type.Array(GpuHostDevice)),
   minerIntervalMs: Type.Integer({ minimum: 100 }),
   meterIntervalMs: Type.Integer({ minimum: 100 }),
   shipIntervalMs: Type.Integer({ minimum: 50 }),
+  /** SNMP tier interval (default 10000). */
+  snmpIntervalMs: Type.Optional(Type.Integer({ minimum: 100 })),
+  /** GPU tier interval (default 5000). */
+  gpuIntervalMs: Type.Optional(Type.Integer({ minimum: 100 })),
+  /** Deadline per SNMP device read, all requests together (default 5000). */
+  snmpTimeoutMs: Type.Optional(Type.Integer({ minimum: 200 })),
+  /** Deadline per nvidia-smi call (default 5000); the tier's deadline adds the kill grace and a second. */
+  gpuTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
+  /** Where SNMP profiles are looked up (default agents/profiles/snmp). */
+  snmpProfileDir: Type.Optional(Type.String({ minLength: 1 })),
   /** Connect + reply deadline per miner (default 3000). */
   minerTimeoutMs: Type.Optional(Type.Integer({ minimum: 50 })),
   /** Deadline per Modbus request (default 1000). */
@@ -59,11 +75,19 @@ export const AGENT_DEFAULTS = {
   minerTimeoutMs: 3_000,
   meterTimeoutMs: 1_000,
   minerConcurrency: 256,
+  snmpIntervalMs: 10_000,
+  gpuIntervalMs: 5_000,
+  snmpTimeoutMs: 5_000,
+  gpuTimeoutMs: 5_000,
+  snmpConcurrency: 32,
+  gpuConcurrency: 16,
 } as const;
 
 export async function startAgent(input: AgentConfig, log: Logger = logger('agent')): Promise<Agent> {
   const config = check(AgentConfig, input, 'agent config');
-  const duplicate = firstDuplicate([...config.miners.map((m) => m.id), ...config.meters.map((m) => m.id)]);
+  const snmpDevices = config.snmpDevices ?? [];
+  const gpuHosts = config.gpuHosts ?? [];
+  const duplicate = firstDuplicate([...config.miners, ...config.meters, ...snmpDevices, ...gpuHosts].map((d) => d.id));
   if (duplicate !== undefined) throw new Error(`agent config: device id ${duplicate} appears twice`);
   const shipperOpts: ConstructorParameters<typeof Shipper>[0] = {
     agentId: config.agentId,
@@ -80,6 +104,31 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
       log.child({ part: 'spool' }),
     );
   }
+  // Drivers are built (profiles loaded) before anything starts: a bad profile name fails here.
+  const tiers: DriverTier<any, any>[] = [];
+  if (snmpDevices.length > 0) {
+    tiers.push({
+      name: 'snmp polling',
+      driver: snmpDriver(snmpDevices, config.snmpProfileDir === undefined ? {} : { profileDir: config.snmpProfileDir }),
+      targets: snmpDevices,
+      intervalMs: config.snmpIntervalMs ?? AGENT_DEFAULTS.snmpIntervalMs,
+      timeoutMs: config.snmpTimeoutMs ?? AGENT_DEFAULTS.snmpTimeoutMs,
+      concurrency: AGENT_DEFAULTS.snmpConcurrency,
+    });
+  }
+  if (gpuHosts.length > 0) {
+    const smi = { smiTimeoutMs: config.gpuTimeoutMs ?? AGENT_DEFAULTS.gpuTimeoutMs };
+    const driver = nvidiaSmiDriver(gpuHosts, log.child({ part: 'nvidia-smi' }), smi);
+    tiers.push({
+      name: 'gpu polling',
+      driver,
+      targets: gpuHosts,
+      intervalMs: config.gpuIntervalMs ?? AGENT_DEFAULTS.gpuIntervalMs,
+      timeoutMs: gpuTierTimeoutMs(smi),
+      concurrency: AGENT_DEFAULTS.gpuConcurrency,
+      close: () => driver.close(),
+    });
+  }
   const shipper = new Shipper(shipperOpts, log.child({ part: 'shipper' }));
   const poller = new Poller(
     {
@@ -93,6 +142,7 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
       ...(config.profileDir === undefined ? {} : { profileDir: config.profileDir }),
       ...(config.minerInventoryIntervalMs === undefined ? {} : { minerInventoryIntervalMs: config.minerInventoryIntervalMs }),
       ...(config.staleAfterMs === undefined ? {} : { staleAfterMs: config.staleAfterMs }),
+      tiers,
     },
     (reading) => shipper.add(reading),
     log.child({ part: 'poller' }),
@@ -100,7 +150,15 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
   shipper.start();
   poller.start();
   log.info(
-    { agentId: config.agentId, site: config.siteId, miners: config.miners.length, meters: config.meters.length, ingest: config.controlPlaneUrl },
+    {
+      agentId: config.agentId,
+      site: config.siteId,
+      miners: config.miners.length,
+      meters: config.meters.length,
+      snmpDevices: snmpDevices.length,
+      gpuHosts: gpuHosts.length,
+      ingest: config.controlPlaneUrl,
+    },
     'site agent started',
   );
   let stopping: Promise<void> | undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
-import { meterDevices, minerDevices } from '../services/domain/devices.ts';
+import { gpuHostDevices, meterDevices, minerDevices, snmpDevices } from '../services/domain/devices.ts';
 import { loadSiteFile } from '../services/domain/load-site.ts';
 import { check } from '../services/domain/schema.ts';
 import { Strict } from '../services/domain/site-schema.ts';
@@ -31,6 +31,8 @@ export const AgentFile = Strict({
   // (agent and twin together), so 30 s leaves most of the machine to the control plane.
   minerIntervalMs: Type.Integer({ minimum: 100, default: 30_000 }),
   meterIntervalMs: Type.Integer({ minimum: 100, default: 1_000 }),
+  snmpIntervalMs: Type.Integer({ minimum: 100, default: 10_000 }),
+  gpuIntervalMs: Type.Integer({ minimum: 100, default: 5_000 }),
   shipIntervalMs: Type.Integer({ minimum: 50, default: 1_000 }),
   minerTimeoutMs: Type.Optional(Type.Integer({ minimum: 50 })),
   meterTimeoutMs: Type.Optional(Type.Integer({ minimum: 50 })),
@@ -72,8 +74,12 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     token,
     miners: minerDevices(site, file.minerPort === undefined ? {} : { portOverride: file.minerPort }),
     meters: meterDevices(site, file.meterPort === undefined ? {} : { portOverride: file.meterPort }),
+    snmpDevices: snmpDevices(site),
+    gpuHosts: gpuHostDevices(site),
     minerIntervalMs: file.minerIntervalMs,
     meterIntervalMs: file.meterIntervalMs,
+    snmpIntervalMs: file.snmpIntervalMs,
+    gpuIntervalMs: file.gpuIntervalMs,
     shipIntervalMs: file.shipIntervalMs,
   };
   for (const key of ['minerTimeoutMs', 'meterTimeoutMs', 'minerConcurrency', 'maxBatchReadings', 'maxQueuedReadings'] as const) {

@@ -10,7 +10,8 @@ import type { DeviceKind, Reading } from '../services/domain/batch-schema.ts';
  *   };
  *
  * Rules a driver keeps:
- * - `read` returns one Reading for `target`: status 'online' with metrics in base units
+ * - `read` returns one Reading for `target` (or, for a target that is a host of several
+ *   devices, such as a GPU server read by one nvidia-smi run, one Reading per device): status 'online' with metrics in base units
  *   (power_w, energy_wh, temp_c …), 'offline' when the device cannot be reached (no
  *   metrics: offline is a state, never zeros), 'error' when it answered with something
  *   unusable. `error` says what was being done and why.
@@ -24,6 +25,8 @@ export interface PollTarget {
   /** Device id, unique across the agent. */
   id: string;
   blockId?: string;
+  /** The target's own kind where one driver reads several (SNMP: pdu, cooling, ups); default the driver's. */
+  kind?: DeviceKind;
 }
 
 export interface ReadOptions {
@@ -33,10 +36,11 @@ export interface ReadOptions {
   signal: AbortSignal;
 }
 
-export interface DeviceDriver<T extends PollTarget = PollTarget> {
+/** R: what one read yields; Reading[] for a driver whose target holds several devices. */
+export interface DeviceDriver<T extends PollTarget = PollTarget, R extends Reading | Reading[] = Reading> {
   /** Protocol family, for logs: 'cgminer', 'modbus', 'snmp', 'nvidia-smi'. */
   readonly kind: string;
   /** What the readings are about (Reading.kind). */
   readonly deviceKind: DeviceKind;
-  read(target: T, opts: ReadOptions): Promise<Reading>;
+  read(target: T, opts: ReadOptions): Promise<R>;
 }

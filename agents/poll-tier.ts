@@ -24,16 +24,21 @@ export class DeadlineError extends Error {
   }
 }
 
-export function readWithDeadline<T extends PollTarget>(driver: DeviceDriver<T>, target: T, opts: TierCycleOptions): Promise<Reading> {
+/**
+ * The driver's reading(s) for `target`, or one reading about the target itself when the driver
+ * throws or misses the deadline (a multi-device driver should answer within it: see the
+ * nvidia-smi driver, which re-reports its GPUs as stale before the deadline).
+ */
+export function readWithDeadline<T extends PollTarget, R extends Reading | Reading[]>(driver: DeviceDriver<T, R>, target: T, opts: TierCycleOptions): Promise<R | Reading> {
   const now = opts.now ?? Date.now;
   const controller = new AbortController();
   const stop = opts.signal;
   const onStop = () => controller.abort(stop?.reason);
   stop?.addEventListener('abort', onStop, { once: true });
-  const base = () => ({ deviceId: target.id, kind: driver.deviceKind, ...(target.blockId === undefined ? {} : { blockId: target.blockId }), atMs: now() });
+  const base = () => ({ deviceId: target.id, kind: target.kind ?? driver.deviceKind, ...(target.blockId === undefined ? {} : { blockId: target.blockId }), atMs: now() });
   // One promise settled by whichever comes first: the driver's reading or the deadline.
-  return new Promise<Reading>((resolve) => {
-    const done = (reading: Reading) => {
+  return new Promise<R | Reading>((resolve) => {
+    const done = (reading: R | Reading) => {
       clearTimeout(timer);
       stop?.removeEventListener('abort', onStop);
       resolve(reading);
@@ -48,9 +53,16 @@ export function readWithDeadline<T extends PollTarget>(driver: DeviceDriver<T>, 
   });
 }
 
-export async function pollTier<T extends PollTarget>(driver: DeviceDriver<T>, targets: readonly T[], opts: TierCycleOptions, emit: (r: Reading) => void): Promise<void> {
+export async function pollTier<T extends PollTarget, R extends Reading | Reading[]>(
+  driver: DeviceDriver<T, R>,
+  targets: readonly T[],
+  opts: TierCycleOptions,
+  emit: (r: Reading) => void,
+): Promise<void> {
   await forEachBounded(targets, opts.concurrency, async (target) => {
     if (opts.signal?.aborted) return;
-    emit(await readWithDeadline(driver, target, opts));
+    const got = await readWithDeadline(driver, target, opts);
+    if (Array.isArray(got)) for (const r of got) emit(r);
+    else emit(got);
   });
 }

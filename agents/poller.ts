@@ -25,13 +25,15 @@ import { StaleTracker } from './stale.ts';
  * online or not. Going offline and coming back are logged once each (DeviceStates); a
  * device without an online reading for staleAfterMs is stale (logged once each way).
  */
-export interface DriverTier<T extends PollTarget = PollTarget> {
+export interface DriverTier<T extends PollTarget = PollTarget, R extends Reading | Reading[] = Reading | Reading[]> {
   name: string;
-  driver: DeviceDriver<T>;
+  driver: DeviceDriver<T, R>;
   targets: T[];
   intervalMs: number;
   timeoutMs: number;
   concurrency: number;
+  /** Called once the tier's loop has stopped (work the driver keeps in the background). */
+  close?: () => Promise<void>;
 }
 
 export interface PollerConfig {
@@ -52,7 +54,7 @@ export interface PollerConfig {
   staleAfterMs?: number;
   /** Tiers of other drivers (SNMP PDUs, nvidia-smi hosts …). */
   // `any`: each tier's target type is checked where the tier is built; here they only travel.
-  tiers?: Array<DriverTier<any>>;
+  tiers?: Array<DriverTier<any, any>>;
 }
 
 export interface CycleResult {
@@ -97,6 +99,7 @@ export class Poller {
   private inventoryCycles = 0;
   private readonly inventory = new Map<string, Record<string, string>>();
   private readonly extraLoops: Repeater[] = [];
+  private readonly tierDeviceIds = new Map<string, Set<string>>();
   private readonly stale: StaleTracker;
   private readonly stopping = new AbortController();
   private readonly minerDriver = cgminerDriver();
@@ -149,6 +152,7 @@ export class Poller {
     this.stopping.abort(new Error('poller stopping'));
     await Promise.all([this.minerLoop.stop(), this.meterLoop.stop(), this.inventoryLoop?.stop(), ...this.extraLoops.map((l) => l.stop())]);
     await Promise.all(this.meterGroups.map((g) => g.connection.close()));
+    await Promise.all((this.config.tiers ?? []).map((t) => t.close?.()));
   }
 
   async pollMinersOnce(): Promise<CycleResult> {
@@ -176,9 +180,20 @@ export class Poller {
     this.inventoryCycles++;
   }
 
-  async pollTierOnce<T extends PollTarget>(tier: DriverTier<T>): Promise<CycleResult> {
-    const result = await this.cycle((emit) => pollTier(tier.driver, tier.targets, { timeoutMs: tier.timeoutMs, concurrency: tier.concurrency, signal: this.stopping.signal }, emit));
-    this.stale.check(tier.targets, this.config.staleAfterMs ?? 3 * tier.intervalMs, Date.now());
+  async pollTierOnce<T extends PollTarget, R extends Reading | Reading[]>(tier: DriverTier<T, R>): Promise<CycleResult> {
+    // A target may yield readings of other ids (a GPU host's GPUs); those are checked for staleness too.
+    let seen = this.tierDeviceIds.get(tier.name);
+    if (seen === undefined) this.tierDeviceIds.set(tier.name, (seen = new Set()));
+    const ids = seen;
+    const opts = { timeoutMs: tier.timeoutMs, concurrency: tier.concurrency, signal: this.stopping.signal };
+    const result = await this.cycle((emit) =>
+      pollTier(tier.driver, tier.targets, opts, (reading) => {
+        ids.add(reading.deviceId);
+        emit(reading);
+      }),
+    );
+    const targetIds = new Set(tier.targets.map((t) => t.id));
+    this.stale.check([...tier.targets, ...[...ids].filter((id) => !targetIds.has(id)).map((id) => ({ id }))], this.config.staleAfterMs ?? 3 * tier.intervalMs, Date.now());
     return result;
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { loadSiteFile } from '../domain/load-site.ts';
-import type { MeterDevice, MinerDevice } from '../domain/devices.ts';
+import { gpuHostDevices, snmpDevices, type MeterDevice, type MinerDevice } from '../domain/devices.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { openStore } from '../store/sqlite.ts';
 import { createHistory } from '../telemetry/index.ts';
@@ -160,6 +160,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       token: agentToken,
       miners: devices.miners,
       meters: devices.meters,
+      // Not simulated by the twin: these are the site's real devices (none on the demo site).
+      snmpDevices: snmpDevices(site),
+      gpuHosts: gpuHostDevices(site),
       minerIntervalMs: intervals.minerMs,
       meterIntervalMs: intervals.meterMs,
       shipIntervalMs: intervals.shipMs,

@@ -13,6 +13,7 @@ export const DeviceKind = Type.Union([
   Type.Literal('gpu'),
   Type.Literal('pdu'),
   Type.Literal('cooling'),
+  Type.Literal('ups'),
 ]);
 export type DeviceKind = Static<typeof DeviceKind>;
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Firmware, MeterRef, Strict, type SiteFile } from './site-schema.ts';
+import { Firmware, GpuHostRef, MeterRef, SnmpDeviceRef, SnmpV3Ref, Strict, type SiteFile } from './site-schema.ts';
 import { ContextError } from '../lib/errors.ts';
 import { firstHost, formatIpv4, parseCidr, usableHosts, type Cidr } from './ipv4.ts';
 
@@ -32,6 +32,31 @@ export const MeterDevice = Strict({
   profile: Type.String({ minLength: 1 }),
 });
 export type MeterDevice = Static<typeof MeterDevice>;
+
+/** An SNMP device as the agent reads it (the site's SnmpDeviceRef, defaults applied). */
+export const SnmpDevice = Strict({
+  id: Type.String({ minLength: 1, maxLength: 128 }),
+  kind: SnmpDeviceRef.properties.kind,
+  blockId: Type.Optional(Type.String({ minLength: 1 })),
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  /** Name of an SNMP profile in agents/profiles/snmp/. */
+  profile: Type.String({ minLength: 1 }),
+  version: SnmpDeviceRef.properties.version,
+  community: Type.Optional(Type.String({ minLength: 1 })),
+  v3: Type.Optional(SnmpV3Ref),
+});
+export type SnmpDevice = Static<typeof SnmpDevice>;
+
+/** A GPU host as the agent polls it: one nvidia-smi run yields a reading per GPU. */
+export const GpuHostDevice = Strict({
+  id: Type.String({ minLength: 1, maxLength: 128 }),
+  blockId: Type.String({ minLength: 1 }),
+  host: Type.String({ minLength: 1 }),
+  nvidiaSmiPath: Type.String({ minLength: 1 }),
+  powerLimitW: Type.Optional(GpuHostRef.properties.powerLimitW),
+});
+export type GpuHostDevice = Static<typeof GpuHostDevice>;
 
 export interface DeviceOptions {
   /** Replace every configured port (the twin on a random port, tests). */
@@ -100,6 +125,31 @@ export function meterDevices(site: SiteFile, opts: DeviceOptions = {}): MeterDev
       profile: m.profile,
     };
     if (m.blockId !== undefined) device.blockId = m.blockId;
+    return device;
+  });
+}
+
+export function snmpDevices(site: SiteFile, opts: DeviceOptions = {}): SnmpDevice[] {
+  const seen = new Set<string>();
+  return site.snmpDevices.map((d) => {
+    if (seen.has(d.id)) throw new DeviceLayoutError(`SNMP device ${d.id}: duplicate id`);
+    seen.add(d.id);
+    if (d.version === '3' && d.v3 === undefined) throw new DeviceLayoutError(`SNMP device ${d.id}: version 3 needs v3 settings`);
+    const device: SnmpDevice = { id: d.id, kind: d.kind, host: d.host, port: opts.portOverride ?? d.port, profile: d.profile, version: d.version };
+    if (d.blockId !== undefined) device.blockId = d.blockId;
+    if (d.community !== undefined) device.community = d.community;
+    if (d.v3 !== undefined) device.v3 = { ...d.v3 };
+    return device;
+  });
+}
+
+export function gpuHostDevices(site: SiteFile): GpuHostDevice[] {
+  const seen = new Set<string>();
+  return site.gpuHosts.map((h) => {
+    if (seen.has(h.id)) throw new DeviceLayoutError(`GPU host ${h.id}: duplicate id`);
+    seen.add(h.id);
+    const device: GpuHostDevice = { id: h.id, blockId: h.blockId, host: h.host, nvidiaSmiPath: h.nvidiaSmiPath };
+    if (h.powerLimitW !== undefined) device.powerLimitW = h.powerLimitW;
     return device;
   });
 }

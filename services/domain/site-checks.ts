@@ -37,6 +37,8 @@ export function crossCheckSite(site: SiteFile, catalogs: Catalogs): Finding[] {
   uniqueIds('meters', site.meters, 'meter', err);
   uniqueIds('contracts', site.contracts, 'contract', err);
   uniqueIds('debt', site.debt, 'debt instrument', err);
+  uniqueIds('snmpDevices', site.snmpDevices, 'SNMP device', err);
+  uniqueIds('gpuHosts', site.gpuHosts, 'GPU host', err);
 
   const contractIds = new Set(site.contracts.map((c) => c.id));
   const blockIds = new Set(site.blocks.map((b) => b.id));
@@ -46,6 +48,7 @@ export function crossCheckSite(site: SiteFile, catalogs: Catalogs): Finding[] {
   checkImport(site, err, warn);
   checkContracts(site, catalogs, err, warn);
   checkMeters(site, blockIds, err, warn);
+  checkAgentDevices(site, blockIds, err, warn);
   checkDebt(site, err);
   return out;
 }
@@ -208,6 +211,35 @@ function checkMeters(site: SiteFile, blockIds: ReadonlySet<string>, err: Report,
   if (site.meters.length > 0 && !site.meters.some((m) => m.role === 'revenue')) {
     warn(['meters'], 'no revenue meter: curtailment proof and settlement need one');
   }
+}
+
+/**
+ * SNMP devices and GPU hosts. Profile names are checked by the agent when it starts (it loads
+ * every profile before polling): the profiles are agent files, and this check stays pure.
+ */
+function checkAgentDevices(site: SiteFile, blockIds: ReadonlySet<string>, err: Report, warn: Report): void {
+  // The agent keys state by device id, so an SNMP device or GPU host may not reuse a meter's id.
+  const owner = new Map<string, string>(site.meters.map((m, i) => [m.id, `meters[${i}]`]));
+  const claim = (id: string, path: Path, label: string) => {
+    const other = owner.get(id);
+    if (other !== undefined && other.split('[')[0] !== label.split('[')[0]) err(path, `device id "${id}" is also used by ${other}`);
+    else if (other === undefined) owner.set(id, label);
+  };
+  site.snmpDevices.forEach((d, i) => {
+    claim(d.id, ['snmpDevices', i, 'id'], `snmpDevices[${i}]`);
+    if (d.blockId !== undefined && !blockIds.has(d.blockId)) err(['snmpDevices', i, 'blockId'], `no block with id "${d.blockId}"`);
+    if (d.version === '3' && d.v3 === undefined) err(['snmpDevices', i, 'version'], 'SNMP version 3 needs v3 settings (user, authProtocol, authKey, privProtocol, privKey)');
+    if (d.version === '2c' && d.v3 !== undefined) err(['snmpDevices', i, 'v3'], 'v3 settings on a version 2c device (set version: "3" or remove v3)');
+    if (d.version === '3' && d.community !== undefined) warn(['snmpDevices', i, 'community'], 'community is ignored with SNMP version 3');
+  });
+  const hosts = new Map<string, number>();
+  site.gpuHosts.forEach((h, i) => {
+    claim(h.id, ['gpuHosts', i, 'id'], `gpuHosts[${i}]`);
+    if (!blockIds.has(h.blockId)) err(['gpuHosts', i, 'blockId'], `no block with id "${h.blockId}"`);
+    const seen = hosts.get(h.host);
+    if (seen !== undefined) err(['gpuHosts', i, 'host'], `gpuHosts[${seen}] already names host "${h.host}": its GPUs would be reported twice`);
+    else hosts.set(h.host, i);
+  });
 }
 
 function checkDebt(site: SiteFile, err: Report): void {

@@ -73,6 +73,45 @@ export const MeterRef = Strict({
 });
 export type MeterRef = Static<typeof MeterRef>;
 
+/** SNMPv3 authPriv credentials (the only v3 level the agent speaks). */
+export const SnmpV3Ref = Strict({
+  user: Type.String({ minLength: 1 }),
+  authProtocol: Type.Union([Type.Literal('sha'), Type.Literal('sha256')]),
+  authKey: Type.String({ minLength: 8 }),
+  privProtocol: Type.Union([Type.Literal('aes'), Type.Literal('aes256')]),
+  privKey: Type.String({ minLength: 8 }),
+});
+export type SnmpV3Ref = Static<typeof SnmpV3Ref>;
+
+/** A PDU, cooling unit or UPS the agent reads over SNMP through a profile. */
+export const SnmpDeviceRef = Strict({
+  id: Id,
+  kind: Type.Union([Type.Literal('pdu'), Type.Literal('cooling'), Type.Literal('ups')]),
+  blockId: Type.Optional(Id),
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 161 }),
+  /** Name of an SNMP profile in agents/profiles/snmp/. */
+  profile: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$' }),
+  version: Type.Union([Type.Literal('2c'), Type.Literal('3')]),
+  /** v2c community (default "public"). */
+  community: Type.Optional(Type.String({ minLength: 1 })),
+  /** Required when version is 3. */
+  v3: Type.Optional(SnmpV3Ref),
+});
+export type SnmpDeviceRef = Static<typeof SnmpDeviceRef>;
+
+/** A GPU server whose GPUs the agent reads by running nvidia-smi there. */
+export const GpuHostRef = Strict({
+  id: Id,
+  blockId: Id,
+  /** The host's name in readings and logs (nvidia-smi runs where the agent runs or via nvidiaSmiPath). */
+  host: Type.String({ minLength: 1 }),
+  nvidiaSmiPath: Type.String({ minLength: 1, default: 'nvidia-smi' }),
+  /** Power limit kept on every GPU of the host, W; re-applied when it drifts. */
+  powerLimitW: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+});
+export type GpuHostRef = Static<typeof GpuHostRef>;
+
 export const Block = Strict({
   id: Id,
   name: Type.String({ minLength: 1 }),
@@ -196,6 +235,8 @@ export const SiteFile = Strict({
   }),
   blocks: Type.Array(Block, { minItems: 1 }),
   meters: Type.Array(MeterRef, { default: [] }),
+  snmpDevices: Type.Array(SnmpDeviceRef, { default: [] }),
+  gpuHosts: Type.Array(GpuHostRef, { default: [] }),
   contracts: Type.Array(Contract, { default: [] }),
   debt: Type.Array(DebtInstrument, { default: [] }),
 });

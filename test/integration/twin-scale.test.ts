@@ -35,6 +35,8 @@ function syntheticSite(): SiteFile {
       gpus: [],
     })),
     meters: [{ id: 'M-REV', role: 'revenue', host: '127.0.0.1', port: 5020, unitId: 1, profile: 'twin-pm5340' }],
+    snmpDevices: [],
+    gpuHosts: [],
     contracts: [],
     debt: [],
   };

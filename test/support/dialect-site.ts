@@ -22,6 +22,8 @@ export function dialectSite(perFirmware = 1, firmwares: Firmware[] = FIRMWARES):
       gpus: [],
     })),
     meters: [],
+    snmpDevices: [],
+    gpuHosts: [],
     contracts: [],
     debt: [],
   } as SiteFile;

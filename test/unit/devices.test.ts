@@ -19,6 +19,8 @@ function site(groups: MinerGroup[][], meters: SiteFile['meters'] = []): SiteFile
       gpus: [],
     })),
     meters,
+    snmpDevices: [],
+    gpuHosts: [],
     contracts: [],
     debt: [],
   };

@@ -90,7 +90,7 @@ describe('AI hall power', () => {
 
   test('a block being converted draws nothing yet', () => {
     const block = { id: 'B9', name: 'x', feed: 'T', capacityMw: 1, cooling: 'liquid' as const, state: 'converting' as const, capability: ['ai' as const], overheadFactor: 1.2, miners: [], gpus: [{ model: 'H100-SXM', count: 8 }] };
-    const s = { site: { id: 's', name: 's', timezone: 'UTC', market: { iso: 'X', settlementPoint: 'Y' }, importLimitMw: 1, poolFee: 0 }, blocks: [block], meters: [], contracts: [], debt: [] };
+    const s = { site: { id: 's', name: 's', timezone: 'UTC', market: { iso: 'X', settlementPoint: 'Y' }, importLimitMw: 1, poolFee: 0 }, blocks: [block], meters: [], snmpDevices: [], gpuHosts: [], contracts: [], debt: [] };
     assert.equal(blockAiPowerW(block, s, gpuCatalog(), 0), 0);
   });
 });
