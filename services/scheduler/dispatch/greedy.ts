@@ -9,8 +9,11 @@ import type { BlockSchedule } from './schedule.ts';
  * The baseline the MILP is measured against: interval by interval, with no look-ahead, run
  * every block whose mining margin beats curtailing right now, most profitable per MW first,
  * within the import limit, 4CP cap and ramp limits; a block inside its minimum on/off time
- * keeps its state. It never plans around restart costs — the optimiser's edge.
+ * keeps its state, and no block starts into a 4CP window it would have to run through.
+ * It never plans around restart costs or price spikes ahead — the optimiser's edge.
  */
+const SCARCITY_USD_PER_MWH = 1000;
+
 export function greedyDispatch(input: DispatchInput): DispatchPlan {
   const started = performance.now();
   const T = input.intervals.length;
@@ -20,6 +23,8 @@ export function greedyDispatch(input: DispatchInput): DispatchPlan {
   for (const b of input.blocks) sched.set(b.id, { id: b.id, kind: b.kind, on: new Array<boolean>(T).fill(b.kind === 'ai'), itMw: new Array<number>(T).fill(0) });
   let prevLoad = input.site.initialLoadMw;
   const cappedUsed = new Map<string, number>();
+  const fourCpAhead = new Array<number>(T + 1).fill(0);
+  for (let t = T - 1; t >= 0; t--) fourCpAhead[t] = fourCpAhead[t + 1]! + (input.intervals[t]!.fourCp ? 1 : 0);
 
   for (let t = 0; t < T; t++) {
     const iv = input.intervals[t]!;
@@ -33,8 +38,12 @@ export function greedyDispatch(input: DispatchInput): DispatchPlan {
       if (b.kind !== 'ai') continue;
       const used = cappedUsed.get(b.id) ?? 0;
       const canCap = b.floorItMw < b.fullItMw && used < b.maxCappedIntervals;
+      // The allowance is kept for the 4CP windows ahead (known in advance); what is left goes
+      // to scarcity prices: above what the load earns and above SCARCITY_USD_PER_MWH.
+      const spare = b.maxCappedIntervals - used - fourCpAhead[t]!;
       const earnsPerItMwh = b.revenueScalesWithLoad ? b.revenueUsdPerHour / b.fullItMw : 0;
-      const capIt = canCap && iv.priceUsdPerMwh * b.overheadFactor > earnsPerItMwh;
+      const scarce = iv.priceUsdPerMwh * b.overheadFactor > Math.max(earnsPerItMwh, SCARCITY_USD_PER_MWH);
+      const capIt = canCap && (iv.fourCp === true || (scarce && spare > 0));
       const it = capIt ? b.floorItMw : b.fullItMw;
       if (capIt) cappedUsed.set(b.id, used + 1);
       sched.get(b.id)!.itMw[t] = it;
@@ -57,7 +66,8 @@ export function greedyDispatch(input: DispatchInput): DispatchPlan {
     for (const { b, m } of rest) {
       const s = state.get(b.id)!;
       const wants = m.mineUsd > m.curtailUsd;
-      const mayStart = s.on || s.since >= b.minOffIntervals;
+      // A start commits the block for its minimum on time; never into a known 4CP window.
+      const mayStart = s.on || (s.since >= b.minOffIntervals && !input.intervals.slice(t, t + b.minOnIntervals).some((x) => x.fourCp));
       if (!wants || !mayStart) continue;
       const room = (cap - load) / b.overheadFactor + b.sleepItMw;
       if (room < blockBaseItMw(b)) continue;

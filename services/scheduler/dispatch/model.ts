@@ -150,10 +150,10 @@ export function buildDispatchModel(input: DispatchInput): DispatchModel {
   return { lp, classes, ai, integerCount };
 }
 
-/** Load allowed in a 4CP interval: the given cap, else AI at its floor with every miner asleep. */
+/** Load allowed in a 4CP interval: the given cap, else AI at its floor (if it may be capped at all) with every miner asleep. */
 export function fourCpCapMw(input: DispatchInput): number {
   if (input.site.fourCpCapMw !== undefined) return input.site.fourCpCapMw;
   let mw = 0;
-  for (const b of input.blocks) mw += b.kind === 'ai' ? b.floorItMw * b.overheadFactor : b.sleepItMw * b.overheadFactor;
+  for (const b of input.blocks) mw += (b.kind === 'ai' ? (b.maxCappedIntervals > 0 ? b.floorItMw : b.fullItMw) : b.sleepItMw) * b.overheadFactor;
   return mw;
 }
