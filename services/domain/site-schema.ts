@@ -221,6 +221,52 @@ export const DebtInstrument = Strict({
 });
 export type DebtInstrument = Static<typeof DebtInstrument>;
 
+const IsoDateTime = Type.String({ format: 'date-time' });
+
+/** How the scheduler plans this site (services/scheduler). Every key has a default. */
+export const DispatchSettings = Strict({
+  intervalMinutes: Type.Union([Type.Literal(5), Type.Literal(15), Type.Literal(60)], { default: 5 }),
+  horizonHours: Type.Integer({ minimum: 1, maximum: 168, default: 48 }),
+  /** How often the plan is recomputed on the queue, minutes. */
+  replanEveryMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 5 }),
+  /** Fastest the site load may rise / fall, MW per minute (the utility's or the transformer's limit). */
+  rampUpMwPerMin: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  rampDownMwPerMin: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** A block that starts runs at least this long; one that stops stays off at least this long. */
+  minOnMinutes: Type.Integer({ minimum: 1, default: 15 }),
+  minOffMinutes: Type.Integer({ minimum: 1, default: 15 }),
+  /** Cost of restarting a block, USD per MW (hashboard thermal cycling, lost hashing while ramping). */
+  restartCostUsdPerMw: Type.Number({ minimum: 0, default: 15 }),
+  /** Longest stretch one "event" of an AI contract's flexibility covers, minutes. */
+  flexEventMinutes: Type.Integer({ minimum: 5, default: 60 }),
+  /** Predicted 4CP peak windows (June–September), UTC. */
+  fourCpWindows: Type.Array(Strict({ start: IsoDateTime, end: IsoDateTime }), { default: [] }),
+  /** Site load allowed during a 4CP window, MW (default: AI at its floor, miners asleep). */
+  fourCpCapMw: Type.Optional(Type.Number({ minimum: 0 })),
+  ppa: Type.Optional(
+    Strict({
+      mw: Type.Number({ exclusiveMinimum: 0 }),
+      priceUsdPerMwh: Type.Number({ minimum: 0 }),
+      resaleDiscountUsdPerMwh: Type.Number({ minimum: 0, default: 0 }),
+    }),
+  ),
+  /** Demand-response programs paying for mining load not drawn. */
+  demandResponse: Type.Array(
+    Strict({ program: Type.String({ minLength: 1 }), start: IsoDateTime, end: IsoDateTime, creditUsdPerMwh: Type.Number({ minimum: 0 }) }),
+    { default: [] },
+  ),
+  /** Hashprice to plan with when no chain data is given, USD per PH/s per day. */
+  hashpriceUsdPerPhDay: Type.Optional(Type.Number({ minimum: 0 })),
+  /** Price file (ERCOT posting or timestamp,price CSV), relative to the site file. */
+  pricesFile: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Forecast by hour of day in the site's timezone, USD/MWh (24 values), for the part of the
+   * horizon the price file does not cover. Plans say which intervals used it.
+   */
+  priceProfileUsdPerMwh: Type.Optional(Type.Array(Type.Number({ minimum: -10_000, maximum: 100_000 }), { minItems: 24, maxItems: 24 })),
+});
+export type DispatchSettings = Static<typeof DispatchSettings>;
+
 export const SiteFile = Strict({
   site: Strict({
     id: Id,
@@ -239,5 +285,6 @@ export const SiteFile = Strict({
   gpuHosts: Type.Array(GpuHostRef, { default: [] }),
   contracts: Type.Array(Contract, { default: [] }),
   debt: Type.Array(DebtInstrument, { default: [] }),
+  dispatch: Type.Optional(DispatchSettings),
 });
 export type SiteFile = Static<typeof SiteFile>;
