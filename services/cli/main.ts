@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.ts';
+import { registerBacktest } from './commands/backtest.ts';
 import { registerHashprice } from './commands/hashprice.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerStart } from './commands/start.ts';
@@ -16,6 +18,8 @@ export function buildCli(): Command {
   registerHashprice(program);
   registerTwin(program);
   registerAgent(program);
+  registerPlan(program);
+  registerBacktest(program);
   registerProbe(program);
   registerProfiles(program);
   return program;

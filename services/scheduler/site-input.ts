@@ -19,6 +19,8 @@ export interface SiteInputSources {
   hashprice: number | ((timeMs: number) => number);
   /** First interval's start; rounded down to the plan's interval. Default: the first price. */
   startMs?: number;
+  /** Plan interval, minutes; default the site's dispatch.intervalMinutes (a backtest uses its prices'). */
+  intervalMinutes?: number;
   /** Intervals to plan; default the settings' horizon. */
   intervalCount?: number;
   /** Meter load now, MW (live telemetry), where the ramp limits start. */
@@ -48,7 +50,8 @@ export function dispatchSettings(site: SiteFile): DispatchSettings {
 }
 
 export function siteDispatchInput(site: SiteFile, sources: SiteInputSources, catalogs: Catalogs = defaultCatalogs()): SiteInput {
-  const settings = dispatchSettings(site);
+  const base = dispatchSettings(site);
+  const settings = sources.intervalMinutes === undefined ? base : { ...base, intervalMinutes: sources.intervalMinutes as DispatchSettings['intervalMinutes'] };
   const step = settings.intervalMinutes * 60_000;
   const first = sources.startMs ?? sources.prices[0]?.startMs;
   if (first === undefined) throw new DispatchInputError('no prices: give a price file or dispatch.priceProfileUsdPerMwh in the site file');

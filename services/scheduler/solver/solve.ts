@@ -58,25 +58,61 @@ interface WorkerReply {
 
 const WORKER_URL = new URL('./highs-worker.mjs', import.meta.url);
 
-/** Solves a CPLEX-LP-format model in a fresh worker thread. */
+/**
+ * One long-lived worker, reused: loading HiGHS's Wasm costs a few hundred milliseconds, more
+ * than a small solve, and a backtest solves hundreds of times. Solves queue one at a time.
+ * The worker holds the process open only while it is solving.
+ */
+let worker: Worker | null = null;
+let nextId = 1;
+let tail: Promise<unknown> = Promise.resolve();
+
+function ensureWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(WORKER_URL);
+  w.unref();
+  w.on('error', () => {
+    if (worker === w) worker = null;
+  });
+  w.on('exit', () => {
+    if (worker === w) worker = null;
+  });
+  worker = w;
+  return w;
+}
+
+/** Solves a CPLEX-LP-format model on the solver worker thread. */
 export function solveLp(lp: string, opts: SolveOptions): Promise<SolveResult> {
+  const run = tail.then(() => solveOnWorker(lp, opts));
+  tail = run.catch(() => undefined);
+  return run;
+}
+
+function solveOnWorker(lp: string, opts: SolveOptions): Promise<SolveResult> {
   const graceMs = opts.graceMs ?? 5_000;
-  const worker = new Worker(WORKER_URL);
+  const w = ensureWorker();
+  const id = nextId++;
+  w.ref();
   return new Promise<SolveResult>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.unref();
+    };
     const timer = setTimeout(() => {
-      void worker.terminate();
+      done();
+      if (worker === w) worker = null;
+      void w.terminate();
       reject(new ContextError('E_SOLVER_HUNG', `HiGHS did not return within ${opts.timeLimitS} s + ${graceMs} ms grace; worker killed`));
     }, opts.timeLimitS * 1000 + graceMs);
-    const finish = () => {
-      clearTimeout(timer);
-      void worker.terminate();
-    };
-    worker.once('error', (err) => {
-      finish();
+    const onError = (err: Error) => {
+      done();
       reject(new ContextError('E_SOLVER', `HiGHS worker failed: ${err.message}`, { cause: err }));
-    });
-    worker.once('message', (reply: WorkerReply) => {
-      finish();
+    };
+    const onMessage = (reply: WorkerReply) => {
+      if (reply.id !== id) return;
+      done();
       if (!reply.ok || !reply.result) {
         reject(new ContextError('E_SOLVER', `HiGHS could not solve the model: ${reply.error ?? 'no result'}`));
         return;
@@ -85,7 +121,9 @@ export function solveLp(lp: string, opts: SolveOptions): Promise<SolveResult> {
       const values = new Map<string, number>();
       r.names.forEach((name, i) => values.set(name, r.values[i]!));
       resolve({ status: r.status, objective: r.objective, mipGap: r.mipGap, dualBound: r.dualBound, wallMs: r.wallMs, values, iisRows: r.iisRows });
-    });
-    worker.postMessage({ id: 1, lp, timeLimitS: opts.timeLimitS, mipRelGap: opts.mipRelGap ?? 1e-4, wantIis: opts.wantIis ?? false });
+    };
+    w.on('message', onMessage);
+    w.once('error', onError);
+    w.postMessage({ id, lp, timeLimitS: opts.timeLimitS, mipRelGap: opts.mipRelGap ?? 1e-4, wantIis: opts.wantIis ?? false });
   });
 }

@@ -1,0 +1,192 @@
+import type { SiteFile } from '../../domain/site-schema.ts';
+import type { Catalogs } from '../../domain/site.ts';
+import { allMiningPlan, planMonths, planTotals, type MonthRow, type Plan, type PlanTotals } from './evaluate.ts';
+import { explainDecision } from './explain.ts';
+import { greedyPlan } from './greedy.ts';
+import type { Halving } from './hashprice-outlook.ts';
+import { irrMonthly, npvMonthly, paybackMonth } from './irr.ts';
+import { solveAllocation } from './milp.ts';
+import { buildModel, type StrategicModel } from './model.ts';
+import { monthlyRate } from './months.ts';
+import { incrementalFlowsUsd } from './offer-flows.ts';
+import type { OffersFile } from './offers-schema.ts';
+import type { ExcludedBlock } from './site-flows.ts';
+
+/**
+ * Strategic allocation: which mining blocks to convert for which AI offer, decided now,
+ * valued month by month over the horizon. Builds the model, solves the MILP, judges the plan,
+ * the all-mining baseline and the greedy baseline with the same arithmetic, and explains
+ * each block's decision.
+ */
+
+export interface OptionAppraisal {
+  offerId: string;
+  criticalItMw: number;
+  capexUsd: number;
+  /** NPV of (lease NOI − capex − mining margin forgone), USD. */
+  incrementalNpvUsd: number;
+  irrPctPerYear: number | null;
+  irrNote?: string;
+  /** Months from the decision until cumulative incremental cash stays ≥ 0; null if not within the horizon. */
+  paybackMonth: number | null;
+}
+
+export interface BlockDecision {
+  blockId: string;
+  blockName: string;
+  capacityMw: number;
+  /** null: keep mining. */
+  offerId: string | null;
+  criticalItMw: number;
+  capexUsd: number;
+  /** 0 when kept mining. */
+  incrementalNpvUsd: number;
+  irrPctPerYear: number | null;
+  irrNote?: string;
+  paybackMonth: number | null;
+  why: string;
+  /** Every offer the block fits, appraised on its own against mining. */
+  options: OptionAppraisal[];
+}
+
+export interface OfferUse {
+  offerId: string;
+  counterparty: string;
+  blocks: string[];
+  criticalItMw: number;
+  minCriticalItMw: number;
+  maxCriticalItMw: number;
+}
+
+export interface AllocationResult {
+  siteId: string;
+  startMonth: string;
+  horizonMonths: number;
+  discountRatePctPerYear: number;
+  solver: {
+    status: string;
+    /** Objective of the solved plan (NPV − penalty × shortfall), USD; null without a solution. */
+    objectiveUsd: number | null;
+    mipGap: number | null;
+    wallMs: number;
+    binaries: number;
+    rows: number;
+    /** Set when the solver returned no plan and the result is the better of all-mining and greedy. */
+    fallback?: 'all-mining' | 'greedy';
+  };
+  decisions: BlockDecision[];
+  excludedBlocks: ExcludedBlock[];
+  offers: OfferUse[];
+  /** The chosen plan. */
+  plan: PlanTotals & { npvGainOverAllMiningUsd: number };
+  allMining: PlanTotals;
+  greedy: PlanTotals & { decisions: { blockId: string; offerId: string | null }[] };
+  /** plan.objectiveUsd − greedy.objectiveUsd: what optimising (with coverage) is worth over the hand method. */
+  milpAdvantageUsd: number;
+  halvings: Halving[];
+  months: MonthRow[];
+  notes: string[];
+}
+
+export async function allocate(site: SiteFile, input: OffersFile, catalogs?: Catalogs): Promise<AllocationResult> {
+  const model = buildModel(site, input, catalogs);
+  const appraisals = model.options.map((o, k) => appraise(model, o.candidate, k));
+  const npvGain = appraisals.map((a) => a.incrementalNpvUsd);
+
+  const greedy = greedyPlan(model, npvGain);
+  const greedyTotals = planTotals(model, greedy);
+  const allMining = allMiningPlan(model);
+  const allMiningTotals = planTotals(model, allMining);
+
+  const milp = await solveAllocation(model);
+  let plan: Plan = milp.plan;
+  let fallback: 'all-mining' | 'greedy' | undefined;
+  if (milp.objectiveUsd === null) {
+    const greedyWins = greedyTotals.objectiveUsd > allMiningTotals.objectiveUsd;
+    plan = greedyWins ? greedy : allMining;
+    fallback = greedyWins ? 'greedy' : 'all-mining';
+  }
+  const months = planMonths(model, plan);
+  const totals = planTotals(model, plan, months);
+
+  const decisions: BlockDecision[] = model.candidates.map((c, ci) => {
+    const k = plan[ci];
+    const options = model.options.flatMap((o, i) => (o.candidate === ci ? [appraisals[i]!] : []));
+    const chosen = k === null || k === undefined ? null : appraisals[k]!;
+    const why = explainDecision(model, plan, totals, ci, npvGain);
+    if (!chosen) {
+      return { blockId: c.blockId, blockName: c.name, capacityMw: c.capacityMw, offerId: null, criticalItMw: 0, capexUsd: 0, incrementalNpvUsd: 0, irrPctPerYear: null, irrNote: 'kept mining: no incremental cash flows', paybackMonth: null, why, options };
+    }
+    return { blockId: c.blockId, blockName: c.name, capacityMw: c.capacityMw, ...chosen, why, options };
+  });
+
+  return {
+    siteId: site.site.id,
+    startMonth: model.startMonth,
+    horizonMonths: model.months.length,
+    discountRatePctPerYear: input.discountRatePctPerYear,
+    solver: {
+      status: milp.status,
+      objectiveUsd: milp.objectiveUsd,
+      mipGap: milp.mipGap,
+      wallMs: milp.wallMs,
+      ...milp.size,
+      ...(fallback ? { fallback } : {}),
+    },
+    decisions,
+    excludedBlocks: model.excluded,
+    offers: offerUse(model, plan),
+    plan: { ...totals, npvGainOverAllMiningUsd: totals.siteNpvUsd - allMiningTotals.siteNpvUsd },
+    allMining: allMiningTotals,
+    greedy: { ...greedyTotals, decisions: model.candidates.map((c, ci) => ({ blockId: c.blockId, offerId: greedy[ci] === null ? null : model.options[greedy[ci]!]!.offerId })) },
+    milpAdvantageUsd: totals.objectiveUsd - greedyTotals.objectiveUsd,
+    halvings: model.hashprice.halvings,
+    months,
+    notes: notes(model),
+  };
+}
+
+function appraise(model: StrategicModel, ci: number, k: number): OptionAppraisal {
+  const o = model.options[k]!;
+  const flows = incrementalFlowsUsd(o, model.candidates[ci]!);
+  const irr = irrMonthly(flows);
+  return {
+    offerId: o.offerId,
+    criticalItMw: o.criticalItMw,
+    capexUsd: o.capexTotalUsd,
+    incrementalNpvUsd: npvMonthly(flows, monthlyRate(model.input.discountRatePctPerYear)),
+    irrPctPerYear: irr.irrPctPerYear,
+    ...(irr.reason ? { irrNote: irr.reason } : {}),
+    paybackMonth: paybackMonth(flows),
+  };
+}
+
+function offerUse(model: StrategicModel, plan: Plan): OfferUse[] {
+  return model.offers.map((offer, oi) => {
+    const blocks: string[] = [];
+    let mw = 0;
+    plan.forEach((k, ci) => {
+      if (k !== null && model.options[k]!.offer === oi) {
+        blocks.push(model.candidates[ci]!.blockId);
+        mw += model.options[k]!.criticalItMw;
+      }
+    });
+    return { offerId: offer.id, counterparty: offer.counterparty, blocks, criticalItMw: mw, minCriticalItMw: offer.minCriticalItMw, maxCriticalItMw: offer.maxCriticalItMw };
+  });
+}
+
+/** The assumptions a reader needs to trust (or distrust) the numbers. */
+function notes(model: StrategicModel): string[] {
+  const i = model.input;
+  const out = [
+    'Decisions are made in the start month: a converted block stops mining at once and earns lease NOI from its lead time.',
+    `Capex ${i.capexTiming === 'at-decision' ? 'is spent in the decision month' : 'is spread evenly over each offer\u2019s lead time'}; NPV is unlevered (before debt service) at ${i.discountRatePctPerYear} %/yr.`,
+    'Flows past the horizon are dropped on both sides (no terminal value); a lease ending inside the horizon is not renewed.',
+    `Coverage: every month, cash available over the ${i.coverage.windowMonths}-month window ending it ≥ ${i.coverage.minDscr} × debt service over it (cash ≥ 0 where none is due); a shortfall costs ${i.coverage.shortfallPenaltyPerUsd} NPV dollars per dollar.`,
+    'Mining margin is max(0, revenue − power) per month at the nominal fleet (no miner refresh, no degradation).',
+  ];
+  if (i.coverage.refinanceBulletPrincipal) out.push('Bullet principal at maturity is treated as refinanced and left out of the coverage test.');
+  if (i.capexFinancing) out.push(`${i.capexFinancing.sharePct} % of capex is drawn on a project loan at ${i.capexFinancing.couponPct} % over ${i.capexFinancing.termMonths} months; its service counts as debt service.`);
+  if (i.offers.some((o) => o.takeOrPayPct !== undefined && o.takeOrPayPct < 100)) out.push('takeOrPayPct is reported only: lease revenue assumes the tenant pays for the full capacity.');
+  return out;
+}

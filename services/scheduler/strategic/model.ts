@@ -1,0 +1,86 @@
+import type { SiteFile } from '../../domain/site-schema.ts';
+import type { Catalogs } from '../../domain/site.ts';
+import { monthlyDebtService } from './debt-service.ts';
+import { hashpricePath, type HashpricePath } from './hashprice-outlook.ts';
+import { monthLabel, monthlyRate } from './months.ts';
+import { conversionOption, type ConversionOption } from './offer-flows.ts';
+import type { ContractOffer, OffersFile } from './offers-schema.ts';
+import { existingContractNoiUsd, siteCandidates, type Candidate, type ExcludedBlock } from './site-flows.ts';
+
+/**
+ * Every number the optimiser and the evaluator need, computed once from the site and the
+ * offers file. Pure. Options exist only where a block fits an offer (its critical IT is not
+ * above the offer's maximum); a block is indivisible.
+ */
+export interface StrategicModel {
+  startMonth: string;
+  /** Month labels, YYYY-MM, index 0 = decision month. */
+  months: string[];
+  /** 1 / (1 + monthly rate)^m. */
+  discount: number[];
+  hashprice: HashpricePath;
+  powerUsdPerMwh: number[];
+  offers: ContractOffer[];
+  candidates: Candidate[];
+  options: ConversionOption[];
+  excluded: ExcludedBlock[];
+  /** NOI of the site's signed contracts, USD by month. */
+  existingNoiUsd: number[];
+  /** Debt service the coverage test counts (before any project loan), USD by month. */
+  debtServiceUsd: number[];
+  /** Bullet principal left out of the test because it is refinanced, USD by month. */
+  refinancedUsd: number[];
+  minDscr: number;
+  coverageWindowMonths: number;
+  shortfallPenaltyPerUsd: number;
+  input: OffersFile;
+}
+
+export function buildModel(site: SiteFile, input: OffersFile, catalogs?: Catalogs): StrategicModel {
+  const n = input.horizonMonths;
+  const months = Array.from({ length: n }, (_, m) => monthLabel(input.startMonth, m));
+  const r = monthlyRate(input.discountRatePctPerYear);
+  const discount = months.map((_, m) => (1 + r) ** -m);
+  const hashprice = hashpricePath(input.hashprice, input.startMonth, n);
+  const prices = typeof input.powerPriceUsdPerMwh === 'number' ? [input.powerPriceUsdPerMwh] : input.powerPriceUsdPerMwh;
+  const powerUsdPerMwh = months.map((_, m) => prices[Math.min(m, prices.length - 1)]!);
+
+  const { candidates, excluded } = siteCandidates(
+    site,
+    { hashpriceUsdPerPhDay: hashprice.usdPerPhDay, powerUsdPerMwh, poolFee: input.poolFee ?? site.site.poolFee, uptime: input.miningUptime },
+    n,
+    catalogs,
+  );
+  const options: ConversionOption[] = [];
+  candidates.forEach((c, ci) => {
+    input.offers.forEach((o, oi) => {
+      if (c.capacityMw * o.criticalItShare <= o.maxCriticalItMw + 1e-9) {
+        options.push(conversionOption(c, ci, o, oi, n, input.capexTiming, input.capexFinancing));
+      }
+    });
+  });
+
+  const debt = monthlyDebtService(site.debt, input.startMonth, n);
+  const refinance = input.coverage.refinanceBulletPrincipal;
+  const debtServiceUsd = months.map((_, m) => debt.interestUsd[m]! + debt.principalUsd[m]! - (refinance ? debt.bulletPrincipalUsd[m]! : 0));
+  const refinancedUsd = months.map((_, m) => (refinance ? debt.bulletPrincipalUsd[m]! : 0));
+
+  return {
+    startMonth: input.startMonth,
+    months,
+    discount,
+    hashprice,
+    powerUsdPerMwh,
+    offers: input.offers,
+    candidates,
+    options,
+    excluded,
+    existingNoiUsd: existingContractNoiUsd(site, input.startMonth, n, input.existingContracts),
+    debtServiceUsd,
+    refinancedUsd,
+    minDscr: input.coverage.minDscr,
+    coverageWindowMonths: input.coverage.windowMonths,
+    shortfallPenaltyPerUsd: input.coverage.shortfallPenaltyPerUsd,
+    input,
+  };
+}
