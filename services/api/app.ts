@@ -19,6 +19,8 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { liveRoutes } from './routes/live.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { planRoutes } from './routes/plan.ts';
+import type { PlanService } from '../scheduler/plan-service.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -37,6 +39,8 @@ export interface AppDeps {
   tokens?: TokenStore;
   log?: Logger;
   startedAtMs?: number;
+  /** The dispatch planner; the plan routes answer 503 without one. */
+  planner?: PlanService;
 }
 
 export interface AppServices {
@@ -50,6 +54,7 @@ export interface AppServices {
   version: string;
   startedAtMs: number;
   log: Logger;
+  planner: PlanService | null;
 }
 
 declare module 'fastify' {
@@ -73,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     version: deps.version,
     startedAtMs: deps.startedAtMs ?? Date.now(),
     log,
+    planner: deps.planner ?? null,
   };
 
   const app = Fastify({
@@ -111,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ingestRoutes, { bodyLimit: deps.ingestBodyLimitBytes ?? 32 * 1024 * 1024 });
   await app.register(tokenRoutes);
   await app.register(liveRoutes, { pushMs: deps.livePushMs ?? 1000 });
+  await app.register(planRoutes);
   await app.register(dashboardRoutes);
   return app;
 }

@@ -14,6 +14,7 @@ export const API_ERRORS = {
   E_FORBIDDEN: { status: 403, message: 'this token may not do this' },
   E_NOT_FOUND: { status: 404, message: 'not found' },
   E_SITE_MISMATCH: { status: 409, message: 'the batch is for another site' },
+  E_UNPROCESSABLE: { status: 422, message: 'the request cannot be carried out as given' },
   E_PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   E_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
   E_INTERNAL: { status: 500, message: 'internal error' },

@@ -6,6 +6,7 @@ import type { SiteFile } from '../domain/site-schema.ts';
 import { openStore } from '../store/sqlite.ts';
 import { createHistory } from '../telemetry/index.ts';
 import { createQueue } from '../queue/index.ts';
+import { PlanService, type PlanJob } from '../scheduler/plan-service.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
 import { listen, type Listening } from '../api/server.ts';
@@ -133,6 +134,21 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     };
     live.on('change', onFirst);
 
+    // The dispatch plan: a repeatable job on its own queue (BullMQ when REDIS_URL is set).
+    const planQueue = createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 });
+    cleanups.push({ what: 'plan queue', run: () => planQueue.close() });
+    const planner = new PlanService({
+      site,
+      sitePath: opts.sitePath,
+      db: store.db,
+      queue: planQueue,
+      log: logger('scheduler'),
+      currentLoadMw: () => {
+        const w = live.snapshot().powerW;
+        return w === null ? null : w / 1e6;
+      },
+    });
+
     const app = await buildApp({
       site,
       db: store.db,
@@ -143,10 +159,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       live,
       tokens,
       log: logger('api'),
+      planner,
     });
     cleanups.push({ what: 'api', run: () => app.close() });
     const listening = await listen(app, { port: opts.port, host: opts.host });
     log.info({ url: listening.url }, 'api listening');
+    await planner.start();
+    cleanups.push({ what: 'planner', run: () => planner.stop() });
 
     const twinConfig: TwinChildConfig = {
       sitePath: opts.sitePath,

@@ -13,6 +13,9 @@ import { openStore } from '../../services/store/sqlite.ts';
 import { createHistory } from '../../services/telemetry/index.ts';
 import type { TelemetryHistory } from '../../services/telemetry/history.ts';
 import { LiveState } from '../../services/telemetry/live-state.ts';
+import { createQueue, type JobQueue } from '../../services/queue/index.ts';
+import { PlanService, type PlanJob } from '../../services/scheduler/plan-service.ts';
+import { logger } from '../../services/lib/log.ts';
 
 /** The API over a real SQLite store and history in a temp dir, with one token per role. */
 export interface Harness {
@@ -23,6 +26,7 @@ export interface Harness {
   tokens: TokenStore;
   history: TelemetryHistory;
   live: LiveState;
+  planner: PlanService | null;
   secrets: Record<Role, string>;
   /** app.inject with `as` adding that role's bearer token. */
   call(opts: InjectOptions & { as?: Role }): Promise<LightMyRequestResponse>;
@@ -32,14 +36,24 @@ export interface Harness {
 export const SMALL_SITE = 'test/support/sites/small.yaml';
 export const AGENT_ID = 'agent-test';
 
-export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs'>> = {}): Promise<Harness> {
+export interface PlannerOptions {
+  sitePath: string;
+  queue?: JobQueue<PlanJob>;
+  now?: () => number;
+}
+
+export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs'>> & { planner?: PlannerOptions } = {}): Promise<Harness> {
+  const { planner: plannerOpts, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
-  const site = loadSiteFile(SMALL_SITE);
+  const site = loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
+  const planner = plannerOpts
+    ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}) })
+    : null;
   const history = createHistory({ dataDir, env: {} });
   const tokens = new TokenStore(store.db);
   const live = new LiveState(site);
-  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...opts });
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;
@@ -52,10 +66,12 @@ export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 
     tokens,
     history,
     live,
+    planner,
     secrets,
     call: ({ as, ...o }) =>
       app.inject({ ...o, headers: { ...(o.headers ?? {}), ...(as ? { authorization: `Bearer ${secrets[as]}` } : {}) } }),
     close: async () => {
+      await planner?.stop();
       await app.close();
       await history.close();
       store.close();

@@ -74,7 +74,7 @@ function explainMining(b: MiningBlock, s: BlockSchedule, input: DispatchInput, e
   } else if (!prefersMine) {
     if (inState < b.minOnIntervals) binding = 'min-on-time';
     else if (atRampDown) binding = 'ramp-down-limit';
-    else if (b.minOffIntervals > 1) binding = 'min-off-time';
+    else if (unprofitableStretch(b, input, ev, t) < b.minOffIntervals) binding = 'min-off-time';
     else binding = 'restart-cost';
   } else if (decision === 'mine-partial') {
     if (iv.fourCp && atImport) binding = '4cp-window';
@@ -137,6 +137,20 @@ const BECAUSE: Record<BindingRule, string> = {
   'contract-floor': "the contract's flexibility allows no deeper cap",
   sla: "the contract (SLA) requires full service here: its allowance of capped intervals is spent on costlier ones, or it has none",
 };
+
+/** Length of the run of intervals around t in which curtailing beats mining at full power. */
+function unprofitableStretch(b: MiningBlock, input: DispatchInput, ev: Evaluation, t: number): number {
+  const worse = (k: number) => {
+    const iv = input.intervals[k]!;
+    const m = miningOptionMargins(b, iv, input, marginalEnergyPriceUsdPerMwh(iv, input, ev.intervals[k]!.siteLoadMw));
+    return m.mineUsd <= m.curtailUsd + TOL;
+  };
+  let from = t;
+  let to = t;
+  while (from > 0 && worse(from - 1)) from--;
+  while (to + 1 < input.intervals.length && worse(to + 1)) to++;
+  return to - from + 1;
+}
 
 /** Interval at which the block's state at t began (negative: before the plan started). */
 function stateStart(s: BlockSchedule, t: number, b: MiningBlock): number {
