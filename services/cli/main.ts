@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.ts';
+import { registerAllocate } from './commands/allocate.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -20,6 +21,7 @@ export function buildCli(): Command {
   registerAgent(program);
   registerPlan(program);
   registerBacktest(program);
+  registerAllocate(program);
   registerProbe(program);
   registerProfiles(program);
   return program;

@@ -69,7 +69,8 @@ let tail: Promise<unknown> = Promise.resolve();
 
 function ensureWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(WORKER_URL);
+  // Not the parent's flags: `--input-type` or an eval would break a plain module worker.
+  const w = new Worker(WORKER_URL, { execArgv: [] });
   w.unref();
   w.on('error', () => {
     if (worker === w) worker = null;
@@ -84,7 +85,11 @@ function ensureWorker(): Worker {
 /** Solves a CPLEX-LP-format model on the solver worker thread. */
 export function solveLp(lp: string, opts: SolveOptions): Promise<SolveResult> {
   const run = tail.then(() => solveOnWorker(lp, opts));
-  tail = run.catch(() => undefined);
+  // The queue only orders solves; each caller gets its own result or error through `run`.
+  tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
   return run;
 }
 

@@ -5,7 +5,7 @@ import { explainDecision } from './explain.ts';
 import { greedyPlan } from './greedy.ts';
 import type { Halving } from './hashprice-outlook.ts';
 import { irrMonthly, npvMonthly, paybackMonth } from './irr.ts';
-import { solveAllocation } from './milp.ts';
+import { solveAllocation, type MilpOutcome } from './milp.ts';
 import { buildModel, type StrategicModel } from './model.ts';
 import { monthlyRate } from './months.ts';
 import { incrementalFlowsUsd } from './offer-flows.ts';
@@ -71,7 +71,7 @@ export interface AllocationResult {
     wallMs: number;
     binaries: number;
     rows: number;
-    /** Set when the solver returned no plan and the result is the better of all-mining and greedy. */
+    /** Set when the solver returned no plan, or a worse one than a baseline: the plan shown is that baseline. */
     fallback?: 'all-mining' | 'greedy';
   };
   decisions: BlockDecision[];
@@ -98,16 +98,27 @@ export async function allocate(site: SiteFile, input: OffersFile, catalogs?: Cat
   const allMining = allMiningPlan(model);
   const allMiningTotals = planTotals(model, allMining);
 
-  const milp = await solveAllocation(model);
-  let plan: Plan = milp.plan;
-  let fallback: 'all-mining' | 'greedy' | undefined;
-  if (milp.objectiveUsd === null) {
-    const greedyWins = greedyTotals.objectiveUsd > allMiningTotals.objectiveUsd;
-    plan = greedyWins ? greedy : allMining;
-    fallback = greedyWins ? 'greedy' : 'all-mining';
-  }
+  const milp = await solveAllocation(model).catch((err: unknown): MilpOutcome => ({
+    // A solver failure still yields a plan (a baseline), with the failure as its status.
+    plan: allMining,
+    status: `solver-error: ${err instanceof Error ? err.message : String(err)}`,
+    objectiveUsd: null,
+    mipGap: null,
+    wallMs: 0,
+    size: { binaries: model.options.length, rows: 0 },
+  }));
+  // Without a solver plan, or with an incumbent a baseline beats (when HiGHS stopped at its
+  // time limit), the better baseline is shown and named. An optimal plan stands (within its gap).
+  type Choice = { name: 'milp' | 'greedy' | 'all-mining'; plan: Plan; totals: PlanTotals };
+  const solved: Choice[] = milp.objectiveUsd === null ? [] : [{ name: 'milp', plan: milp.plan, totals: planTotals(model, milp.plan) }];
+  const choices: Choice[] =
+    milp.status === 'optimal' && solved.length > 0
+      ? solved
+      : [...solved, { name: 'greedy', plan: greedy, totals: greedyTotals }, { name: 'all-mining', plan: allMining, totals: allMiningTotals }];
+  const best = choices.reduce((a, b) => (b.totals.objectiveUsd > a.totals.objectiveUsd + 1 ? b : a));
+  const { plan, totals } = best;
+  const fallback = best.name === 'milp' ? undefined : best.name;
   const months = planMonths(model, plan);
-  const totals = planTotals(model, plan, months);
 
   const decisions: BlockDecision[] = model.candidates.map((c, ci) => {
     const k = plan[ci];

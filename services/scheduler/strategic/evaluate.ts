@@ -61,8 +61,8 @@ export interface PlanTotals {
   worstShortMonth: string | null;
 }
 
-// Below half a dollar a shortfall is floating-point noise, not a covenant problem.
-const SHORT_NOISE_USD = 0.5;
+// Below half a dollar a shortfall is floating-point noise, not a covenant problem worth listing.
+export const SHORT_NOISE_USD = 0.5;
 
 export function planMonths(model: StrategicModel, plan: Plan): MonthRow[] {
   const rows = model.months.map((month, m) => {
@@ -104,7 +104,7 @@ export function planMonths(model: StrategicModel, plan: Plan): MonthRow[] {
   rows.forEach((r, m) => {
     const short = model.minDscr * debt[m]! - cash[m]!;
     r.dscr = debt[m]! > 0 ? cash[m]! / debt[m]! : null;
-    r.shortUsd = short > SHORT_NOISE_USD ? short : 0;
+    r.shortUsd = Math.max(0, short);
   });
   return rows;
 }
@@ -134,9 +134,10 @@ export function planTotals(model: StrategicModel, plan: Plan, rows: MonthRow[] =
       minDscr = r.dscr;
       minDscrMonth = r.month;
     }
-    if (r.shortUsd > 0) shortfallMonths.push({ month: r.month, shortUsd: r.shortUsd, dscr: r.dscr });
+    if (r.shortUsd > SHORT_NOISE_USD) shortfallMonths.push({ month: r.month, shortUsd: r.shortUsd, dscr: r.dscr });
   });
-  const totalShortUsd = shortfallMonths.reduce((s, x) => s + x.shortUsd, 0);
+  // The whole sum, noise included, so the objective is exactly what the MILP maximised.
+  const totalShortUsd = rows.reduce((s, r) => s + r.shortUsd, 0);
   const worst = shortfallMonths.reduce<Shortfall | null>((w, x) => (w === null || x.shortUsd > w.shortUsd ? x : w), null);
   const convertedCriticalItMw = plan.reduce<number>((s, k) => s + (k === null ? 0 : model.options[k]!.criticalItMw), 0);
   return {

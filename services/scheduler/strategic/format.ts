@@ -1,5 +1,5 @@
 import type { AllocationResult } from './allocate.ts';
-import type { MonthRow, PlanTotals } from './evaluate.ts';
+import { SHORT_NOISE_USD, type MonthRow, type PlanTotals } from './evaluate.ts';
 import { usd } from './explain.ts';
 
 /** The allocation as text for a terminal: decisions, plan vs baselines, and the year-by-year cash. */
@@ -16,9 +16,9 @@ export function formatAllocation(r: AllocationResult, opts: { monthly?: boolean 
     ['block', 'MW', 'decision', 'crit IT MW', 'capex', 'ΔNPV', 'IRR', 'payback'],
     r.decisions.map((d) => [
       d.blockId,
-      d.capacityMw.toFixed(1),
+      mw(d.capacityMw),
       d.offerId ?? 'keep mining',
-      d.offerId ? d.criticalItMw.toFixed(2) : '',
+      d.offerId ? mw(d.criticalItMw) : '',
       d.offerId ? usd(d.capexUsd) : '',
       d.offerId ? usd(d.incrementalNpvUsd) : '',
       d.offerId ? (d.irrPctPerYear === null ? 'n/a' : `${d.irrPctPerYear.toFixed(1)} %`) : '',
@@ -48,7 +48,7 @@ export function formatAllocation(r: AllocationResult, opts: { monthly?: boolean 
   out.push(opts.monthly ? monthTable(r.months) : yearTable(r.months));
   if (r.plan.shortfallMonths.length > 0) {
     out.push('');
-    out.push(`Coverage shortfalls (${r.plan.shortfallMonths.length} months): ` + r.plan.shortfallMonths.map((x) => `${x.month} ${usd(x.shortUsd)}`).join(', '));
+    out.push(`Coverage shortfalls (${plural(r.plan.shortfallMonths.length, 'month')}): ` + r.plan.shortfallMonths.map((x) => `${x.month} ${usd(x.shortUsd)}`).join(', '));
   }
   out.push('');
   for (const n of r.notes) out.push(`note: ${n}`);
@@ -74,7 +74,7 @@ function yearTable(months: readonly MonthRow[]): string {
         usd(sum(rows, (m) => m.capexUsd)),
         usd(sum(rows, (m) => m.debtServiceUsd)),
         dscrs.length ? Math.min(...dscrs).toFixed(2) : '–',
-        String(rows.filter((m) => m.shortUsd > 0).length),
+        String(rows.filter((m) => m.shortUsd > SHORT_NOISE_USD).length),
       ];
     }),
   );
@@ -91,9 +91,18 @@ function monthTable(months: readonly MonthRow[]): string {
       usd(m.capexUsd),
       usd(m.debtServiceUsd),
       m.dscr === null ? '–' : m.dscr.toFixed(2),
-      m.shortUsd > 0 ? usd(m.shortUsd) : '',
+      m.shortUsd > SHORT_NOISE_USD ? usd(m.shortUsd) : '',
     ]),
   );
+}
+
+/** MW to four significant figures: 30, 22.5, 0.06. */
+function mw(v: number): string {
+  return String(Number(v.toPrecision(4)));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function table(head: string[], rows: string[][]): string {

@@ -112,7 +112,9 @@ export async function solveAllocation(model: StrategicModel): Promise<MilpOutcom
   model.options.forEach((o, k) => {
     if ((r.values.get(x(k)) ?? 0) > 0.5) plan[o.candidate] = k;
   });
-  return { plan, status: r.status, objectiveUsd: r.objective / SCALE + baseNpvUsd, mipGap: r.mipGap, wallMs: r.wallMs, size };
+  // With no binaries HiGHS solves an LP and reports an infinite MIP gap; there is no gap to report.
+  const mipGap = r.mipGap !== null && Number.isFinite(r.mipGap) ? r.mipGap : null;
+  return { plan, status: r.status, objectiveUsd: r.objective / SCALE + baseNpvUsd, mipGap, wallMs: r.wallMs, size };
 }
 
 const x = (k: number) => `x${k}`;

@@ -6,7 +6,6 @@
 /** Mean days in a month (365.25 / 12). Mining and GPU-hour flows use it so February is not a 10% dip. */
 export const DAYS_PER_MONTH = 365.25 / 12;
 export const HOURS_PER_MONTH = DAYS_PER_MONTH * 24;
-const MS_PER_DAY = 86_400_000;
 
 export interface YearMonth {
   year: number;
@@ -56,11 +55,6 @@ export function addMonthsToDate(date: string, months: number): string {
   const mo = d.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(y, mo + 1, 0)).getUTCDate();
   return new Date(Date.UTC(y, mo, Math.min(d.getUTCDate(), lastDay))).toISOString().slice(0, 10);
-}
-
-/** ISO date `days` (may be fractional; floored to the day) after `date`. */
-export function addDaysToDate(date: string, days: number): string {
-  return new Date(dateMs(date) + Math.floor(days) * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
 /** Whole calendar months from `from` to `to` (day of month ignored). */
