@@ -8,6 +8,8 @@ import { snmpDriver } from './drivers/snmp/driver.ts';
 import { Poller, type DriverTier, type PollerStats } from './poller.ts';
 import { Shipper, type ShipperStats } from './shipper.ts';
 import { Spool } from './spool/spool.ts';
+import { CommandChannel, type ChannelStats } from './commands/channel.ts';
+import { CommandExecutor } from './commands/executor.ts';
 
 /**
  * The site agent: polls the site's devices and ships the readings to the control plane.
@@ -58,12 +60,24 @@ export const AgentConfig = Strict({
   spoolDir: Type.Optional(Type.String({ minLength: 1 })),
   /** Bound on the spool's size on disk; past it the oldest batches are evicted and counted (default 256 MiB). */
   spoolMaxBytes: Type.Optional(Type.Integer({ minimum: 65_536 })),
+  /** The command channel (curtailment): on by default; false for a read-only agent. */
+  commandChannel: Type.Optional(Type.Boolean()),
+  /** Antminer stock firmware's web UI port (sleep/wake), 80 on real miners. */
+  minerWebPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  minerWebUser: Type.Optional(Type.String({ minLength: 1 })),
+  minerWebPassword: Type.Optional(Type.String({ minLength: 1 })),
+  whatsminerPassword: Type.Optional(Type.String({ minLength: 1 })),
+  /** Devices commanded at once (default 1024). */
+  commandConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 8192 })),
+  /** Link down this long during an active event → shed locally per the last plan (default 3000). */
+  failSafeGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type AgentConfig = Static<typeof AgentConfig>;
 
 export interface AgentStats {
   poller: PollerStats;
   shipper: ShipperStats;
+  channel: ChannelStats | null;
 }
 
 export interface Agent {
@@ -130,6 +144,26 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
     });
   }
   const shipper = new Shipper(shipperOpts, log.child({ part: 'shipper' }));
+  const channel =
+    config.commandChannel === false
+      ? null
+      : new CommandChannel({
+          controlPlaneUrl: config.controlPlaneUrl,
+          token: config.token,
+          agentId: config.agentId,
+          log: log.child({ part: 'commands' }),
+          ...(config.failSafeGraceMs !== undefined ? { failSafeGraceMs: config.failSafeGraceMs } : {}),
+          executor: new CommandExecutor({
+            miners: config.miners,
+            gpuHosts,
+            ...(config.minerWebPort !== undefined ? { minerWebPort: config.minerWebPort } : {}),
+            ...(config.minerWebUser !== undefined ? { minerWebUser: config.minerWebUser } : {}),
+            ...(config.minerWebPassword !== undefined ? { minerWebPassword: config.minerWebPassword } : {}),
+            ...(config.whatsminerPassword !== undefined ? { whatsminerPassword: config.whatsminerPassword } : {}),
+            ...(config.commandConcurrency !== undefined ? { concurrency: config.commandConcurrency } : {}),
+          }),
+        });
+  const revenueMeters = new Set(config.meters.filter((m) => m.role === 'revenue').map((m) => m.id));
   const poller = new Poller(
     {
       miners: config.miners,
@@ -144,11 +178,16 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
       ...(config.staleAfterMs === undefined ? {} : { staleAfterMs: config.staleAfterMs }),
       tiers,
     },
-    (reading) => shipper.add(reading),
+    (reading) => {
+      // The agent's own under-frequency trigger reads its revenue meter, link or no link.
+      if (channel && revenueMeters.has(reading.deviceId)) channel.onFrequency(reading.atMs, reading.status === 'online' ? (reading.metrics.frequency_hz ?? null) : null);
+      shipper.add(reading);
+    },
     log.child({ part: 'poller' }),
   );
   shipper.start();
   poller.start();
+  channel?.start();
   log.info(
     {
       agentId: config.agentId,
@@ -163,9 +202,10 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
   );
   let stopping: Promise<void> | undefined;
   return {
-    stats: () => ({ poller: poller.stats(), shipper: shipper.stats() }),
+    stats: () => ({ poller: poller.stats(), shipper: shipper.stats(), channel: channel?.stats() ?? null }),
     stop: () => {
       stopping ??= (async () => {
+        await channel?.stop();
         await poller.stop();
         await shipper.stop();
         log.info('site agent stopped');

@@ -230,6 +230,8 @@ export class Poller {
     const cpu0 = process.cpuUsage();
     const counts = { readings: 0, online: 0, offline: 0, error: 0 };
     await run((reading) => {
+      // A read cut short because the agent is stopping says nothing about the device.
+      if (this.stopping.signal.aborted) return;
       counts.readings++;
       counts[reading.status]++;
       this.states.record(reading);

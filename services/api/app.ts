@@ -21,6 +21,11 @@ import { liveRoutes } from './routes/live.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { planRoutes } from './routes/plan.ts';
 import type { PlanService } from '../scheduler/plan-service.ts';
+import type { AgentHub } from '../curtailment/agent-hub.ts';
+import type { CurtailmentEngine } from '../curtailment/engine.ts';
+import { agentChannelRoutes } from './routes/agent-channel.ts';
+import { curtailmentRoutes } from './routes/curtailment.ts';
+import { CHANNEL_PROTOCOL } from '../../agents/commands/protocol.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -41,6 +46,9 @@ export interface AppDeps {
   startedAtMs?: number;
   /** The dispatch planner; the plan routes answer 503 without one. */
   planner?: PlanService;
+  /** The curtailment engine and the agents' command channels; 503 / closed without them. */
+  curtailment?: CurtailmentEngine;
+  agentHub?: AgentHub;
 }
 
 export interface AppServices {
@@ -55,6 +63,8 @@ export interface AppServices {
   startedAtMs: number;
   log: Logger;
   planner: PlanService | null;
+  curtailment: CurtailmentEngine | null;
+  agentHub: AgentHub | null;
 }
 
 declare module 'fastify' {
@@ -79,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     startedAtMs: deps.startedAtMs ?? Date.now(),
     log,
     planner: deps.planner ?? null,
+    curtailment: deps.curtailment ?? null,
+    agentHub: deps.agentHub ?? null,
   };
 
   const app = Fastify({
@@ -107,8 +119,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
   await app.register(websocket, {
     options: {
-      maxPayload: 64 * 1024,
-      handleProtocols: (protocols) => (protocols.has('switchyard.v1') ? 'switchyard.v1' : false),
+      // An agent acknowledges a 50,000-miner batch in one message (~5 MB).
+      maxPayload: 32 * 1024 * 1024,
+      // Browsers (live view) speak switchyard.v1; site agents their command channel protocol.
+      handleProtocols: (protocols) => (protocols.has('switchyard.v1') ? 'switchyard.v1' : protocols.has(CHANNEL_PROTOCOL) ? CHANNEL_PROTOCOL : false),
     },
   });
   await app.register(healthRoutes);
@@ -118,6 +132,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes);
   await app.register(liveRoutes, { pushMs: deps.livePushMs ?? 1000 });
   await app.register(planRoutes);
+  await app.register(agentChannelRoutes);
+  await app.register(curtailmentRoutes);
   await app.register(dashboardRoutes);
   return app;
 }

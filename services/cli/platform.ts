@@ -7,6 +7,8 @@ import { openStore } from '../store/sqlite.ts';
 import { createHistory } from '../telemetry/index.ts';
 import { createQueue } from '../queue/index.ts';
 import { PlanService, type PlanJob } from '../scheduler/plan-service.ts';
+import { AgentHub } from '../curtailment/agent-hub.ts';
+import { CurtailmentEngine, type CurtailJob } from '../curtailment/engine.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
 import { listen, type Listening } from '../api/server.ts';
@@ -34,6 +36,10 @@ export interface PlatformOptions {
   minerPort?: number;
   meterPort?: number;
   intervals?: Partial<Intervals>;
+  /** Engine settings (tests and benchmarks tune deadlines and windows). */
+  curtailment?: Partial<Pick<import('../curtailment/engine.ts').EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
+  /** Agent settings (tests): the fail-safe grace, command concurrency. */
+  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
   /** Where the one-time admin token banner goes (default stdout). */
   print?: (text: string) => void;
   log?: Logger;
@@ -52,6 +58,10 @@ export interface Platform {
   live: LiveState;
   agentId: string;
   adminTokenPath: string;
+  /** Inline mode only: the site twin, the agent, and the curtailment engine. */
+  twin?: import('../../simulations/site-twin/twin.ts').Twin;
+  agent?: Running;
+  curtailment: CurtailmentEngine;
   stop(): Promise<void>;
 }
 
@@ -149,6 +159,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       },
     });
 
+    // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
+    const agentHub = new AgentHub(logger('agent-hub'));
+    cleanups.push({ what: 'agent channels', run: () => agentHub.closeAll() });
+    const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
+    cleanups.push({ what: 'curtailment queue', run: () => curtailQueue.close() });
+    const curtailment = new CurtailmentEngine({ site, db: store.db, live, hub: agentHub, queue: curtailQueue, log: logger('curtailment'), ...(opts.curtailment ?? {}) });
+
     const app = await buildApp({
       site,
       db: store.db,
@@ -160,12 +177,16 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       tokens,
       log: logger('api'),
       planner,
+      curtailment,
+      agentHub,
     });
     cleanups.push({ what: 'api', run: () => app.close() });
     const listening = await listen(app, { port: opts.port, host: opts.host });
     log.info({ url: listening.url }, 'api listening');
     await planner.start();
     cleanups.push({ what: 'planner', run: () => planner.stop() });
+    await curtailment.start();
+    cleanups.push({ what: 'curtailment engine', run: () => curtailment.stop() });
 
     const twinConfig: TwinChildConfig = {
       sitePath: opts.sitePath,
@@ -185,6 +206,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       minerIntervalMs: intervals.minerMs,
       meterIntervalMs: intervals.meterMs,
       shipIntervalMs: intervals.shipMs,
+      ...(devices.antminerWebPort !== undefined ? { minerWebPort: devices.antminerWebPort } : {}),
+      ...(opts.agent ?? {}),
     });
 
     const mode = opts.children ?? 'fork';
@@ -205,6 +228,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       live,
       agentId,
       adminTokenPath: admin.path,
+      ...(twin.twin ? { twin: twin.twin, agent } : {}),
+      curtailment,
       stop: () => {
         stopping ??= (async () => {
           log.info('stopping');
@@ -224,6 +249,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 interface TwinHandle {
   devices: TwinChildReady;
   running: Running;
+  /** The twin itself when it runs in this process (tests reach into it). */
+  twin?: import('../../simulations/site-twin/twin.ts').Twin;
 }
 
 async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandle> {
@@ -236,6 +263,7 @@ async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandl
     onReady: (ready) => {
       if (ready.miners[0]) pinned.minerPort = ready.miners[0].port;
       if (ready.meters[0]) pinned.meterPort = ready.meters[0].port;
+      if (ready.antminerWebPort !== undefined) pinned.antminerWebPort = ready.antminerWebPort;
     },
     log,
   });
@@ -269,8 +297,8 @@ async function inlineTwin(site: SiteFile, config: TwinChildConfig): Promise<Twin
     ...(config.minerPort !== undefined ? { minerPort: config.minerPort } : {}),
     ...(config.meterPort !== undefined ? { meterPort: config.meterPort } : {}),
   });
-  const devices: { miners: MinerDevice[]; meters: MeterDevice[] } = { miners: twin.miners, meters: twin.meters };
-  return { devices, running: twin };
+  const devices: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}) };
+  return { devices, running: twin, twin };
 }
 
 async function inlineAgent(config: AgentConfig): Promise<Running> {

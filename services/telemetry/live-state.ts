@@ -91,6 +91,8 @@ interface DeviceEntry {
   reading: Reading;
   blockId: string | null;
   receivedAtMs: number;
+  /** The agent that reads this device: where commands for it go. */
+  agentId: string;
 }
 
 interface MeterInfo {
@@ -183,6 +185,11 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
     return this.devices.get(deviceId)?.reading;
   }
 
+  /** The agent whose batches carry this device (undefined until one has). */
+  agentOf(deviceId: string): string | undefined {
+    return this.devices.get(deviceId)?.agentId;
+  }
+
   /** Applies a validated batch (the caller has checked the site id and the seq ledger). */
   apply(batch: AgentBatch): ApplyResult {
     const receivedAtMs = this.now();
@@ -196,7 +203,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
       if (prev && prev.reading.atMs > r.atMs) continue;
       const blockId = this.blockOf(r);
       if (prev && prev.blockId !== blockId && prev.blockId) this.byBlock.get(prev.blockId)?.delete(r.deviceId);
-      this.devices.set(r.deviceId, { reading: r, blockId, receivedAtMs });
+      this.devices.set(r.deviceId, { reading: r, blockId, receivedAtMs, agentId: batch.agentId });
       if (blockId) {
         this.byBlock.get(blockId)?.add(r.deviceId);
         touched.add(blockId);

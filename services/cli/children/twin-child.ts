@@ -10,11 +10,14 @@ export interface TwinChildConfig {
   /** Ports to bind (0: random). On a restart the parent passes the ports bound the first time. */
   minerPort?: number;
   meterPort?: number;
+  /** Web UI port of stock-firmware Antminers (sleep/wake); pinned on a restart like the others. */
+  antminerWebPort?: number;
 }
 
 export interface TwinChildReady {
   miners: MinerDevice[];
   meters: MeterDevice[];
+  antminerWebPort?: number;
 }
 
 serveChild<TwinChildConfig, { stop(): Promise<void> }>('site-twin', async (config) => {
@@ -22,8 +25,9 @@ serveChild<TwinChildConfig, { stop(): Promise<void> }>('site-twin', async (confi
   const twin = await startTwin(site, {
     ...(config.minerPort !== undefined ? { minerPort: config.minerPort } : {}),
     ...(config.meterPort !== undefined ? { meterPort: config.meterPort } : {}),
+    ...(config.antminerWebPort !== undefined ? { antminerWebPort: config.antminerWebPort } : {}),
     log: logger('site-twin'),
   });
-  const ready: TwinChildReady = { miners: twin.miners, meters: twin.meters };
+  const ready: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}) };
   return { running: twin, ready };
 });

@@ -1,0 +1,115 @@
+import { asicCatalog } from '../../services/domain/catalog.ts';
+import type { GpuHostDevice, MinerDevice } from '../../services/domain/devices.ts';
+import type { DeviceCommand } from '../../services/curtailment/device-command.ts';
+import { errorMessage } from '../../services/lib/errors.ts';
+import { minerFor } from '../drivers/cgminer/makes/index.ts';
+import { PowerTargetRangeError, UnsupportedCapabilityError, type Miner } from '../drivers/cgminer/miner.ts';
+import { setPowerLimit } from '../drivers/nvidia-smi/power-limit.ts';
+import { runNvidiaSmi } from '../drivers/nvidia-smi/gather.ts';
+import type { DeviceAck } from './protocol.ts';
+
+/**
+ * Runs device commands: every device in parallel (bounded), each try under its own deadline,
+ * a failed try retried after a short pause unless retrying cannot help (the firmware lacks
+ * the capability, or the target is out of the model's range). One ack per command, always:
+ * a device that never answers is a failed ack at its deadline, never a missing one.
+ */
+
+export interface ExecutorOptions {
+  miners: readonly MinerDevice[];
+  gpuHosts?: readonly GpuHostDevice[];
+  /** Antminer stock firmware sleeps through its web UI (port 80 on real miners). */
+  minerWebPort?: number;
+  minerWebUser?: string;
+  minerWebPassword?: string;
+  /** Whatsminer API password. */
+  whatsminerPassword?: string;
+  concurrency?: number;
+  retryPauseMs?: number;
+  now?: () => number;
+}
+
+export interface RunOptions {
+  deviceTimeoutMs: number;
+  attempts: number;
+  /** Called as acks arrive (for progress); the full list is also returned. */
+  onAck?: (ack: DeviceAck) => void;
+}
+
+export class CommandExecutor {
+  private readonly miners = new Map<string, { device: MinerDevice; miner: Miner }>();
+  private readonly gpuHosts: Map<string, GpuHostDevice>;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ExecutorOptions) {
+    const catalog = asicCatalog();
+    for (const d of o.miners) {
+      const model = catalog.get(d.model);
+      const creds = d.firmware === 'antminer' ? { username: o.minerWebUser ?? 'root', password: o.minerWebPassword ?? 'root' } : d.firmware === 'whatsminer' ? { password: o.whatsminerPassword ?? 'admin' } : {};
+      const miner = minerFor(d.firmware, { host: d.host, port: d.port, ...(o.minerWebPort !== undefined ? { webPort: o.minerWebPort } : {}), ...(model ? { model } : {}), ...creds });
+      this.miners.set(d.id, { device: d, miner });
+    }
+    this.gpuHosts = new Map((o.gpuHosts ?? []).map((h) => [h.id, h]));
+    this.now = o.now ?? Date.now;
+  }
+
+  async run(commands: readonly DeviceCommand[], opts: RunOptions): Promise<DeviceAck[]> {
+    const acks = new Array<DeviceAck>(commands.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < commands.length; i = next++) {
+        const ack = await this.runOne(commands[i]!, opts);
+        acks[i] = ack;
+        opts.onAck?.(ack);
+      }
+    };
+    const n = Math.min(this.o.concurrency ?? 1024, commands.length);
+    await Promise.all(Array.from({ length: n }, worker));
+    return acks;
+  }
+
+  private async runOne(c: DeviceCommand, opts: RunOptions): Promise<DeviceAck> {
+    let lastError = '';
+    for (let tries = 1; tries <= opts.attempts; tries++) {
+      try {
+        await this.apply(c, opts.deviceTimeoutMs);
+        return { deviceId: c.deviceId, ok: true, atMs: this.now(), tries };
+      } catch (err) {
+        lastError = `${c.action}${c.targetW !== undefined ? ` ${c.targetW} W` : ''} on ${c.deviceId}: ${errorMessage(err)}`.slice(0, 2000);
+        if (err instanceof UnsupportedCapabilityError || err instanceof PowerTargetRangeError || err instanceof UnknownDeviceError) return { deviceId: c.deviceId, ok: false, atMs: this.now(), tries, error: lastError };
+        if (tries < opts.attempts) await new Promise((r) => setTimeout(r, this.o.retryPauseMs ?? 100));
+      }
+    }
+    return { deviceId: c.deviceId, ok: false, atMs: this.now(), tries: opts.attempts, error: lastError };
+  }
+
+  private async apply(c: DeviceCommand, timeoutMs: number): Promise<void> {
+    const io = { timeoutMs, signal: AbortSignal.timeout(timeoutMs) };
+    if (c.action === 'gpu-power-cap') return this.capGpuHost(c, timeoutMs);
+    const m = this.miners.get(c.deviceId);
+    if (!m) throw new UnknownDeviceError(`no miner "${c.deviceId}" in this agent's configuration`);
+    if (c.action === 'sleep') return m.miner.sleep(io);
+    if (c.action === 'wake') return m.miner.wake(io);
+    if (c.targetW === undefined) throw new PowerTargetRangeError(`set-power-target on ${c.deviceId} without targetW`);
+    return m.miner.setPowerTarget(c.targetW, io);
+  }
+
+  /** A host cap is split evenly over its GPUs, each set with read-back (nvidia-smi -pl). */
+  private async capGpuHost(c: DeviceCommand, timeoutMs: number): Promise<void> {
+    const host = this.gpuHosts.get(c.deviceId);
+    if (!host) throw new UnknownDeviceError(`no GPU host "${c.deviceId}" in this agent's configuration`);
+    if (c.targetW === undefined) throw new PowerTargetRangeError(`gpu-power-cap on ${c.deviceId} without targetW`);
+    const opts = { path: host.nvidiaSmiPath, timeoutMs };
+    const indices = (await runNvidiaSmi(['--query-gpu=index', '--format=csv,noheader'], opts)).split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l)).map(Number);
+    if (indices.length === 0) throw new Error(`nvidia-smi at ${host.nvidiaSmiPath} lists no GPUs`);
+    const each = c.targetW / indices.length;
+    for (const i of indices) await setPowerLimit(i, Math.floor(each), opts);
+  }
+}
+
+export class UnknownDeviceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownDeviceError';
+  }
+}

@@ -1,0 +1,589 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { AckBatch, CommandBatch, DeviceAck as AgentAck, LocalShedReport } from '../../agents/commands/protocol.ts';
+import { asicCatalog } from '../domain/catalog.ts';
+import type { SiteFile } from '../domain/site-schema.ts';
+import { ContextError, errorMessage } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import type { JobQueue } from '../queue/index.ts';
+import type { LiveState } from '../telemetry/live-state.ts';
+import type { AgentHub } from './agent-hub.ts';
+import { Arbiter } from './arbitration.ts';
+import type { DeviceCommand } from './device-command.ts';
+import {
+  addMeterSamples,
+  addTimeline,
+  logCommands,
+  newEventRecord,
+  recordAcks,
+  transition,
+  type EventRecord,
+  type EventStatus,
+  type MeterSample,
+} from './event-record.ts';
+import { EventStore, type EventControl } from './event-store.ts';
+import { liveShedState } from './live-shed-state.ts';
+import { DEFAULT_PRIORITY } from './programs.ts';
+import { planRestore, type ShedDevice } from './restore-plan.ts';
+import { planShed, replan, type ShedPlan } from './shed-plan.ts';
+import type { CurtailmentPort, CurtailSignal } from './signal.ts';
+
+/**
+ * The curtailment engine: turns signals into events and carries each one through its life —
+ * plan, shed through the agents, confirm on the revenue meter (not on acknowledgements), shed
+ * more while the meter falls short, restore on a ramp at the end — writing every step to the
+ * event's settlement record in the store. Queue jobs move the steps along (BullMQ in
+ * production); a supervisor tick re-drives any step whose job was lost (Redis restarted), so
+ * the store, not the queue, is what an event is.
+ */
+
+export type CurtailJob =
+  | { kind: 'start'; eventId: string }
+  | { kind: 'send'; eventId: string; batchId: string }
+  | { kind: 'restore'; eventId: string }
+  | { kind: 'restore-wave'; eventId: string; wave: number };
+
+export interface EngineOptions {
+  site: SiteFile;
+  db: Database;
+  live: LiveState;
+  hub: AgentHub;
+  queue: JobQueue<CurtailJob>;
+  log: Logger;
+  now?: () => number;
+  /** Per-device deadline for one try, ms (default 2000), and tries (default 2). */
+  deviceTimeoutMs?: number;
+  attempts?: number;
+  /** The meter counts as on target within this much above it, W (default max(1% of baseline, 50 kW)). */
+  toleranceW?: number;
+  /** After the last ack, how long the meter may take to show the target before more is shed (default 15 s). */
+  confirmWindowMs?: number;
+  /** Rounds of extra shedding on a meter shortfall (default 3). */
+  maxTopUps?: number;
+  restore?: { rampMwPerMin: number; staggerMs: number; minOffMs: number };
+  supervisorMs?: number;
+  /** Revenue-meter samples kept for baselines, ms (default 15 min). */
+  baselineWindowMs?: number;
+}
+
+interface Batch {
+  batchId: string;
+  agentId: string;
+  phase: 'shed' | 'restore';
+  commands: DeviceCommand[];
+  queuedAtMs: number;
+  sentAtMs: number | null;
+  ackedAtMs: number | null;
+}
+
+interface Active {
+  record: EventRecord;
+  control: EventControl;
+  plan: ShedPlan | null;
+  batches: Map<string, Batch>;
+  /** Devices this event shed and that acknowledged: what restore puts back. */
+  shed: Map<string, ShedDevice>;
+  failed: Set<string>;
+  lastAckAtMs: number | null;
+  topUps: number;
+  over: number;
+  waves: { atMs: number; commands: DeviceCommand[]; batchId: string | null }[] | null;
+  dirty: boolean;
+}
+
+const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
+
+export class EngineError extends ContextError {
+  constructor(message: string) {
+    super('E_CURTAILMENT', message);
+    this.name = 'EngineError';
+  }
+}
+
+export class CurtailmentEngine implements CurtailmentPort {
+  private readonly store: EventStore;
+  private readonly arbiter = new Arbiter();
+  private readonly active = new Map<string, Active>();
+  private readonly meterIds: string[];
+  private meterRing: MeterSample[] = [];
+  private lastMeterAtMs = 0;
+  private supervisor: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+  private readonly asics = asicCatalog();
+  private readonly onLive = () => this.onMeter();
+  private readonly onAcks = (agentId: string, b: AckBatch) => this.handleAcks(agentId, b);
+  private readonly onLocal = (agentId: string, r: LocalShedReport) => this.handleLocalShed(agentId, r);
+
+  constructor(private readonly o: EngineOptions) {
+    this.store = new EventStore(o.db);
+    this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
+    this.now = o.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.o.live.on('change', this.onLive);
+    this.o.hub.on('acks', this.onAcks);
+    this.o.hub.on('local-shed', this.onLocal);
+    this.o.queue.process((job) => this.runJob(job.data), { concurrency: 8 });
+    for (const e of this.store.active()) {
+      this.active.set(e.record.id, this.fresh(e.record, e.control));
+      this.arbiter.claim(e.record.id, e.control.priority, e.record.devices.filter((d) => d.phase === 'shed' && d.outcome === 'acked').map((d) => d.deviceId), { allowAi: e.record.allowAi });
+      this.o.log.warn({ eventId: e.record.id, status: e.record.status }, 'resuming a curtailment event after a restart');
+    }
+    this.supervisor = setInterval(() => this.supervise(), this.o.supervisorMs ?? 1000);
+    this.supervisor.unref();
+    this.publishPlanInForce();
+  }
+
+  async stop(): Promise<void> {
+    if (this.supervisor) clearInterval(this.supervisor);
+    this.o.live.off('change', this.onLive);
+    this.o.hub.off('acks', this.onAcks);
+    this.o.hub.off('local-shed', this.onLocal);
+    for (const a of this.active.values()) this.flush(a);
+  }
+
+  // ---- CurtailmentPort ----
+
+  async request(signal: CurtailSignal): Promise<{ eventId: string }> {
+    if (signal.externalId) {
+      const known = this.store.byExternalId(signal.externalId);
+      if (known) return { eventId: known };
+    }
+    if (!(signal.endMs > signal.startMs)) throw new EngineError(`event end ${new Date(signal.endMs).toISOString()} is not after its start ${new Date(signal.startMs).toISOString()}`);
+    const now = this.now();
+    const id = `ev-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+    let record = newEventRecord({
+      id,
+      program: signal.program,
+      target: signal.target,
+      allowAi: signal.allowAi ?? false,
+      signalAtMs: now,
+      requestedStartMs: signal.startMs,
+      requestedEndMs: signal.endMs,
+      ...(signal.programName ? { programName: signal.programName } : {}),
+      ...(signal.reason ? { reason: signal.reason } : {}),
+      ...(this.o.baselineWindowMs ? { baselineWindowMs: this.o.baselineWindowMs } : {}),
+    });
+    record = addMeterSamples(record, this.meterRing.filter((s) => s.atMs >= now - record.baselineWindowMs));
+    if (record.meterSamples.length) record = { ...record, baselineW: mean(record.meterSamples.map((s) => s.loadW)) };
+    const control: EventControl = { priority: signal.priority ?? DEFAULT_PRIORITY[signal.program], startMs: signal.startMs, endMs: signal.endMs, requestedBy: signal.requestedBy, ...(signal.externalId ? { externalId: signal.externalId } : {}) };
+    this.store.insert({ record, control }, now);
+    const a = this.fresh(record, control);
+    this.active.set(id, a);
+    this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
+    if (signal.startMs > now + 1000) this.preArm(a);
+    await this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, signal.startMs - now) });
+    return { eventId: id };
+  }
+
+  async end(eventId: string, why: string): Promise<void> {
+    const a = this.active.get(eventId);
+    if (!a || (a.record.status !== 'shedding' && a.record.status !== 'meter-confirmed' && a.record.status !== 'planned')) return;
+    if (a.record.status === 'planned') {
+      this.update(a, transition(a.record, 'aborted', this.now(), `ended before it started: ${why}`));
+      this.finish(a);
+      return;
+    }
+    a.control.endMs = Math.min(a.control.endMs, this.now());
+    this.o.log.info({ eventId, why }, 'curtailment event ended early');
+    await this.o.queue.add('restore', { kind: 'restore', eventId }, { jobId: `restore-${eventId}` });
+  }
+
+  status(eventId: string): EventStatus | undefined {
+    return this.active.get(eventId)?.record.status ?? this.store.get(eventId)?.record.status;
+  }
+
+  // ---- reads for the API ----
+
+  get(eventId: string): EventRecord | undefined {
+    const a = this.active.get(eventId);
+    return a ? a.record : this.store.get(eventId)?.record;
+  }
+
+  list(limit = 100): ReturnType<EventStore['list']> {
+    for (const a of this.active.values()) this.flush(a);
+    return this.store.list(limit);
+  }
+
+  /** The shed plan a signal would get now; nothing is sent (dry run). */
+  preview(target: CurtailSignal['target'], allowAi: boolean): ShedPlan {
+    const load = this.siteLoadW();
+    if (load === null) throw new EngineError('no revenue-meter reading yet: cannot plan a shed');
+    return planShed({ ...target, allowAi }, liveShedState(this.o.site, this.o.live, this.asics, load, this.owned()));
+  }
+
+  /** An admin's abort: stop shedding now and put back what this event shed. */
+  async abort(eventId: string, by: string): Promise<EventRecord> {
+    const a = this.active.get(eventId);
+    if (!a) throw new EngineError(`event ${eventId} is not active (${this.status(eventId) ?? 'unknown'})`);
+    if (a.record.status === 'restoring') throw new EngineError(`event ${eventId} is already restoring; it cannot be aborted`);
+    this.update(a, transition(a.record, 'aborted', this.now(), `aborted by ${by}`));
+    this.o.log.warn({ eventId, by }, 'curtailment event aborted');
+    this.startRestore(a, true);
+    return a.record;
+  }
+
+  // ---- the steps ----
+
+  private async runJob(job: CurtailJob): Promise<void> {
+    const a = this.active.get(job.eventId);
+    if (!a) return; // finished meanwhile: jobs are idempotent
+    if (job.kind === 'start') this.startShed(a);
+    else if (job.kind === 'send') this.send(a, job.batchId);
+    else if (job.kind === 'restore') this.startRestore(a, false);
+    else this.sendWave(a, job.wave);
+  }
+
+  private startShed(a: Active): void {
+    if (a.record.status !== 'planned') return;
+    const load = this.siteLoadW();
+    if (load === null) {
+      this.update(a, transition(a.record, 'failed', this.now(), 'no revenue-meter reading: the shed cannot be planned or proven'));
+      this.finish(a);
+      return;
+    }
+    if (a.record.baselineW === null) this.update(a, { ...a.record, baselineW: load });
+    // A pre-armed plan is what the agents hold: it is re-made now from live telemetry.
+    if (a.plan) this.arbiter.release(a.record.id);
+    const state = liveShedState(this.o.site, this.o.live, this.asics, load, this.owned(a.record.id));
+    const plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, state);
+    a.plan = plan;
+    this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `${plan.commands.length} commands, expected ${(plan.expectedShedW / 1e6).toFixed(3)} MW of ${(plan.requiredShedW / 1e6).toFixed(3)} MW needed${plan.shortfallW > 0 ? `, short ${(plan.shortfallW / 1e6).toFixed(3)} MW` : ''}` }]));
+    this.arbiter.claim(a.record.id, a.control.priority, plan.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
+    this.publishPlanInForce();
+    if (plan.commands.length === 0) {
+      this.update(a, transition(a.record, 'shedding', this.now(), 'nothing to shed: the meter is already at or below the target'));
+      this.flush(a);
+      return;
+    }
+    this.dispatch(a, 'shed', plan.commands);
+  }
+
+  /** Splits commands by agent, logs them, and queues one send per agent. */
+  private dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[]): void {
+    const now = this.now();
+    const byAgent = new Map<string, DeviceCommand[]>();
+    const unroutable: DeviceCommand[] = [];
+    const agents = this.o.hub.connectedAgents();
+    for (const c of commands) {
+      const agent = this.o.live.agentOf(c.deviceId) ?? (agents.length === 1 ? agents[0] : undefined);
+      if (agent === undefined) {
+        unroutable.push(c);
+        continue;
+      }
+      let list = byAgent.get(agent);
+      if (!list) byAgent.set(agent, (list = []));
+      list.push(c);
+    }
+    let record = logCommands(a.record, phase, commands, now);
+    if (phase === 'shed' && record.status === 'planned') record = transition(record, 'shedding', now);
+    this.update(a, record);
+    for (const [agentId, list] of byAgent) {
+      const batchId = `${a.record.id}.${phase}.${a.batches.size + 1}`;
+      a.batches.set(batchId, { batchId, agentId, phase, commands: list, queuedAtMs: now, sentAtMs: null, ackedAtMs: null });
+      void this.o.queue.add('send', { kind: 'send', eventId: a.record.id, batchId }, { jobId: batchId.replace(/[:]/g, '_') }).catch((err: unknown) => {
+        // The supervisor sends batches whose job never ran; log once here.
+        this.o.log.warn({ eventId: a.record.id, batchId, err: errorMessage(err) }, 'queueing a command batch failed; sending directly');
+        this.send(a, batchId);
+      });
+    }
+    if (unroutable.length) this.settle(a, unroutable.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: now, tries: 0, error: 'no agent reads this device' })), phase);
+    this.flush(a);
+  }
+
+  private send(a: Active, batchId: string): void {
+    const b = a.batches.get(batchId);
+    if (!b || b.sentAtMs !== null) return;
+    const batch: CommandBatch = { type: 'commands', batchId, eventId: a.record.id, phase: b.phase, deviceTimeoutMs: this.o.deviceTimeoutMs ?? 2000, attempts: this.o.attempts ?? 2, commands: b.commands };
+    b.sentAtMs = this.now();
+    if (!this.o.hub.sendBatch(b.agentId, batch)) {
+      b.ackedAtMs = b.sentAtMs;
+      this.settle(a, b.commands.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: b.sentAtMs!, tries: 0, error: `agent ${b.agentId} is not connected` })), b.phase);
+      return;
+    }
+    if ([...a.batches.values()].filter((x) => x.phase === b.phase).every((x) => x.sentAtMs !== null)) {
+      this.update(a, addTimeline(a.record, [{ kind: 'last-command', atMs: b.sentAtMs, detail: `${b.phase}: ${[...a.batches.values()].filter((x) => x.phase === b.phase).reduce((s, x) => s + x.commands.length, 0)} commands` }]));
+    }
+  }
+
+  private handleAcks(agentId: string, msg: AckBatch): void {
+    const a = this.active.get(msg.eventId);
+    const b = a?.batches.get(msg.batchId);
+    if (!a || !b) {
+      this.o.log.warn({ agentId, eventId: msg.eventId, batchId: msg.batchId }, 'acks for an unknown batch');
+      return;
+    }
+    b.ackedAtMs = this.now();
+    this.settle(a, msg.acks, b.phase);
+  }
+
+  /** Records acks; re-plans the share of failed shed devices onto others. */
+  private settle(a: Active, acks: readonly AgentAck[], phase: 'shed' | 'restore'): void {
+    const pending = new Set(a.record.devices.filter((d) => d.outcome === 'pending').map((d) => d.deviceId));
+    const known = acks.filter((x) => pending.has(x.deviceId));
+    if (known.length === 0) return;
+    this.update(a, recordAcks(a.record, known.map((x) => ({ deviceId: x.deviceId, atMs: x.atMs, ok: x.ok, ...(x.error ? { error: x.error } : {}) }))));
+    a.lastAckAtMs = Math.max(a.lastAckAtMs ?? 0, ...known.map((x) => x.atMs));
+    if (phase === 'shed') {
+      const byId = new Map((a.plan?.commands ?? []).map((c) => [c.deviceId, c]));
+      for (const x of known) {
+        const c = byId.get(x.deviceId);
+        if (x.ok && c) a.shed.set(x.deviceId, this.shedDevice(c, x.atMs));
+        if (!x.ok) a.failed.add(x.deviceId);
+      }
+      const failed = known.filter((x) => !x.ok).map((x) => x.deviceId);
+      if (failed.length && a.plan && (a.record.status === 'shedding' || a.record.status === 'meter-confirmed')) {
+        this.arbiter.release(a.record.id);
+        const state = liveShedState(this.o.site, this.o.live, this.asics, this.siteLoadW() ?? 0, this.owned(a.record.id));
+        const re = replan(a.plan, failed, state);
+        a.plan = re;
+        this.arbiter.claim(a.record.id, a.control.priority, re.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
+        this.o.log.warn({ eventId: a.record.id, failed: failed.length, added: re.added.length }, 'devices failed; their share is re-planned onto others');
+        this.publishPlanInForce();
+        if (re.added.length) this.dispatch(a, 'shed', re.added);
+      }
+    } else if (a.waves && a.waves.every((w) => w.batchId !== null) && a.record.devices.every((d) => d.outcome !== 'pending')) {
+      this.completeRestore(a);
+    }
+    a.dirty = true;
+  }
+
+  private handleLocalShed(agentId: string, r: LocalShedReport): void {
+    const a = r.eventId ? this.active.get(r.eventId) : undefined;
+    this.o.log.warn({ agentId, reason: r.reason, eventId: r.eventId, devices: r.acks.length }, 'an agent shed on its own; recording its report');
+    if (a) {
+      this.update(a, addTimeline(a.record, [{ kind: 'ack', atMs: r.atMs, detail: `agent ${agentId} shed locally (${r.reason}: ${r.detail}): ${r.acks.filter((x) => x.ok).length} ok, ${r.acks.filter((x) => !x.ok).length} failed` }]));
+      this.settle(a, r.acks, 'shed');
+    }
+  }
+
+  // ---- the meter ----
+
+  private onMeter(): void {
+    const load = this.revenueReading();
+    if (!load || load.atMs <= this.lastMeterAtMs) return;
+    this.lastMeterAtMs = load.atMs;
+    this.meterRing.push(load);
+    const keep = this.o.baselineWindowMs ?? 15 * 60_000;
+    if (this.meterRing[0]!.atMs < load.atMs - keep) this.meterRing = this.meterRing.filter((s) => s.atMs >= load.atMs - keep);
+    for (const a of this.active.values()) {
+      if (TERMINAL.includes(a.record.status) && !a.waves) continue;
+      a.record = addMeterSamples(a.record, [load]);
+      a.dirty = true;
+      this.checkMeter(a, load);
+    }
+  }
+
+  private checkMeter(a: Active, s: MeterSample): void {
+    const target = this.targetW(a);
+    if (target === null) return;
+    const tol = this.o.toleranceW ?? Math.max(0.01 * (a.record.baselineW ?? 0), 50_000);
+    const onTarget = s.loadW <= target + tol;
+    const firstCommand = a.record.timeline.find((e) => e.kind === 'first-command');
+    if (a.record.status === 'shedding' && firstCommand && s.atMs > firstCommand.atMs && onTarget) {
+      this.update(a, transition(a.record, 'meter-confirmed', s.atMs, `revenue meter ${(s.loadW / 1e6).toFixed(3)} MW ≤ target ${(target / 1e6).toFixed(3)} MW + ${(tol / 1e6).toFixed(3)} MW`));
+      this.o.log.info({ eventId: a.record.id, loadMw: s.loadW / 1e6, targetMw: target / 1e6 }, 'curtailment confirmed on the revenue meter');
+      a.over = 0;
+      this.flush(a);
+      return;
+    }
+    if (a.record.status === 'meter-confirmed') {
+      a.over = onTarget ? 0 : a.over + 1;
+      if (a.over >= 2) {
+        this.update(a, transition(a.record, 'shedding', s.atMs, `meter ${(s.loadW / 1e6).toFixed(3)} MW above target again`));
+        this.topUp(a, s.loadW - target);
+      }
+      return;
+    }
+    const sinceAck = a.lastAckAtMs === null ? 0 : s.atMs - a.lastAckAtMs;
+    const allAcked = [...a.batches.values()].every((b) => b.ackedAtMs !== null);
+    if (a.record.status === 'shedding' && allAcked && !onTarget && sinceAck > (this.o.confirmWindowMs ?? 15_000)) this.topUp(a, s.loadW - target);
+  }
+
+  /** The meter shows less shed than planned: shed more, up to maxTopUps rounds. */
+  private topUp(a: Active, shortW: number): void {
+    if (a.topUps >= (this.o.maxTopUps ?? 3)) {
+      if (a.topUps === (this.o.maxTopUps ?? 3)) this.o.log.error({ eventId: a.record.id, shortMw: shortW / 1e6 }, 'meter still short of the target after the last top-up');
+      a.topUps++;
+      return;
+    }
+    a.topUps++;
+    a.lastAckAtMs = this.now();
+    const load = this.siteLoadW() ?? 0;
+    const state = liveShedState(this.o.site, this.o.live, this.asics, load, this.owned());
+    const more = planShed({ shedMw: Math.max(shortW, 1) / 1e6 * 1.05, allowAi: a.record.allowAi }, state);
+    this.o.log.warn({ eventId: a.record.id, shortMw: shortW / 1e6, commands: more.commands.length }, 'revenue meter short of the target: shedding more');
+    this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `top-up ${a.topUps}: meter short ${(shortW / 1e6).toFixed(3)} MW, ${more.commands.length} more commands` }]));
+    if (!more.commands.length) return;
+    a.plan = a.plan ? { ...a.plan, commands: [...a.plan.commands, ...more.commands], expectedShedW: a.plan.expectedShedW + more.expectedShedW } : more;
+    this.arbiter.claim(a.record.id, a.control.priority, more.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
+    this.publishPlanInForce();
+    this.dispatch(a, 'shed', more.commands);
+  }
+
+  // ---- restore ----
+
+  private startRestore(a: Active, aborted: boolean): void {
+    if (a.waves) return;
+    const now = this.now();
+    if (!aborted) {
+      if (a.record.status !== 'shedding' && a.record.status !== 'meter-confirmed') return;
+      this.update(a, transition(a.record, 'restoring', now));
+    }
+    const { restore } = this.arbiter.release(a.record.id);
+    const free = new Set(restore);
+    const devices = [...a.shed.values()].filter((d) => free.has(d.deviceId));
+    const r = this.o.restore ?? { rampMwPerMin: 20, staggerMs: 2000, minOffMs: 60_000 };
+    const plan = planRestore(devices, { nowMs: now, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs: aborted ? 0 : r.minOffMs });
+    a.waves = plan.waves.map((w) => ({ atMs: w.atMs, commands: w.commands, batchId: null }));
+    this.publishPlanInForce();
+    this.o.log.info({ eventId: a.record.id, devices: devices.length, waves: a.waves.length, finishMs: plan.finishMs }, aborted ? 'putting back what the aborted event shed' : 'restoring');
+    if (a.waves.length === 0) {
+      this.completeRestore(a);
+      return;
+    }
+    a.waves.forEach((w, i) => {
+      void this.o.queue.add('restore-wave', { kind: 'restore-wave', eventId: a.record.id, wave: i }, { jobId: `${a.record.id}.wave.${i}`, delayMs: Math.max(0, w.atMs - now) }).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err), eventId: a.record.id }, 'queueing a restore wave failed; the supervisor will send it'));
+    });
+    this.flush(a);
+  }
+
+  private sendWave(a: Active, i: number): void {
+    const w = a.waves?.[i];
+    if (!w || w.batchId !== null) return;
+    const before = a.batches.size;
+    this.dispatch(a, 'restore', w.commands);
+    w.batchId = [...a.batches.keys()][before] ?? `${a.record.id}.restore.none`;
+    for (const [id, b] of a.batches) if (b.phase === 'restore' && b.sentAtMs === null) this.send(a, id);
+  }
+
+  private completeRestore(a: Active): void {
+    if (a.record.status === 'restoring') this.update(a, transition(a.record, 'done', this.now()));
+    else this.update(a, addTimeline(a.record, [{ kind: 'restore-end', atMs: this.now() }]));
+    this.o.log.info({ eventId: a.record.id, status: a.record.status }, 'curtailment event closed');
+    this.finish(a);
+  }
+
+  // ---- the supervisor: re-drives steps whose job was lost ----
+
+  private supervise(): void {
+    const now = this.now();
+    for (const a of [...this.active.values()]) {
+      try {
+        if (a.record.status === 'planned' && now >= a.control.startMs + 2000) this.startShed(a);
+        for (const b of a.batches.values()) {
+          if (b.sentAtMs === null && now - b.queuedAtMs > 2000) {
+            this.o.log.warn({ eventId: a.record.id, batchId: b.batchId }, 'a command batch was not sent by its job; sending directly');
+            this.send(a, b.batchId);
+          }
+          const deadline = (this.o.deviceTimeoutMs ?? 2000) * (this.o.attempts ?? 2) + 10_000;
+          if (b.sentAtMs !== null && b.ackedAtMs === null && now - b.sentAtMs > deadline + Math.ceil(b.commands.length / 1000) * 1000) {
+            b.ackedAtMs = now;
+            this.settle(a, b.commands.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: now, tries: 0, error: `no acknowledgement from agent ${b.agentId}` })), b.phase);
+          }
+        }
+        if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) this.startRestore(a, false);
+        a.waves?.forEach((w, i) => {
+          if (w.batchId === null && now >= w.atMs + 2000) this.sendWave(a, i);
+        });
+        if (a.dirty) this.flush(a);
+      } catch (err) {
+        this.o.log.error({ eventId: a.record.id, err: errorMessage(err) }, 'supervising a curtailment event failed');
+      }
+    }
+  }
+
+  // ---- helpers ----
+
+  private fresh(record: EventRecord, control: EventControl): Active {
+    return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, dirty: false };
+  }
+
+  private update(a: Active, record: EventRecord): void {
+    const statusChanged = record.status !== a.record.status;
+    a.record = record;
+    a.dirty = true;
+    if (statusChanged) this.flush(a);
+  }
+
+  private flush(a: Active): void {
+    if (!a.dirty) return;
+    this.store.save(a.record, this.now());
+    a.dirty = false;
+  }
+
+  private finish(a: Active): void {
+    this.flush(a);
+    this.arbiter.release(a.record.id);
+    this.active.delete(a.record.id);
+    this.publishPlanInForce();
+  }
+
+  private owned(except?: string): Set<string> {
+    const out = new Set<string>();
+    for (const id of this.active.keys()) if (id !== except) for (const d of this.arbiter.owned(id)) out.add(d);
+    return out;
+  }
+
+  /** The plan agents keep for the fail-safe: every shed command of the events shedding now. */
+  private publishPlanInForce(): void {
+    const inForce = [...this.active.values()].filter((a) => a.plan && (a.record.status === 'planned' || a.record.status === 'shedding' || a.record.status === 'meter-confirmed'));
+    const lead = inForce.sort((x, y) => y.control.priority - x.control.priority)[0];
+    const commands = inForce.flatMap((a) => (a.plan?.commands ?? []).filter((c) => !a.failed.has(c.deviceId)));
+    const startMs = inForce.length ? Math.min(...inForce.map((a) => a.control.startMs)) : 0;
+    this.o.hub.broadcastSticky('plan-in-force', { type: 'plan-in-force', eventId: lead ? lead.record.id : null, startMs, commands });
+  }
+
+  /** An event announced ahead gets its plan now, so agents hold it if the link goes before the start. */
+  private preArm(a: Active): void {
+    const load = this.siteLoadW();
+    if (load === null) return;
+    a.plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, liveShedState(this.o.site, this.o.live, this.asics, load, this.owned()));
+    this.arbiter.claim(a.record.id, a.control.priority, a.plan.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
+    this.publishPlanInForce();
+  }
+
+  private shedDevice(c: DeviceCommand, atMs: number): ShedDevice {
+    const r = this.o.live.reading(c.deviceId);
+    const pre = typeof r?.metrics.power_w === 'number' ? r.metrics.power_w : Math.abs(c.expectedDeltaW);
+    const model = this.asics.get(this.modelOf(c.deviceId) ?? '');
+    return {
+      deviceId: c.deviceId,
+      blockId: c.blockId,
+      shedAction: c.action === 'wake' ? 'sleep' : c.action,
+      preEventW: pre,
+      currentW: Math.max(0, pre + c.expectedDeltaW),
+      ...(c.action === 'set-power-target' ? { restoreTargetW: model?.powerW ?? pre } : {}),
+      shedAtMs: atMs,
+      ...(model ? { efficiencyJPerTh: model.efficiencyJPerTh } : {}),
+    };
+  }
+
+  private modelOf(deviceId: string): string | undefined {
+    return this.o.live.reading(deviceId)?.labels?.model;
+  }
+
+  private targetW(a: Active): number | null {
+    const t = a.record.target;
+    if ('targetMw' in t) return t.targetMw * 1e6;
+    return a.record.baselineW === null ? null : a.record.baselineW - t.shedMw * 1e6;
+  }
+
+  private revenueReading(): MeterSample | null {
+    for (const id of this.meterIds) {
+      const r = this.o.live.reading(id);
+      const w = r?.status === 'online' ? r.metrics.power_w : undefined;
+      if (r && typeof w === 'number' && Number.isFinite(w) && w >= 0) return { atMs: r.atMs, loadW: w };
+    }
+    return null;
+  }
+
+  private siteLoadW(): number | null {
+    return this.revenueReading()?.loadW ?? null;
+  }
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / xs.length;
+}

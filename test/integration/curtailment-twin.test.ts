@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { curtailPlatform, until, type CurtailPlatform } from '../support/curtail-platform.ts';
+
+/**
+ * Curtailment on the site twin, end to end: the operator asks through the API, the engine
+ * plans and sends commands through the queue and the agent's command channel, the twin's
+ * miners sleep, and the event is confirmed when the twin's revenue meter shows the target.
+ */
+
+describe('curtailment on the twin', { timeout: 300_000 }, () => {
+  let c: CurtailPlatform;
+  before(async () => {
+    c = await curtailPlatform();
+  });
+  after(() => c?.close());
+
+  it('an event with a target is met on the revenue meter, exported, then restored', async () => {
+    const before = c.p.twin!.siteLoadW();
+    const res = await c.api('POST', '/api/curtailment/events', { shedMw: 2, durationMs: 20_000, reason: 'test: shed 2 MW' });
+    assert.equal(res.statusCode, 202, res.body);
+    const { eventId } = res.json() as { eventId: string };
+    const confirmed = await c.until(eventId, ['meter-confirmed'], 60_000);
+    const target = confirmed.baselineW! - 2e6;
+    assert.ok(c.p.twin!.siteLoadW() <= target + Math.max(0.01 * confirmed.baselineW!, 50_000), `twin load ${c.p.twin!.siteLoadW()} W vs target ${target} W`);
+    assert.ok(before - c.p.twin!.siteLoadW() >= 1.9e6, 'the twin really shed about 2 MW');
+    const kinds = new Set(confirmed.timeline.map((e) => e.kind));
+    for (const k of ['signal-received', 'plan-made', 'first-command', 'last-command', 'ack', 'meter-confirmed'] as const) assert.ok(kinds.has(k), `timeline has ${k}`);
+    // Least efficient first: the plan sleeps S19j Pros (29.5 J/TH) before anything else.
+    const shedIds = confirmed.devices.filter((d) => d.phase === 'shed').map((d) => d.deviceId);
+    assert.ok(shedIds.length > 0 && shedIds.slice(0, 100).every((id) => id.startsWith('B1-m') && Number(id.slice(4)) <= 400), `first shed devices: ${shedIds.slice(0, 5).join(', ')}`);
+
+    const done = await c.until(eventId, ['done'], 90_000);
+    const restored = done.devices.filter((d) => d.phase === 'restore');
+    assert.ok(restored.length > 0 && restored.every((d) => d.outcome === 'acked'), 'every shed miner woken');
+    const csv = await c.api('GET', `/api/curtailment/events/${eventId}?format=csv`);
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.headers['content-type'] as string, /text\/csv/);
+    assert.match(csv.body, /^meter_confirmed_utc,\d{4}-/m);
+    assert.match(csv.body, /^status,done$/m);
+    assert.ok(csv.body.split('\n').length > shedIds.length, 'one row per device command at least');
+    const json = (await c.api('GET', `/api/curtailment/events/${eventId}`)).json() as { status: string; meterSamples: unknown[] };
+    assert.equal(json.status, 'done');
+    assert.ok(json.meterSamples.length > 10);
+  });
+
+  it('with 5% of miners not answering, the shed is re-planned around them and the target is still met', async () => {
+    // Make 5% of the fleet unreachable, the least efficient ones included (first in the plan).
+    const ids = c.p.twin!.miners.map((m) => m.id);
+    const dead = ids.filter((_id, i) => i % 20 === 0);
+    for (const id of dead) c.p.twin!.minerById(id)!.miner.reachable = false;
+    try {
+      await until('steady load after the previous restore', () => (c.p.curtailment.list(10).every((e) => e.status === 'done') ? true : undefined), 30_000);
+      const res = await c.api('POST', '/api/curtailment/events', { shedMw: 2, durationMs: 15_000, reason: 'test: 5% dead' });
+      assert.equal(res.statusCode, 202, res.body);
+      const { eventId } = res.json() as { eventId: string };
+      const confirmed = await c.until(eventId, ['meter-confirmed'], 90_000);
+      const failed = confirmed.devices.filter((d) => d.phase === 'shed' && d.outcome === 'failed').map((d) => d.deviceId);
+      assert.ok(failed.length > 0, 'some planned miners did not answer');
+      assert.ok(failed.every((id) => dead.includes(id)), 'only the unreachable ones failed');
+      const acked = confirmed.devices.filter((d) => d.phase === 'shed' && d.outcome === 'acked');
+      assert.ok(acked.every((d) => !dead.includes(d.deviceId)));
+      await c.until(eventId, ['done'], 90_000);
+    } finally {
+      for (const id of dead) c.p.twin!.minerById(id)!.miner.reachable = true;
+    }
+  });
+
+  it('a dry-run preview plans without sending anything', async () => {
+    const res = await c.api('POST', '/api/curtailment/preview', { shedMw: 1 });
+    assert.equal(res.statusCode, 200, res.body);
+    const plan = res.json() as { commands: unknown[]; expectedShedW: number };
+    assert.ok(plan.commands.length > 0 && plan.expectedShedW >= 1e6);
+    const bad = await c.api('POST', '/api/curtailment/events', { shedMw: 1, durationMs: 10_000, reason: 'x', colour: 'red' });
+    assert.equal(bad.statusCode, 400);
+  });
+});
