@@ -37,7 +37,9 @@ export interface PlatformOptions {
   meterPort?: number;
   intervals?: Partial<Intervals>;
   /** Engine settings (tests and benchmarks tune deadlines and windows). */
-  curtailment?: Partial<Pick<import('../curtailment/engine.ts').EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
+  curtailment?: Partial<Pick<import('../curtailment/engine.ts').EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
+  /** Where the agent reaches the control plane, given the API's URL (tests put a proxy between). */
+  agentControlPlaneUrl?: (apiUrl: string) => string;
   /** Agent settings (tests): the fail-safe grace, command concurrency. */
   agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
   /** Where the one-time admin token banner goes (default stdout). */
@@ -196,7 +198,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const agentConfig = (devices: TwinChildReady): AgentConfig => ({
       agentId,
       siteId: site.site.id,
-      controlPlaneUrl: listening.url,
+      controlPlaneUrl: opts.agentControlPlaneUrl ? opts.agentControlPlaneUrl(listening.url) : listening.url,
       token: agentToken,
       miners: devices.miners,
       meters: devices.meters,

@@ -58,6 +58,8 @@ export interface EngineOptions {
   toleranceW?: number;
   /** After the last ack, how long the meter may take to show the target before more is shed (default 15 s). */
   confirmWindowMs?: number;
+  /** How long a batch waits for its agent to (re)connect before its devices count as failed (default 60 s). */
+  agentWaitMs?: number;
   /** Rounds of extra shedding on a meter shortfall (default 3). */
   maxTopUps?: number;
   restore?: { rampMwPerMin: number; staggerMs: number; minOffMs: number };
@@ -72,6 +74,8 @@ interface Batch {
   phase: 'shed' | 'restore';
   commands: DeviceCommand[];
   queuedAtMs: number;
+  /** Held because the agent was not connected (logged once). */
+  waiting?: boolean;
   sentAtMs: number | null;
   ackedAtMs: number | null;
 }
@@ -296,12 +300,20 @@ export class CurtailmentEngine implements CurtailmentPort {
     const b = a.batches.get(batchId);
     if (!b || b.sentAtMs !== null) return;
     const batch: CommandBatch = { type: 'commands', batchId, eventId: a.record.id, phase: b.phase, deviceTimeoutMs: this.o.deviceTimeoutMs ?? 2000, attempts: this.o.attempts ?? 2, commands: b.commands };
-    b.sentAtMs = this.now();
+    const now = this.now();
     if (!this.o.hub.sendBatch(b.agentId, batch)) {
-      b.ackedAtMs = b.sentAtMs;
-      this.settle(a, b.commands.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: b.sentAtMs!, tries: 0, error: `agent ${b.agentId} is not connected` })), b.phase);
+      // The agent holds the plan in force and sheds on its own when cut off; keep the batch
+      // and send it when the agent is back, unless it stays away past agentWaitMs.
+      if (now - b.queuedAtMs < (this.o.agentWaitMs ?? 60_000)) {
+        if (!b.waiting) this.o.log.warn({ eventId: a.record.id, batchId, agentId: b.agentId }, 'agent not connected; holding the batch until it is back');
+        b.waiting = true;
+        return;
+      }
+      b.sentAtMs = b.ackedAtMs = now;
+      this.settle(a, b.commands.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: now, tries: 0, error: `agent ${b.agentId} not connected for ${this.o.agentWaitMs ?? 60_000} ms` })), b.phase);
       return;
     }
+    b.sentAtMs = now;
     if ([...a.batches.values()].filter((x) => x.phase === b.phase).every((x) => x.sentAtMs !== null)) {
       this.update(a, addTimeline(a.record, [{ kind: 'last-command', atMs: b.sentAtMs, detail: `${b.phase}: ${[...a.batches.values()].filter((x) => x.phase === b.phase).reduce((s, x) => s + x.commands.length, 0)} commands` }]));
     }
@@ -355,6 +367,13 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (a) {
       this.update(a, addTimeline(a.record, [{ kind: 'ack', atMs: r.atMs, detail: `agent ${agentId} shed locally (${r.reason}: ${r.detail}): ${r.acks.filter((x) => x.ok).length} ok, ${r.acks.filter((x) => !x.ok).length} failed` }]));
       this.settle(a, r.acks, 'shed');
+      // What the agent already did is not sent again.
+      const done = new Set(r.acks.filter((x) => x.ok).map((x) => x.deviceId));
+      for (const b of a.batches.values()) {
+        if (b.sentAtMs !== null || b.phase !== 'shed') continue;
+        b.commands = b.commands.filter((c) => !done.has(c.deviceId));
+        if (b.commands.length === 0) b.sentAtMs = b.ackedAtMs = this.now();
+      }
     }
   }
 
@@ -474,7 +493,7 @@ export class CurtailmentEngine implements CurtailmentPort {
         if (a.record.status === 'planned' && now >= a.control.startMs + 2000) this.startShed(a);
         for (const b of a.batches.values()) {
           if (b.sentAtMs === null && now - b.queuedAtMs > 2000) {
-            this.o.log.warn({ eventId: a.record.id, batchId: b.batchId }, 'a command batch was not sent by its job; sending directly');
+            if (!b.waiting) this.o.log.warn({ eventId: a.record.id, batchId: b.batchId }, 'a command batch was not sent by its job; sending directly');
             this.send(a, b.batchId);
           }
           const deadline = (this.o.deviceTimeoutMs ?? 2000) * (this.o.attempts ?? 2) + 10_000;
