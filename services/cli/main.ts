@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.ts';
 import { registerAllocate } from './commands/allocate.ts';
 import { registerBacktest } from './commands/backtest.ts';
+import { registerCurtail } from './commands/curtail.ts';
 import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
@@ -22,6 +23,7 @@ export function buildCli(): Command {
   registerPlan(program);
   registerBacktest(program);
   registerAllocate(program);
+  registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);
   return program;

@@ -60,6 +60,8 @@ export interface Platform {
   live: LiveState;
   agentId: string;
   adminTokenPath: string;
+  /** The twin's devices as bound (ports), as the agent was given them. */
+  devices: TwinChildReady;
   /** Inline mode only: the site twin, the agent, and the curtailment engine. */
   twin?: import('../../simulations/site-twin/twin.ts').Twin;
   agent?: Running;
@@ -230,6 +232,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       live,
       agentId,
       adminTokenPath: admin.path,
+      devices: twin.devices,
       ...(twin.twin ? { twin: twin.twin, agent } : {}),
       curtailment,
       stop: () => {

@@ -108,6 +108,8 @@ if (simAddress !== undefined) {
           gpuIntervalMs: 300,
           gpuTimeoutMs: 1_000,
           shipIntervalMs: 100,
+          // Polling only: this test's stand-in control plane has no command channel.
+          commandChannel: false,
         },
         log,
       );

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { curtailPlatform, until, type CurtailPlatform } from '../support/curtail-platform.ts';
 
@@ -73,5 +75,15 @@ describe('curtailment on the twin', { timeout: 300_000 }, () => {
     assert.ok(plan.commands.length > 0 && plan.expectedShedW >= 1e6);
     const bad = await c.api('POST', '/api/curtailment/events', { shedMw: 1, durationMs: 10_000, reason: 'x', colour: 'red' });
     assert.equal(bad.statusCode, 400);
+  });
+
+  it('switchyard curtail prints the event id and follows it to meter confirmation', async () => {
+    await until('the previous events to close', () => (c.p.curtailment.list(10).every((e) => ['done', 'aborted', 'failed'].includes(e.status)) ? true : undefined), 60_000);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['services/cli/bin.js', 'curtail', '--shed-mw', '1', '--for', '20s', '--url', c.p.listening.url, '--token', c.admin, '--wait', '60s'], { timeout: 90_000 });
+    const eventId = stdout.trim();
+    assert.match(eventId, /^ev-\d{8}-\d{6}-[0-9a-f]{8}$/);
+    assert.match(stderr, /meter-confirmed/);
+    assert.match(stderr, /signal → first command [\d.]+ s, .*meter confirmed [\d.]+ s/);
+    assert.ok(['meter-confirmed', 'restoring', 'done'].includes(c.p.curtailment.status(eventId)!));
   });
 });

@@ -101,6 +101,8 @@ describe('site twin + site agent', { timeout: 90_000 }, () => {
       minerIntervalMs: 500,
       meterIntervalMs: 300,
       shipIntervalMs: 200,
+      // Polling only: this test's stand-in control plane has no command channel.
+      commandChannel: false,
       minerTimeoutMs: 1_000,
       meterTimeoutMs: 500,
     }, log);

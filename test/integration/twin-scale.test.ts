@@ -72,6 +72,8 @@ test('twin at demo scale: starts, and one agent cycle polls every miner', { time
       minerIntervalMs: 3_600_000,
       meterIntervalMs: 1_000,
       shipIntervalMs: 1_000,
+      // Polling only: this test's stand-in control plane has no command channel.
+      commandChannel: false,
     },
     log,
   );
