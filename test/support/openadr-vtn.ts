@@ -13,6 +13,8 @@ export interface VtnOptions {
   basePath?: string;
   /** expires_in of issued tokens, s. */
   tokenTtlS?: number;
+  /** Status for a missing or expired token: 401, or 403 (the only one openadr3.yaml lists). */
+  authFailureStatus?: 401 | 403;
 }
 
 type Json = Record<string, unknown>;
@@ -41,6 +43,8 @@ export interface OpenAdrVtn {
   expireTokens(): void;
   /** While true, requests are accepted and never answered. */
   hang(on: boolean): void;
+  /** While true, every API request with a valid token answers 403 (a scope problem). */
+  refuseAll(on: boolean): void;
   /** Stops listening and drops every connection (the VTN "goes away"). */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -63,6 +67,7 @@ export async function startOpenAdrVtn(options: VtnOptions): Promise<OpenAdrVtn> 
   let nextId = 1;
   let lastStampMs = 0;
   let hanging = false;
+  let refusing = false;
 
   // Strictly increasing, so a modification within the same millisecond still shows.
   const stamp = () => {
@@ -103,7 +108,12 @@ export async function startOpenAdrVtn(options: VtnOptions): Promise<OpenAdrVtn> 
 
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     const expiresAt = bearer === undefined ? undefined : tokens.get(bearer);
-    if (expiresAt === undefined || expiresAt <= Date.now()) return reply(401, problem(401, 'Unauthorized', 'missing, unknown or expired bearer token'));
+    if (expiresAt === undefined || expiresAt <= Date.now()) {
+      const status = options.authFailureStatus ?? 401;
+      return reply(status, problem(status, status === 401 ? 'Unauthorized' : 'Forbidden', 'missing, unknown or expired bearer token'));
+    }
+
+    if (refusing) return reply(403, problem(403, 'Forbidden', 'this client may not read this'));
 
     const page = (items: Json[]) => {
       const skip = Number(query.skip ?? 0);
@@ -118,11 +128,6 @@ export async function startOpenAdrVtn(options: VtnOptions): Promise<OpenAdrVtn> 
     if (path === '/events' && req.method === 'GET') {
       if (query.programID !== undefined && !OBJECT_ID.test(query.programID)) return reply(400, problem(400, 'Bad Request', 'programID is not an objectID'));
       return page(query.programID === undefined ? events : events.filter((e) => e.programID === query.programID));
-    }
-    const one = /^\/events\/([^/]+)$/.exec(path);
-    if (one && req.method === 'GET') {
-      const e = events.find((x) => x.id === one[1]);
-      return e ? reply(200, e) : reply(404, problem(404, 'Not Found', `no event ${one[1]}`));
     }
     if (path === '/reports' && req.method === 'POST') {
       if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return reply(400, problem(400, 'Bad Request', 'body must be application/json'));
@@ -200,6 +205,9 @@ export async function startOpenAdrVtn(options: VtnOptions): Promise<OpenAdrVtn> 
     expireTokens: () => tokens.clear(),
     hang(on) {
       hanging = on;
+    },
+    refuseAll(on) {
+      refusing = on;
     },
     down: closeServer,
     up: () =>

@@ -121,7 +121,9 @@ export class OpenAdrVen {
   private readonly resourceName: string;
 
   private readonly tracked = new Map<string, Tracked>();
-  private readonly invalidLogged = new Set<string>();
+  /** Bad objects already logged, and those seen in the current poll (to forget fixed ones). */
+  private invalidLogged = new Set<string>();
+  private invalidSeen = new Set<string>();
   private readonly missingPrograms = new Set<string>();
   private token: { value: string; refreshAtMs: number } | undefined;
   private tokenInFlight: Promise<string> | undefined;
@@ -280,6 +282,7 @@ export class OpenAdrVen {
   private async poll(): Promise<Error | undefined> {
     this.health.polls++;
     let fetched: Array<{ program: Program; events: Event[] }>;
+    this.invalidSeen = new Set();
     try {
       fetched = await this.fetchAll();
     } catch (err) {
@@ -288,6 +291,8 @@ export class OpenAdrVen {
       return error;
     }
     this.onPollSuccess(fetched.length);
+    this.invalidLogged = this.invalidSeen;
+    this.invalidSeen = new Set();
     try {
       await this.reconcile(fetched);
     } catch (err) {
@@ -363,7 +368,8 @@ export class OpenAdrVen {
         continue;
       }
       const id = typeof item === 'object' && item !== null && 'id' in item ? String((item as { id: unknown }).id) : '?';
-      const key = `${what}:${id}:${JSON.stringify(item).length}`;
+      const key = `${what}:${id}:${JSON.stringify(item)}`;
+      this.invalidSeen.add(key);
       if (!this.invalidLogged.has(key)) {
         this.invalidLogged.add(key);
         const issues = describeIssues(fn.errors).map((i) => `${i.path || '/'} ${i.message}`);
@@ -394,7 +400,10 @@ export class OpenAdrVen {
 
   // ── HTTP ─────────────────────────────────────────────────────────────────────────────────
 
-  /** An authorized JSON request; a 401 fetches a new token and retries once. */
+  /**
+   * An authorized JSON request. A 401, or a 403 (the only auth failure openadr3.yaml lists for
+   * these endpoints), fetches a new token and retries once; a second refusal is an error.
+   */
   private async call(method: 'GET' | 'POST', path: string, opts: { query?: Record<string, string>; body?: unknown }, doing: string): Promise<unknown> {
     const qs = opts.query ? `?${new URLSearchParams(opts.query).toString()}` : '';
     const url = `${this.base}${path}${qs}`;
@@ -403,9 +412,9 @@ export class OpenAdrVen {
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
       if (opts.body !== undefined) headers['content-type'] = 'application/json';
       const res = await this.http(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }, `${doing} (${method} ${url})`);
-      if (res.status === 401 && attempt === 0) {
+      if ((res.status === 401 || res.status === 403) && attempt === 0) {
         // The token expired early or was revoked: one fresh token, one retry.
-        this.log.info({ url, method }, 'OpenADR VTN refused our token (401); fetching a new one');
+        this.log.info({ url, method, status: res.status }, 'OpenADR VTN refused our token; fetching a new one');
         if (this.token?.value === token) this.token = undefined;
         continue;
       }
@@ -499,7 +508,6 @@ export class OpenAdrVen {
       if (t.status === 'requested') await this.withdraw(t, now, `OpenADR event ${id} was deleted by the VTN`);
       else if (t.status !== 'ending' && now - t.goneAtMs > RETAIN_GONE_MS) this.tracked.delete(id);
     }
-    for (const key of this.invalidLogged) if (!listed.has(key.split(':')[1] ?? '')) this.invalidLogged.delete(key);
   }
 
   private map(t: Tracked, now: number): EventMapping {
@@ -529,38 +537,46 @@ export class OpenAdrVen {
         this.log.debug({ eventId: id, reason: t.reason }, 'OpenADR event has nothing left to do');
         return;
       }
+      let eventId: string;
       try {
-        const { eventId } = await this.port.request(m.signal);
-        // An opt-out may have arrived while the engine was answering.
-        if (t.status !== 'new') {
-          if (t.status === 'opted-out') await this.port.end(eventId, `opted out of OpenADR event ${id}: ${t.reason ?? ''}`);
-          return;
-        }
-        t.status = 'requested';
-        t.engineEventId = eventId;
-        t.signal = m.signal;
-        t.reason = undefined;
-        t.loggedVersion = t.version;
-        t.engineErrorLogged = false;
-        this.log.info(
-          {
-            eventId: id,
-            engineEventId: eventId,
-            programName: t.program.programName,
-            target: m.signal.target,
-            start: new Date(m.signal.startMs).toISOString(),
-            end: new Date(m.signal.endMs).toISOString(),
-            priority: m.signal.priority,
-            basis: m.basis,
-          },
-          'OpenADR event handed to the curtailment engine',
-        );
+        ({ eventId } = await this.port.request(m.signal));
       } catch (err) {
         if (!t.engineErrorLogged) {
           t.engineErrorLogged = true;
           this.log.error({ eventId: id, err: errorMessage(err) }, 'the curtailment engine refused an OpenADR event; retrying each poll');
         }
+        return;
       }
+      // An opt-out may have arrived while the engine was answering: end what it started.
+      if (statusOf(t) === 'opted-out') {
+        t.engineEventId = eventId;
+        t.signal = m.signal;
+        try {
+          await this.port.end(eventId, `opted out of OpenADR event ${id}: ${t.reason ?? ''}`);
+        } catch (err) {
+          this.log.error({ eventId: id, engineEventId: eventId, err: errorMessage(err) }, 'ending the engine event of an OpenADR event opted out of failed; end it by hand');
+        }
+        return;
+      }
+      t.status = 'requested';
+      t.engineEventId = eventId;
+      t.signal = m.signal;
+      t.reason = undefined;
+      t.loggedVersion = t.version;
+      t.engineErrorLogged = false;
+      this.log.info(
+        {
+          eventId: id,
+          engineEventId: eventId,
+          programName: t.program.programName,
+          target: m.signal.target,
+          start: new Date(m.signal.startMs).toISOString(),
+          end: new Date(m.signal.endMs).toISOString(),
+          priority: m.signal.priority,
+          basis: m.basis,
+        },
+        'OpenADR event handed to the curtailment engine',
+      );
       return;
     }
     if (t.status !== 'requested' || !t.signal) return;
@@ -610,6 +626,11 @@ export class OpenAdrVen {
     t.loggedVersion = t.version;
     write();
   }
+}
+
+/** The status as it is now (TypeScript keeps a narrowing across an await). */
+function statusOf(t: Tracked): VenEventStatus {
+  return t.status;
 }
 
 /** " (title: detail)" from a problem or RFC 6749 error body, else a slice of the text. */
