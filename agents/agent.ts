@@ -67,7 +67,7 @@ export const AgentConfig = Strict({
   minerWebUser: Type.Optional(Type.String({ minLength: 1 })),
   minerWebPassword: Type.Optional(Type.String({ minLength: 1 })),
   whatsminerPassword: Type.Optional(Type.String({ minLength: 1 })),
-  /** Devices commanded at once (default 1024). */
+  /** Devices commanded at once (default 256). */
   commandConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 8192 })),
   /** Link down this long during an active event → shed locally per the last plan (default 3000). */
   failSafeGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -153,6 +153,7 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
           agentId: config.agentId,
           log: log.child({ part: 'commands' }),
           ...(config.failSafeGraceMs !== undefined ? { failSafeGraceMs: config.failSafeGraceMs } : {}),
+          onBusy: () => poller.preemptMinerPolling(),
           executor: new CommandExecutor({
             miners: config.miners,
             gpuHosts,

@@ -102,6 +102,8 @@ export class Poller {
   private readonly tierDeviceIds = new Map<string, Set<string>>();
   private readonly stale: StaleTracker;
   private readonly stopping = new AbortController();
+  private minerHolds = 0;
+  private minerCycle: AbortController | null = null;
   private readonly minerDriver = cgminerDriver();
 
   constructor(
@@ -155,14 +157,37 @@ export class Poller {
     await Promise.all((this.config.tiers ?? []).map((t) => t.close?.()));
   }
 
+  /**
+   * Commands come first: while a command batch runs, miner polling stops (the cycle in flight
+   * is cut short; miners it had not read keep their last reading, and stale detection still
+   * applies) so the batch has the sockets and the CPU. Call the returned function when done.
+   */
+  preemptMinerPolling(): () => void {
+    this.minerHolds++;
+    this.minerCycle?.abort(new Error('miner polling preempted by a command batch'));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.minerHolds--;
+    };
+  }
+
   async pollMinersOnce(): Promise<CycleResult> {
-    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal: this.stopping.signal };
+    if (this.minerHolds > 0) return { readings: 0, online: 0, offline: 0, error: 0, wallMs: 0, cpuMs: 0 };
+    const cycle = new AbortController();
+    this.minerCycle = cycle;
+    const signal = AbortSignal.any([this.stopping.signal, cycle.signal]);
+    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal };
     const result = await this.cycle(async (emit) => {
       await pollTier(this.minerDriver, this.config.miners, opts, (reading) => {
+        // A read cut short by a command batch says nothing about the miner.
+        if (cycle.signal.aborted) return;
         const inv = this.inventory.get(reading.deviceId);
         emit(inv === undefined || reading.status !== 'online' ? reading : { ...reading, labels: { ...inv, ...reading.labels } });
       });
     });
+    if (this.minerCycle === cycle) this.minerCycle = null;
     this.stale.check(this.config.miners, this.config.staleAfterMs ?? 3 * this.config.minerIntervalMs, Date.now());
     // The slow tier starts once the first miner cycle is done, so the two never compete at start-up.
     if (this.minerCycles === 0 && !this.stopping.signal.aborted) this.inventoryLoop?.start();

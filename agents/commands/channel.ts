@@ -24,6 +24,10 @@ export interface ChannelOptions {
   log: Logger;
   /** How long the link may be down during an active event before the agent sheds on its own. */
   failSafeGraceMs?: number;
+  /** Called when a batch starts; returns the function to call when it is done (the agent pauses miner polling). */
+  onBusy?: () => () => void;
+  /** Acks go back in chunks as they come, at most this often (default 200 ms). */
+  ackFlushMs?: number;
   /** Deadline per device when running a plan on its own. */
   localDeviceTimeoutMs?: number;
   reconnectMinMs?: number;
@@ -155,9 +159,31 @@ export class CommandChannel {
 
   private async runBatch(b: CommandBatch): Promise<void> {
     this.stats_.batches++;
-    const acks = await this.o.executor.run(b.commands, { deviceTimeoutMs: b.deviceTimeoutMs, attempts: b.attempts });
-    if (b.phase === 'shed' && this.plan?.eventId === b.eventId) for (const a of acks) if (a.ok) this.done.add(a.deviceId);
-    this.send({ type: 'acks', batchId: b.batchId, eventId: b.eventId, acks });
+    const release = this.o.onBusy?.();
+    // Acks stream back as devices answer, so the control plane sees progress (and the last
+    // ack's real time) instead of one message when the slowest device has timed out.
+    let pending: DeviceAck[] = [];
+    const flush = () => {
+      if (pending.length === 0) return;
+      this.send({ type: 'acks', batchId: b.batchId, eventId: b.eventId, acks: pending });
+      pending = [];
+    };
+    const timer = setInterval(flush, this.o.ackFlushMs ?? 200);
+    try {
+      await this.o.executor.run(b.commands, {
+        deviceTimeoutMs: b.deviceTimeoutMs,
+        attempts: b.attempts,
+        onAck: (a) => {
+          if (a.ok && b.phase === 'shed' && this.plan?.eventId === b.eventId) this.done.add(a.deviceId);
+          pending.push(a);
+          if (pending.length >= 5000) flush();
+        },
+      });
+    } finally {
+      clearInterval(timer);
+      flush();
+      release?.();
+    }
   }
 
   private armFailSafe(): void {
@@ -176,7 +202,9 @@ export class CommandChannel {
 
   private async runLocally(reason: 'control-plane-lost' | 'under-frequency', eventId: string | null, commands: DeviceCommand[], detail: string): Promise<void> {
     this.stats_.localSheds++;
+    const release = this.o.onBusy?.();
     const acks: DeviceAck[] = commands.length ? await this.o.executor.run(commands, { deviceTimeoutMs: this.o.localDeviceTimeoutMs ?? 3000, attempts: 2 }) : [];
+    release?.();
     for (const a of acks) if (a.ok) this.done.add(a.deviceId);
     const failed = acks.filter((a) => !a.ok).length;
     this.o.log.warn({ reason, eventId, commands: acks.length, failed }, 'local shed done; reporting when the control plane is back');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import type { GpuHostDevice, MinerDevice } from '../../services/domain/devices.ts';
 import type { DeviceCommand } from '../../services/curtailment/device-command.ts';
@@ -63,7 +64,8 @@ export class CommandExecutor {
         opts.onAck?.(ack);
       }
     };
-    const n = Math.min(this.o.concurrency ?? 1024, commands.length);
+    // 256 measured best on the twin: beyond it, tries time out under load and retries add load.
+    const n = Math.min(this.o.concurrency ?? 256, commands.length);
     await Promise.all(Array.from({ length: n }, worker));
     return acks;
   }
@@ -84,7 +86,10 @@ export class CommandExecutor {
   }
 
   private async apply(c: DeviceCommand, timeoutMs: number): Promise<void> {
-    const io = { timeoutMs, signal: AbortSignal.timeout(timeoutMs) };
+    const signal = AbortSignal.timeout(timeoutMs);
+    // One command may make several requests (token, then the command) on this signal.
+    setMaxListeners(0, signal);
+    const io = { timeoutMs, signal };
     if (c.action === 'gpu-power-cap') return this.capGpuHost(c, timeoutMs);
     const m = this.miners.get(c.deviceId);
     if (!m) throw new UnknownDeviceError(`no miner "${c.deviceId}" in this agent's configuration`);

@@ -51,7 +51,7 @@ export interface EngineOptions {
   queue: JobQueue<CurtailJob>;
   log: Logger;
   now?: () => number;
-  /** Per-device deadline for one try, ms (default 2000), and tries (default 2). */
+  /** Per-device deadline for one try, ms (default 5000: a web-API sleep takes two requests), and tries (default 2). */
   deviceTimeoutMs?: number;
   attempts?: number;
   /** The meter counts as on target within this much above it, W (default max(1% of baseline, 50 kW)). */
@@ -77,7 +77,9 @@ interface Batch {
   /** Held because the agent was not connected (logged once). */
   waiting?: boolean;
   sentAtMs: number | null;
+  /** When the last of its devices was acknowledged (acks come in chunks). */
   ackedAtMs: number | null;
+  acks: number;
 }
 
 interface Active {
@@ -285,7 +287,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.update(a, record);
     for (const [agentId, list] of byAgent) {
       const batchId = `${a.record.id}.${phase}.${a.batches.size + 1}`;
-      a.batches.set(batchId, { batchId, agentId, phase, commands: list, queuedAtMs: now, sentAtMs: null, ackedAtMs: null });
+      a.batches.set(batchId, { batchId, agentId, phase, commands: list, queuedAtMs: now, sentAtMs: null, ackedAtMs: null, acks: 0 });
       void this.o.queue.add('send', { kind: 'send', eventId: a.record.id, batchId }, { jobId: batchId.replace(/[:]/g, '_') }).catch((err: unknown) => {
         // The supervisor sends batches whose job never ran; log once here.
         this.o.log.warn({ eventId: a.record.id, batchId, err: errorMessage(err) }, 'queueing a command batch failed; sending directly');
@@ -299,7 +301,7 @@ export class CurtailmentEngine implements CurtailmentPort {
   private send(a: Active, batchId: string): void {
     const b = a.batches.get(batchId);
     if (!b || b.sentAtMs !== null) return;
-    const batch: CommandBatch = { type: 'commands', batchId, eventId: a.record.id, phase: b.phase, deviceTimeoutMs: this.o.deviceTimeoutMs ?? 2000, attempts: this.o.attempts ?? 2, commands: b.commands };
+    const batch: CommandBatch = { type: 'commands', batchId, eventId: a.record.id, phase: b.phase, deviceTimeoutMs: this.o.deviceTimeoutMs ?? 5000, attempts: this.o.attempts ?? 2, commands: b.commands };
     const now = this.now();
     if (!this.o.hub.sendBatch(b.agentId, batch)) {
       // The agent holds the plan in force and sheds on its own when cut off; keep the batch
@@ -326,7 +328,8 @@ export class CurtailmentEngine implements CurtailmentPort {
       this.o.log.warn({ agentId, eventId: msg.eventId, batchId: msg.batchId }, 'acks for an unknown batch');
       return;
     }
-    b.ackedAtMs = this.now();
+    b.acks += msg.acks.length;
+    if (b.acks >= b.commands.length) b.ackedAtMs = this.now();
     this.settle(a, msg.acks, b.phase);
   }
 
@@ -445,6 +448,9 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   private startRestore(a: Active, aborted: boolean): void {
     if (a.waves) return;
+    // Not while shed commands are still out: their devices may be asleep and must be put back
+    // (the supervisor calls again; a batch without acks counts as failed at its deadline).
+    if ([...a.batches.values()].some((b) => b.phase === 'shed' && b.ackedAtMs === null)) return;
     const now = this.now();
     if (!aborted) {
       if (a.record.status !== 'shedding' && a.record.status !== 'meter-confirmed') return;
@@ -496,13 +502,14 @@ export class CurtailmentEngine implements CurtailmentPort {
             if (!b.waiting) this.o.log.warn({ eventId: a.record.id, batchId: b.batchId }, 'a command batch was not sent by its job; sending directly');
             this.send(a, b.batchId);
           }
-          const deadline = (this.o.deviceTimeoutMs ?? 2000) * (this.o.attempts ?? 2) + 10_000;
+          const deadline = (this.o.deviceTimeoutMs ?? 5000) * (this.o.attempts ?? 2) + 10_000;
           if (b.sentAtMs !== null && b.ackedAtMs === null && now - b.sentAtMs > deadline + Math.ceil(b.commands.length / 1000) * 1000) {
             b.ackedAtMs = now;
             this.settle(a, b.commands.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: now, tries: 0, error: `no acknowledgement from agent ${b.agentId}` })), b.phase);
           }
         }
         if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) this.startRestore(a, false);
+        if (a.record.status === 'aborted' && !a.waves) this.startRestore(a, true);
         a.waves?.forEach((w, i) => {
           if (w.batchId === null && now >= w.atMs + 2000) this.sendWave(a, i);
         });

@@ -15,10 +15,10 @@ const GROUPS = [
   { model: 'A1466', firmware: 'avalon' },
   { model: 'S21', firmware: 'braiins' },
   { model: 'S21-Pro', firmware: 'luxos' },
-  { model: 'M66S', firmware: 'whatsminer' },
+  { model: 'M60S', firmware: 'whatsminer' },
   { model: 'S21-XP', firmware: 'antminer' },
   { model: 'S19k-Pro', firmware: 'braiins' },
-  { model: 'S21', firmware: 'avalon' },
+  { model: 'A1466', firmware: 'avalon' },
 ] as const;
 
 export function writeBenchSite(miners: number): string {

@@ -23,8 +23,21 @@ export interface BtminerToken {
 
 const hashPart = (crypted: string) => crypted.split('$')[3] ?? '';
 
+/**
+ * md5crypt(password, salt) depends only on the miner's password and its fixed salt, so it is
+ * worked out once per miner; only host_sign changes with each token.
+ */
+const passwdMd5Memo = new Map<string, string>();
+const MEMO_LIMIT = 200_000;
+
 export function btminerToken(password: string, msg: BtminerTokenMsg): BtminerToken {
-  const hostPasswdMd5 = hashPart(md5Crypt(password, msg.salt));
+  const key = `${msg.salt}\u0000${password}`;
+  let hostPasswdMd5 = passwdMd5Memo.get(key);
+  if (hostPasswdMd5 === undefined) {
+    if (passwdMd5Memo.size >= MEMO_LIMIT) passwdMd5Memo.clear();
+    hostPasswdMd5 = hashPart(md5Crypt(password, msg.salt));
+    passwdMd5Memo.set(key, hostPasswdMd5);
+  }
   const hostSign = hashPart(md5Crypt(hostPasswdMd5 + msg.time, msg.newsalt));
   return { hostSign, hostPasswdMd5 };
 }
