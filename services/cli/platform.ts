@@ -9,6 +9,7 @@ import { createQueue } from '../queue/index.ts';
 import { PlanService, type PlanJob } from '../scheduler/plan-service.ts';
 import { AgentHub } from '../curtailment/agent-hub.ts';
 import { CurtailmentEngine, type CurtailJob } from '../curtailment/engine.ts';
+import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
 import { listen, type Listening } from '../api/server.ts';
@@ -168,7 +169,17 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     cleanups.push({ what: 'agent channels', run: () => agentHub.closeAll() });
     const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
     cleanups.push({ what: 'curtailment queue', run: () => curtailQueue.close() });
-    const curtailment = new CurtailmentEngine({ site, db: store.db, live, hub: agentHub, queue: curtailQueue, log: logger('curtailment'), ...(opts.curtailment ?? {}) });
+    const cs = curtailmentSettings(site);
+    const curtailment = new CurtailmentEngine({
+      site,
+      db: store.db,
+      live,
+      hub: agentHub,
+      queue: curtailQueue,
+      log: logger('curtailment'),
+      restore: { rampMwPerMin: cs.restoreRampMwPerMin, staggerMs: cs.restoreStaggerSeconds * 1000, minOffMs: cs.minOffMinutes * 60_000 },
+      ...(opts.curtailment ?? {}),
+    });
 
     const app = await buildApp({
       site,
@@ -191,6 +202,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     cleanups.push({ what: 'planner', run: () => planner.stop() });
     await curtailment.start();
     cleanups.push({ what: 'curtailment engine', run: () => curtailment.stop() });
+    const sources = startSources(site, curtailment, live, env, logger('curtailment'));
+    cleanups.push({ what: 'curtailment sources', run: () => sources.stop() });
+    if (sources.names.length) log.info({ sources: sources.names }, 'curtailment event sources started');
 
     const twinConfig: TwinChildConfig = {
       sitePath: opts.sitePath,

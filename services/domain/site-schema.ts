@@ -267,6 +267,35 @@ export const DispatchSettings = Strict({
 });
 export type DispatchSettings = Static<typeof DispatchSettings>;
 
+/** Event sources and restore settings of the curtailment engine (services/curtailment). */
+export const CurtailmentSettings = Strict({
+  /** Restore: how fast load comes back, MW per minute; waves this far apart; off at least this long. */
+  restoreRampMwPerMin: Type.Number({ exclusiveMinimum: 0, default: 20 }),
+  restoreStaggerSeconds: Type.Number({ minimum: 0, default: 2 }),
+  minOffMinutes: Type.Number({ minimum: 0, default: 1 }),
+  /** The control plane's own under-frequency trigger on the revenue meter (agents have theirs). */
+  underFrequency: Type.Optional(
+    Strict({
+      tripHz: Type.Number({ minimum: 55, maximum: 60, default: 59.7 }),
+      shedMw: Type.Number({ exclusiveMinimum: 0 }),
+      maxDurationMinutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+      allowAi: Type.Boolean({ default: false }),
+    }),
+  ),
+  /** An OpenADR 3 VTN to follow; the client secret comes from SWITCHYARD_OPENADR_CLIENT_SECRET. */
+  openadr: Type.Optional(
+    Strict({
+      vtnUrl: Type.String({ pattern: '^https?://' }),
+      clientId: Type.String({ minLength: 1 }),
+      venName: Type.String({ minLength: 1 }),
+      programNames: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+      pollIntervalSeconds: Type.Number({ minimum: 1, default: 10 }),
+      allowAi: Type.Boolean({ default: false }),
+    }),
+  ),
+});
+export type CurtailmentSettings = Static<typeof CurtailmentSettings>;
+
 export const SiteFile = Strict({
   site: Strict({
     id: Id,
@@ -286,5 +315,6 @@ export const SiteFile = Strict({
   contracts: Type.Array(Contract, { default: [] }),
   debt: Type.Array(DebtInstrument, { default: [] }),
   dispatch: Type.Optional(DispatchSettings),
+  curtailment: Type.Optional(CurtailmentSettings),
 });
 export type SiteFile = Static<typeof SiteFile>;
