@@ -9,28 +9,9 @@ import type { CurtailSignal, CurtailmentPort } from '../../services/curtailment/
 import { OpenAdrVen } from '../../services/curtailment/sources/openadr/client.ts';
 import { checkOpenAdrVenConfig, type OpenAdrVenConfig } from '../../services/curtailment/sources/openadr/config.ts';
 import { startOpenAdrVtn, type OpenAdrVtn } from '../support/openadr-vtn.ts';
+import { FakePort } from '../support/fake-port.ts';
 
 const CLIENT = { clientId: 'ven-client-1', clientSecret: 'ven-secret-1' };
-
-class RecordingPort implements CurtailmentPort {
-  readonly requests: CurtailSignal[] = [];
-  readonly ends: Array<{ eventId: string; why: string }> = [];
-  private readonly byExternal = new Map<string, string>();
-  async request(signal: CurtailSignal): Promise<{ eventId: string }> {
-    this.requests.push(signal);
-    const known = signal.externalId === undefined ? undefined : this.byExternal.get(signal.externalId);
-    if (known) return { eventId: known };
-    const eventId = `engine-${this.requests.length}`;
-    if (signal.externalId !== undefined) this.byExternal.set(signal.externalId, eventId);
-    return { eventId };
-  }
-  async end(eventId: string, why: string): Promise<void> {
-    this.ends.push({ eventId, why });
-  }
-  status(): EventStatus | undefined {
-    return undefined;
-  }
-}
 
 interface LogLine {
   level: number;
@@ -66,7 +47,7 @@ after(async () => {
 });
 
 function newVen(overrides: Partial<OpenAdrVenConfig> = {}) {
-  const port = new RecordingPort();
+  const port = new FakePort({ idPrefix: 'engine-', reportStatus: false });
   const rec = recordingLog();
   const config = checkOpenAdrVenConfig({
     vtnUrl: vtn.url,
@@ -176,7 +157,7 @@ test('an expired token (401) makes the VEN fetch a new one and retry, without fa
 test('a VTN that answers an expired token with 403 (as openadr3.yaml lists) gets a new token too', async () => {
   const strict = await startOpenAdrVtn({ ...CLIENT, authFailureStatus: 403 });
   try {
-    const port = new RecordingPort();
+    const port = new FakePort({ idPrefix: 'engine-', reportStatus: false });
     const ven = new OpenAdrVen(checkOpenAdrVenConfig({ vtnUrl: strict.url, ...CLIENT, venName: 'v', siteId: 's' }), port, { log: recordingLog().log });
     await ven.pollOnce();
     strict.expireTokens();

@@ -3,23 +3,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import type { CurtailSignal, CurtailmentPort } from '../../services/curtailment/signal.ts';
 import { checkFourCpConfig, FourCpScheduler, MAX_TIMER_MS } from '../../services/curtailment/sources/four-cp.ts';
-
-class FakePort implements CurtailmentPort {
-  readonly requests: CurtailSignal[] = [];
-  failures = 0;
-  async request(signal: CurtailSignal) {
-    this.requests.push(signal);
-    if (this.failures > 0) {
-      this.failures--;
-      throw new Error('engine restarting');
-    }
-    return { eventId: `ev-${this.requests.length}` };
-  }
-  async end() {}
-  status() {
-    return undefined;
-  }
-}
+import { FakePort } from '../support/fake-port.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -35,7 +19,7 @@ function settle() {
 
 test('past windows are skipped, an open one is requested at once, future ones when they open', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: NOW });
-  const port = new FakePort();
+  const port = new FakePort({ reportStatus: false });
   const config = checkFourCpConfig({
     capMw: 12,
     windows: [window(NOW - 2 * HOUR), window(NOW - 5 * 60_000), window(NOW + HOUR), window(NOW + 40 * DAY, 30)],
@@ -79,7 +63,7 @@ test('past windows are skipped, an open one is requested at once, future ones wh
 
 test('stop() cancels pending windows', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: NOW });
-  const port = new FakePort();
+  const port = new FakePort({ reportStatus: false });
   const scheduler = new FourCpScheduler(checkFourCpConfig({ capMw: 0, windows: [window(NOW + HOUR)] }), port, { log: silent });
   scheduler.start();
   scheduler.stop();
@@ -90,7 +74,7 @@ test('stop() cancels pending windows', async (t) => {
 
 test('a refused request is retried while the window is open, then given up', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: NOW });
-  const port = new FakePort();
+  const port = new FakePort({ reportStatus: false });
   port.failures = 2;
   const lines: Array<{ msg: string }> = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string }) });
@@ -110,7 +94,7 @@ test('a refused request is retried while the window is open, then given up', asy
   assert.equal(lines.filter((l) => l.msg === '4CP window: the curtailment engine refused the request').length, 2);
 
   // A window whose retries run past its end is given up.
-  const port2 = new FakePort();
+  const port2 = new FakePort({ reportStatus: false });
   port2.failures = 100;
   const opensMs = Date.now() + HOUR; // the mocked clock has moved on
   const s2 = new FourCpScheduler(checkFourCpConfig({ capMw: 3, retryMs: 5 * 60_000, windows: [window(opensMs)] }), port2, { log: silent });

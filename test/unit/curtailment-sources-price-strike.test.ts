@@ -4,33 +4,7 @@ import { pino } from 'pino';
 import type { EventStatus } from '../../services/curtailment/event-record.ts';
 import type { CurtailSignal, CurtailmentPort } from '../../services/curtailment/signal.ts';
 import { checkPriceStrikeConfig, PriceStrikeSource } from '../../services/curtailment/sources/price-strike.ts';
-
-class FakePort implements CurtailmentPort {
-  readonly calls: Array<['request', CurtailSignal] | ['end', string, string]> = [];
-  readonly statuses = new Map<string, EventStatus>();
-  failNext: 'request' | 'end' | undefined;
-  private n = 0;
-  async request(signal: CurtailSignal) {
-    this.calls.push(['request', signal]);
-    if (this.failNext === 'request') {
-      this.failNext = undefined;
-      throw new Error('engine busy');
-    }
-    const eventId = `ev-${++this.n}`;
-    this.statuses.set(eventId, 'shedding');
-    return { eventId };
-  }
-  async end(eventId: string, why: string) {
-    this.calls.push(['end', eventId, why]);
-    if (this.failNext === 'end') {
-      this.failNext = undefined;
-      throw new Error('engine busy');
-    }
-  }
-  status(eventId: string) {
-    return this.statuses.get(eventId);
-  }
-}
+import { FakePort } from '../support/fake-port.ts';
 
 const silent = pino({ level: 'silent' });
 const T0 = Date.UTC(2025, 7, 20, 20, 0, 0);

@@ -4,33 +4,7 @@ import { pino } from 'pino';
 import type { EventStatus } from '../../services/curtailment/event-record.ts';
 import type { CurtailSignal, CurtailmentPort } from '../../services/curtailment/signal.ts';
 import { checkUnderFrequencyConfig, UnderFrequencySource } from '../../services/curtailment/sources/under-frequency-source.ts';
-
-class FakePort implements CurtailmentPort {
-  readonly calls: Array<['request', CurtailSignal] | ['end', string, string]> = [];
-  readonly statuses = new Map<string, EventStatus>();
-  failNext: 'request' | 'end' | undefined;
-  private n = 0;
-  async request(signal: CurtailSignal) {
-    this.calls.push(['request', signal]);
-    if (this.failNext === 'request') {
-      this.failNext = undefined;
-      throw new Error('queue down');
-    }
-    const eventId = `ev-${++this.n}`;
-    this.statuses.set(eventId, 'shedding');
-    return { eventId };
-  }
-  async end(eventId: string, why: string) {
-    this.calls.push(['end', eventId, why]);
-    if (this.failNext === 'end') {
-      this.failNext = undefined;
-      throw new Error('queue down');
-    }
-  }
-  status(eventId: string) {
-    return this.statuses.get(eventId);
-  }
-}
+import { FakePort } from '../support/fake-port.ts';
 
 const T0 = Date.UTC(2025, 7, 20, 20, 0, 0);
 const config = checkUnderFrequencyConfig({ shedMw: 25, maxDurationMs: 3_600_000, allowAi: true });
@@ -95,13 +69,13 @@ test('an engine failure on trip rolls back, so the next low reading trips again;
   const port = new FakePort();
   const source = new UnderFrequencySource(checkUnderFrequencyConfig({ shedMw: 10, maxDurationMs: 600_000, trigger: { releaseHoldMs: 10_000 } }), port, { log: recording().log });
   port.failNext = 'request';
-  await assert.rejects(source.onReading({ atMs: T0, hz: 59.5 }), /under-frequency trip at .* \(59\.5 Hz\): requesting the shed: queue down/);
+  await assert.rejects(source.onReading({ atMs: T0, hz: 59.5 }), /under-frequency trip at .* \(59\.5 Hz\): requesting the shed: engine busy/);
   assert.equal(source.tripped, false);
   assert.deepEqual(await feed(source, [[1, 59.5]]), ['trip']);
   assert.equal(source.eventId, 'ev-1');
   assert.deepEqual(await feed(source, [[2, 60]]), ['hold']);
   port.failNext = 'end';
-  await assert.rejects(source.onReading({ atMs: T0 + 12_000, hz: 60 }), /ending engine event ev-1: queue down/);
+  await assert.rejects(source.onReading({ atMs: T0 + 12_000, hz: 60 }), /ending engine event ev-1: engine busy/);
   assert.equal(source.tripped, true);
   assert.deepEqual(await feed(source, [[13, 60]]), ['release']);
   assert.deepEqual(port.calls.map((c) => c[0]), ['request', 'request', 'end', 'end']);
