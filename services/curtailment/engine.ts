@@ -572,7 +572,8 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   private shedDevice(c: DeviceCommand, atMs: number): ShedDevice {
     const r = this.o.live.reading(c.deviceId);
-    const pre = typeof r?.metrics.power_w === 'number' ? r.metrics.power_w : Math.abs(c.expectedDeltaW);
+    // A GPU host has no reading of its own (its GPUs do): its draw before was the cap plus the cut.
+    const pre = c.action === 'gpu-power-cap' && c.targetW !== undefined ? c.targetW - c.expectedDeltaW : typeof r?.metrics.power_w === 'number' ? r.metrics.power_w : Math.abs(c.expectedDeltaW);
     const model = this.asics.get(this.modelOf(c.deviceId) ?? '');
     return {
       deviceId: c.deviceId,

@@ -2,7 +2,7 @@ import type { AsicModel } from '../domain/catalog.ts';
 import { minerDevices } from '../domain/devices.ts';
 import type { Firmware, SiteFile } from '../domain/site-schema.ts';
 import type { LiveState } from '../telemetry/live-state.ts';
-import type { MinerState, ShedState } from './shed-state.ts';
+import type { GpuHostState, MinerState, ShedState } from './shed-state.ts';
 
 /**
  * The shed planner's view of the site, from live telemetry: each miner's last reported draw
@@ -34,5 +34,28 @@ export function liveShedState(site: SiteFile, live: LiveState, asics: ReadonlyMa
       canSetPowerTarget: POWER_TARGET_FIRMWARE.has(d.firmware),
     });
   }
-  return { siteLoadW, miners, gpuHosts: [], contracts: site.contracts };
+  return { siteLoadW, miners, gpuHosts: gpuHostStates(site, live, exclude), contracts: site.contracts };
+}
+
+/**
+ * GPU hosts with their GPUs' live board power summed (MIG slices are not counted twice). A host
+ * serves its block's contract; a cap never goes under the contract's flexibility (shed-plan.ts)
+ * and the agent refuses a per-GPU limit outside the GPU's own range.
+ */
+function gpuHostStates(site: SiteFile, live: LiveState, exclude: ReadonlySet<string>): GpuHostState[] {
+  const out: GpuHostState[] = [];
+  for (const h of site.gpuHosts) {
+    if (exclude.has(h.id)) continue;
+    const block = site.blocks.find((b) => b.id === h.blockId);
+    let powerW = 0;
+    let online = false;
+    for (const r of live.readingsInBlock(h.blockId)) {
+      if (r.kind !== 'gpu' || r.labels?.host !== h.host || r.labels.mig_parent !== undefined) continue;
+      if (r.status !== 'online' || typeof r.metrics.power_w !== 'number') continue;
+      online = true;
+      powerW += r.metrics.power_w;
+    }
+    out.push({ id: h.id, blockId: h.blockId, ...(block?.contractId ? { contractId: block.contractId } : {}), online, powerW: online ? powerW : Number.NaN, minCapW: 0 });
+  }
+  return out;
 }

@@ -185,6 +185,16 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
     return this.devices.get(deviceId)?.reading;
   }
 
+  /** The latest reading of every device seen in a block. */
+  readingsInBlock(blockId: string): Reading[] {
+    const out: Reading[] = [];
+    for (const id of this.byBlock.get(blockId) ?? []) {
+      const e = this.devices.get(id);
+      if (e) out.push(e.reading);
+    }
+    return out;
+  }
+
   /** The agent whose batches carry this device (undefined until one has). */
   agentOf(deviceId: string): string | undefined {
     return this.devices.get(deviceId)?.agentId;
