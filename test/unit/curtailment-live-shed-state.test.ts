@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Reading } from '../../services/domain/batch-schema.ts';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import type { SiteFile } from '../../services/domain/site-schema.ts';
@@ -23,8 +24,8 @@ function liveWith(readings: Parameters<LiveState['apply']>[0]['readings']): Live
 }
 
 describe('live shed state', () => {
-  const gpus = Array.from({ length: 8 }, (_x, i) => ({ deviceId: `gpu-1/gpu${i}`, kind: 'gpu' as const, blockId: 'B3', atMs: 1_000, status: 'online' as const, metrics: { power_w: 700 }, labels: { host: 'gpu-1', index: String(i) } }));
-  const miners = [
+  const gpus: Reading[] = Array.from({ length: 8 }, (_x, i) => ({ deviceId: `gpu-1/gpu${i}`, kind: 'gpu' as const, blockId: 'B3', atMs: 1_000, status: 'online' as const, metrics: { power_w: 700 }, labels: { host: 'gpu-1', index: String(i) } }));
+  const miners: Reading[] = [
     { deviceId: 'B1-m00001', kind: 'miner' as const, blockId: 'B1', atMs: 1_000, status: 'online' as const, metrics: { power_w: 3068 }, labels: { model: 'S19j-Pro' } },
     { deviceId: 'B1-m00002', kind: 'miner' as const, blockId: 'B1', atMs: 1_000, status: 'offline' as const, metrics: {} },
   ];
