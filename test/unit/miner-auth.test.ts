@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { btminerDecrypt, btminerEncrypt, btminerPrivileged, btminerToken } from '../../agents/drivers/cgminer/auth/btminer-token.ts';
 import { digestAuthorization, parseDigestChallenge, verifyDigest } from '../../agents/drivers/cgminer/auth/digest.ts';
 import { md5Crypt } from '../../agents/drivers/cgminer/auth/md5-crypt.ts';
+import { md5Into } from '../../agents/drivers/cgminer/auth/md5.ts';
+import { createHash, randomBytes } from 'node:crypto';
 import { detectMake } from '../../agents/drivers/cgminer/detect.ts';
 import { profileFor } from '../../agents/drivers/cgminer/makes/luxos.ts';
 import { btminerStatus } from '../../agents/drivers/cgminer/makes/whatsminer.ts';
@@ -11,6 +13,15 @@ describe('miner auth primitives', () => {
   test('md5-crypt matches `openssl passwd -1`', () => {
     assert.equal(md5Crypt('admin', 'BQ5hoXV9'), '$1$BQ5hoXV9$RxmaDUO33TS7O26yeMHZ81');
     assert.equal(md5Crypt('pass word 1234567890abcdef', '$1$abcdefgh$'), '$1$abcdefgh$xbTEOOIcBP09yZ6hm5j5r/');
+  });
+
+  test('the JavaScript MD5 agrees with node:crypto on every length from 0 to 300 bytes', () => {
+    const out = new Uint8Array(16);
+    for (let n = 0; n <= 300; n++) {
+      const data = randomBytes(n);
+      md5Into(data, n, out);
+      assert.equal(Buffer.from(out).toString('hex'), createHash('md5').update(data).digest('hex'), `length ${n}`);
+    }
   });
 
   test('btminer: a privileged command decrypts under the same password, not under another', () => {

@@ -1,4 +1,5 @@
-import { createHash, hash as oneShot } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { md5Into } from './md5.ts';
 
 /**
  * MD5-crypt ("$1$salt$hash", Poul-Henning Kamp's FreeBSD scheme, what `openssl passwd -1`
@@ -28,15 +29,19 @@ export function md5Crypt(password: string, saltText: string): string {
   for (let left = pw.length; left > 0; left -= 16) ctx.update(alternate.subarray(0, Math.min(16, left)));
   for (let i = pw.length; i > 0; i >>= 1) ctx.update(i & 1 ? Buffer.of(0) : pw.subarray(0, 1));
   let final = ctx.digest();
-  // The 1,000 rounds dominate; a one-shot hash of one concatenated buffer per round is several
-  // times cheaper than a Hash object with four updates (a curtailment signs thousands of these).
+  // The 1,000 rounds dominate (a curtailment signs thousands of these): each round's message
+  // is assembled in one reused buffer and hashed in JavaScript, no native call per round.
+  const msg = new Uint8Array(2 * pw.length + salt.length + 32);
+  const digest = new Uint8Array(16);
+  digest.set(final);
   for (let i = 0; i < 1000; i++) {
-    const parts: Buffer[] = [i & 1 ? pw : final];
-    if (i % 3) parts.push(salt);
-    if (i % 7) parts.push(pw);
-    parts.push(i & 1 ? final : pw);
-    final = oneShot('md5', Buffer.concat(parts), 'buffer');
+    let n = copy(msg, 0, i & 1 ? pw : digest);
+    if (i % 3) n = copy(msg, n, salt);
+    if (i % 7) n = copy(msg, n, pw);
+    n = copy(msg, n, i & 1 ? digest : pw);
+    md5Into(msg, n, digest);
   }
+  final = Buffer.from(digest);
   const f = final;
   const b = (i: number) => f[i] as number;
   const hash =
@@ -47,4 +52,9 @@ export function md5Crypt(password: string, saltText: string): string {
     to64((b(4) << 16) | (b(10) << 8) | b(5), 4) +
     to64(b(11), 2);
   return `${MAGIC}${salt.toString('utf8')}$${hash}`;
+}
+
+function copy(into: Uint8Array, at: number, from: Uint8Array): number {
+  for (let i = 0; i < from.length; i++) into[at + i] = from[i]!;
+  return at + from.length;
 }
