@@ -252,7 +252,9 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (a.record.baselineW === null) this.update(a, { ...a.record, baselineW: load });
     // A pre-armed plan is what the agents hold: it is re-made now from live telemetry.
     if (a.plan) this.arbiter.release(a.record.id);
-    const state = liveShedState(this.o.site, this.o.live, this.asics, load, this.owned(a.record.id));
+    this.adoptLowerPriority(a);
+    // Devices owned by any event (this one's adopted ones included) are already off.
+    const state = liveShedState(this.o.site, this.o.live, this.asics, load, this.owned());
     const plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, state);
     a.plan = plan;
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `${plan.commands.length} commands, expected ${(plan.expectedShedW / 1e6).toFixed(3)} MW of ${(plan.requiredShedW / 1e6).toFixed(3)} MW needed${plan.shortfallW > 0 ? `, short ${(plan.shortfallW / 1e6).toFixed(3)} MW` : ''}` }]));
@@ -559,6 +561,28 @@ export class CurtailmentEngine implements CurtailmentPort {
     const commands = inForce.flatMap((a) => (a.plan?.commands ?? []).filter((c) => !a.failed.has(c.deviceId)));
     const startMs = inForce.length ? Math.min(...inForce.map((a) => a.control.startMs)) : 0;
     this.o.hub.broadcastSticky('plan-in-force', { type: 'plan-in-force', eventId: lead ? lead.record.id : null, startMs, commands });
+  }
+
+  /**
+   * A higher-priority event adopts what lower-priority events have shed: the site's load (its
+   * baseline) already excludes those devices, so they must stay off for as long as this event
+   * runs, even if their own event ends first. When this event ends they go back to the event
+   * that shed them if it is still running (the arbiter's transfer), else they are restored.
+   */
+  private adoptLowerPriority(a: Active): void {
+    let adopted = 0;
+    for (const other of this.active.values()) {
+      if (other === a || other.control.priority >= a.control.priority) continue;
+      const ids = [...other.shed.keys()].filter((id) => this.arbiter.ownerOf(id) === other.record.id);
+      if (!ids.length) continue;
+      const { taken } = this.arbiter.claim(a.record.id, a.control.priority, ids, { allowAi: a.record.allowAi });
+      for (const t of taken) {
+        const d = other.shed.get(t.deviceId);
+        if (d) a.shed.set(t.deviceId, d);
+      }
+      adopted += taken.length;
+    }
+    if (adopted) this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `adopted ${adopted} devices shed by lower-priority events` }]));
   }
 
   /** An event announced ahead gets its plan now, so agents hold it if the link goes before the start. */

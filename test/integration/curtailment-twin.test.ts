@@ -86,4 +86,25 @@ describe('curtailment on the twin', { timeout: 300_000 }, () => {
     assert.match(stderr, /signal → first command [\d.]+ s, .*meter confirmed [\d.]+ s/);
     assert.ok(['meter-confirmed', 'restoring', 'done'].includes(c.p.curtailment.status(eventId)!));
   });
+
+  it('a higher-priority event keeps what a lower-priority one shed when that one ends first', async () => {
+    await until('the previous events to close', () => (c.p.curtailment.list(10).every((e) => ['done', 'aborted', 'failed'].includes(e.status)) ? true : undefined), 90_000);
+    const low = await c.api('POST', '/api/curtailment/events', { shedMw: 1.5, durationMs: 120_000, reason: 'test: low priority' });
+    const lowId = (low.json() as { eventId: string }).eventId;
+    await c.until(lowId, ['meter-confirmed'], 60_000);
+    const now = Date.now();
+    const high = await c.api('POST', '/api/curtailment/dispatch', { program: 'ERCOT ERS (test)', shedMw: 1, startMs: now, endMs: now + 120_000 });
+    const highId = (high.json() as { eventId: string }).eventId;
+    const confirmed = await c.until(highId, ['meter-confirmed'], 60_000);
+    assert.ok(confirmed.timeline.some((e) => /adopted \d+ devices shed by lower-priority events/.test(e.detail ?? '')));
+    const target = confirmed.baselineW! - 1e6;
+    await c.p.curtailment.end(lowId, 'test: the low-priority event ends first');
+    await c.until(lowId, ['done'], 60_000);
+    const restoredByLow = c.p.curtailment.get(lowId)!.devices.filter((d) => d.phase === 'restore').length;
+    assert.equal(restoredByLow, 0, 'nothing woken: the dispatch event adopted every device the operator event shed');
+    assert.ok(c.p.twin!.siteLoadW() <= target + 0.011 * confirmed.baselineW!, 'the dispatch target still holds');
+    await c.p.curtailment.end(highId, 'test: done');
+    const done = await c.until(highId, ['done'], 90_000);
+    assert.ok(done.devices.filter((d) => d.phase === 'restore' && d.outcome === 'acked').length > 0, 'the dispatch event restores what it adopted');
+  });
 });
