@@ -178,6 +178,8 @@ export class Poller {
     const cycle = new AbortController();
     this.minerCycle = cycle;
     const signal = AbortSignal.any([this.stopping.signal, cycle.signal]);
+    // Every read in flight listens on it (hundreds at once), as on the stopping signal.
+    setMaxListeners(0, signal);
     const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal };
     const result = await this.cycle(async (emit) => {
       await pollTier(this.minerDriver, this.config.miners, opts, (reading) => {

@@ -16,6 +16,7 @@ import {
   logCommands,
   newEventRecord,
   recordAcks,
+  signalAtMs,
   transition,
   type EventRecord,
   type EventStatus,
@@ -179,7 +180,8 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.active.set(id, a);
     this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
     if (signal.startMs > now + 1000) this.preArm(a);
-    await this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, signal.startMs - now) });
+    // Not awaited: with Redis away an add may wait for it; the supervisor starts the event anyway.
+    void this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, signal.startMs - now) }).catch((err: unknown) => this.o.log.warn({ eventId: id, err: errorMessage(err) }, 'queueing the start failed; the supervisor will start the event'));
     return { eventId: id };
   }
 
@@ -193,7 +195,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     }
     a.control.endMs = Math.min(a.control.endMs, this.now());
     this.o.log.info({ eventId, why }, 'curtailment event ended early');
-    await this.o.queue.add('restore', { kind: 'restore', eventId }, { jobId: `restore-${eventId}` });
+    void this.o.queue.add('restore', { kind: 'restore', eventId }, { jobId: `restore-${eventId}` }).catch((err: unknown) => this.o.log.warn({ eventId, err: errorMessage(err) }, 'queueing the restore failed; the supervisor will restore'));
   }
 
   status(eventId: string): EventStatus | undefined {
@@ -249,6 +251,10 @@ export class CurtailmentEngine implements CurtailmentPort {
       this.finish(a);
       return;
     }
+    // An event announced ahead is measured against the load just before it starts.
+    const window = a.record.baselineWindowMs;
+    const before = this.meterRing.filter((x) => x.atMs >= this.now() - window);
+    if (a.control.startMs - signalAtMs(a.record) > 60_000 && before.length) this.update(a, { ...a.record, baselineW: mean(before.map((x) => x.loadW)) });
     if (a.record.baselineW === null) this.update(a, { ...a.record, baselineW: load });
     // A pre-armed plan is what the agents hold: it is re-made now from live telemetry.
     if (a.plan) this.arbiter.release(a.record.id);
@@ -351,7 +357,7 @@ export class CurtailmentEngine implements CurtailmentPort {
       }
       const failed = known.filter((x) => !x.ok).map((x) => x.deviceId);
       if (failed.length && a.plan && (a.record.status === 'shedding' || a.record.status === 'meter-confirmed')) {
-        this.arbiter.release(a.record.id);
+        // Claims only add: adopted devices and the failed ones stay this event's.
         const state = liveShedState(this.o.site, this.o.live, this.asics, this.siteLoadW() ?? 0, this.owned(a.record.id));
         const re = replan(a.plan, failed, state);
         a.plan = re;
