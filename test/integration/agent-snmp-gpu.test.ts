@@ -13,6 +13,7 @@ import type { GpuHostDevice, SnmpDevice } from '../../services/domain/devices.ts
 import { check } from '../../services/domain/schema.ts';
 import { logger } from '../../services/lib/log.ts';
 import { requireServiceEnv } from '../support/service-env.ts';
+import { until } from '../support/until.ts';
 
 /**
  * A real agent with an SNMP PDU (snmpsim serving the apc-rpdu2 recording) and a GPU host (a
@@ -64,15 +65,7 @@ async function startIngest(): Promise<Ingest> {
   };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> => until(what, probe, timeoutMs);
 
 if (simAddress !== undefined) {
   describe('agent polling SNMP devices and GPU hosts', { timeout: 60_000 }, () => {

@@ -11,6 +11,7 @@ import { startTwin, type Twin } from '../../simulations/site-twin/twin.ts';
 import { probeMiner } from '../../services/cli/commands/probe/miner-probe.ts';
 import { parseHostPort } from '../../services/cli/commands/probe/miner.ts';
 import { dialectSite } from '../support/dialect-site.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Each make's dialect against the twin speaking it: telemetry, sleep to ~25 W, wake, power
@@ -20,15 +21,7 @@ const model = asicCatalog().get('S21');
 assert.ok(model);
 const io = { timeoutMs: 3_000 };
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> => until(what, probe, timeoutMs, 100);
 
 describe('miner dialects against the twin', { timeout: 90_000 }, () => {
   let twin: Twin;

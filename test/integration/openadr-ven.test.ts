@@ -10,6 +10,7 @@ import { OpenAdrVen } from '../../services/curtailment/sources/openadr/client.ts
 import { checkOpenAdrVenConfig, type OpenAdrVenConfig } from '../../services/curtailment/sources/openadr/config.ts';
 import { startOpenAdrVtn, type OpenAdrVtn } from '../support/openadr-vtn.ts';
 import { FakePort } from '../support/fake-port.ts';
+import { until } from '../support/until.ts';
 
 const CLIENT = { clientId: 'ven-client-1', clientSecret: 'ven-secret-1' };
 
@@ -26,13 +27,7 @@ function recordingLog() {
 }
 
 /** Waits for a condition (no fixed sleeps): checks every 5 ms up to `timeoutMs`. */
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const waitFor = (what: string, cond: () => boolean, timeoutMs = 5000): Promise<true> => until(what, () => cond() || undefined, timeoutMs, 5);
 
 let vtn: OpenAdrVtn;
 const vens: OpenAdrVen[] = [];

@@ -16,6 +16,7 @@ import { openStore, RECORDS_FILE } from '../../services/store/sqlite.ts';
 import { createHistory } from '../../services/telemetry/index.ts';
 import { LiveState } from '../../services/telemetry/live-state.ts';
 import { startTwin } from '../../simulations/site-twin/twin.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Store-and-forward, counted: the real control plane (buildApp over a SQLite store in a temp
@@ -68,15 +69,7 @@ async function startControlPlane(dataDir: string, port: number): Promise<Control
   };
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitUntil = <T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> => until(what, probe, timeoutMs, 100);
 
 const acceptedReadings = (cp: ControlPlane) => cp.live.agents().find((a) => a.agentId === AGENT_ID)?.readings ?? 0;
 
@@ -106,7 +99,7 @@ test('a 60 s control-plane outage, with an agent restart inside it, loses zero r
   const agents: Agent[] = [];
   try {
     agents.push(await startAgent(config, log));
-    await until('readings accepted before the outage', 15_000, () => acceptedReadings(cp) > 0);
+    await waitUntil('readings accepted before the outage', 15_000, () => acceptedReadings(cp) > 0);
 
     // Outage: the control plane is gone (port closed) for 60 s.
     const outageStarted = Date.now();
@@ -114,7 +107,7 @@ test('a 60 s control-plane outage, with an agent restart inside it, loses zero r
     const acceptedBefore = acceptedReadings(cp);
     const batchesBefore = cp.ledgerRows();
     assert.equal(batchesBefore, appliedBatches(cp));
-    await until('the agent spooling to disk', 15_000, () => (agents[0]!.stats().shipper.spool?.batches ?? 0) > 0);
+    await waitUntil('the agent spooling to disk', 15_000, () => (agents[0]!.stats().shipper.spool?.batches ?? 0) > 0);
     assert.ok(readdirSync(spoolDir).some((f) => f.startsWith('seg-')), 'segment files on disk');
 
     // Agent restart inside the outage: what it holds goes to the spool and is reloaded.
@@ -134,7 +127,7 @@ test('a 60 s control-plane outage, with an agent restart inside it, loses zero r
     // The control plane comes back on the same data dir and port.
     cp = await startControlPlane(dataDir, port);
     const outageMs = Date.now() - outageStarted;
-    await until('the spool replayed', 60_000, () => second.stats().shipper.spool?.batches === 0 && acceptedReadings(cp) > 0);
+    await waitUntil('the spool replayed', 60_000, () => second.stats().shipper.spool?.batches === 0 && acceptedReadings(cp) > 0);
     await second.stop();
     const s2 = second.stats().shipper;
     const produced = producedByFirst + s2.readingsAdded;

@@ -13,6 +13,7 @@ import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { check } from '../../services/domain/schema.ts';
 import { logger } from '../../services/lib/log.ts';
 import { startTwin, type Twin } from '../../simulations/site-twin/twin.ts';
+import { until } from '../support/until.ts';
 
 /**
  * The site twin (small test site, random ports) polled by a real agent that ships to a
@@ -70,15 +71,7 @@ async function startIngest(): Promise<Ingest> {
   };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> => until(what, probe, timeoutMs);
 
 describe('site twin + site agent', { timeout: 90_000 }, () => {
   let twin: Twin;

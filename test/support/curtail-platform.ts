@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { startPlatform, type Platform, type PlatformOptions } from '../../services/cli/platform.ts';
 import type { EventRecord, EventStatus } from '../../services/curtailment/event-record.ts';
+import { until } from './until.ts';
+
+export { until };
 
 /** The whole platform in this process on a test site (twin, agent, engine), for curtailment tests. */
 
@@ -20,15 +23,6 @@ export interface CurtailPlatform {
   close(): Promise<void>;
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 export async function curtailPlatform(extra: Partial<PlatformOptions> = {}): Promise<CurtailPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-curtail-'));

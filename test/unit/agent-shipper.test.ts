@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { DeviceStates } from '../../agents/device-states.ts';
 import { Shipper } from '../../agents/shipper.ts';
 import type { AgentBatch, Reading } from '../../services/domain/batch-schema.ts';
+import { until } from '../support/until.ts';
 
 function recordingLogger() {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -28,13 +29,7 @@ const reading = (deviceId: string, status: Reading['status'] = 'online'): Readin
   ...(status === 'online' ? {} : { error: `polling miner ${deviceId}: connect ECONNREFUSED` }),
 });
 
-async function waitFor(what: string, ms: number, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = (what: string, ms: number, ok: () => boolean): Promise<true> => until(what, () => ok() || undefined, ms, 20);
 
 describe('shipper', () => {
   test('retries with backoff, keeps order, drops a batch the server calls bad, bounds its queue', async () => {

@@ -3,16 +3,9 @@ import assert from 'node:assert/strict';
 import { harness, smallBatch, type Harness } from '../support/api-harness.ts';
 import { check } from '../../services/domain/schema.ts';
 import { LiveMessage } from '../../services/api/routes/live.ts';
+import { until } from '../support/until.ts';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitUntil = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> => until(what, probe, timeoutMs, 20);
 
 describe('GET /api/telemetry', () => {
   let h: Harness;
@@ -29,7 +22,7 @@ describe('GET /api/telemetry', () => {
 
   test('returns the history the ingest wrote', async () => {
     const q = `measurement=site&field=power_w&from=${t0 - 1000}&to=${t0 + 60_000}&step=10s`;
-    const body = await until('site points in the history', async () => {
+    const body = await waitUntil('site points in the history', async () => {
       await h.history.flush();
       const res = await h.call({ url: `/api/telemetry?${q}` });
       assert.equal(res.statusCode, 200, res.body);
@@ -79,13 +72,13 @@ describe('GET /api/live', () => {
     const messages: unknown[] = [];
     ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8'))));
     try {
-      await until('the first snapshot', async () => (messages.length >= 1 ? true : undefined));
+      await waitUntil('the first snapshot', async () => (messages.length >= 1 ? true : undefined));
       const first = check(LiveMessage, messages[0], 'live message');
       assert.equal(first.site.totals.powerW, null);
 
       const res = await h.call({ method: 'POST', url: '/api/ingest', payload: smallBatch(h.site, { seq: 1, revenueMeterW: 77_000 }), as: 'agent' });
       assert.equal(res.statusCode, 200);
-      const changed = await until('a snapshot with the new power', async () =>
+      const changed = await waitUntil('a snapshot with the new power', async () =>
         messages.map((m) => check(LiveMessage, m, 'live message')).find((m) => m.site.totals.powerW === 77_000),
       );
       assert.equal(changed.site.site.id, h.site.site.id);
