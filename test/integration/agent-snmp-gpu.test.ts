@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startAgent, type Agent } from '../../agents/agent.ts';
 import { parseHostPort } from '../../agents/drivers/snmp/session.ts';
-import { AgentBatch, type Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/domain/batch-schema.ts';
 import type { GpuHostDevice, SnmpDevice } from '../../services/domain/devices.ts';
-import { check } from '../../services/domain/schema.ts';
 import { logger } from '../../services/lib/log.ts';
 import { requireServiceEnv } from '../support/service-env.ts';
 import { until } from '../support/until.ts';
+import { startFakeIngest, type FakeIngest } from '../support/fake-ingest.ts';
 
 /**
  * A real agent with an SNMP PDU (snmpsim serving the apc-rpdu2 recording) and a GPU host (a
@@ -25,45 +23,8 @@ const GPU_CSV = resolve(repoRoot, '../shared/fixtures/nvidia/csv/gpuexporter_lin
 const gpuSkip = existsSync(GPU_CSV) ? false : `no nvidia-smi recording at ${GPU_CSV} (the shared fixtures are not checked out)`;
 const TOKEN = 'test-agent-token';
 
-interface Ingest {
-  url: string;
-  readings: Reading[];
-  rejected: string[];
-  close(): Promise<void>;
-}
-
-async function startIngest(): Promise<Ingest> {
-  const readings: Reading[] = [];
-  const rejected: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/api/ingest' || req.headers.authorization !== `Bearer ${TOKEN}`) {
-        rejected.push(`${req.method} ${req.url}`);
-        res.writeHead(401).end();
-        return;
-      }
-      let batch: AgentBatch;
-      try {
-        batch = check(AgentBatch, JSON.parse(Buffer.concat(chunks).toString('utf8')), 'batch');
-      } catch (err) {
-        rejected.push((err as Error).message);
-        res.writeHead(400).end((err as Error).message);
-        return;
-      }
-      readings.push(...batch.readings);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: batch.readings.length, duplicate: false, seq: batch.seq }));
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    readings,
-    rejected,
-    close: () => new Promise<void>((ok, fail) => server.close((err) => (err ? fail(err) : ok()))),
-  };
-}
+type Ingest = FakeIngest;
+const startIngest = (): Promise<FakeIngest> => startFakeIngest(TOKEN);
 
 const waitFor = <T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> => until(what, probe, timeoutMs);
 

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startAgent, type Agent } from '../../agents/agent.ts';
 import { cgminerCommand } from '../../agents/drivers/cgminer/client.ts';
 import { minerFor } from '../../agents/drivers/cgminer/makes/index.ts';
-import { AgentBatch, type Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/domain/batch-schema.ts';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
-import { check } from '../../services/domain/schema.ts';
 import { logger } from '../../services/lib/log.ts';
 import { startTwin, type Twin } from '../../simulations/site-twin/twin.ts';
 import { until } from '../support/until.ts';
+import { startFakeIngest, type FakeIngest } from '../support/fake-ingest.ts';
 
 /**
  * The site twin (small test site, random ports) polled by a real agent that ships to a
@@ -24,52 +22,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const site = loadSiteFile(resolve(repoRoot, 'test/support/sites/small.yaml'));
 const TOKEN = 'test-agent-token';
 
-interface Ingest {
-  url: string;
-  batches: AgentBatch[];
-  latest: Map<string, Reading>;
-  rejected: string[];
-  close(): Promise<void>;
-}
-
-async function startIngest(): Promise<Ingest> {
-  const batches: AgentBatch[] = [];
-  const latest = new Map<string, Reading>();
-  const rejected: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/api/ingest' || req.headers.authorization !== `Bearer ${TOKEN}`) {
-        rejected.push(`${req.method} ${req.url} ${req.headers.authorization}`);
-        res.writeHead(401).end();
-        return;
-      }
-      let batch: AgentBatch;
-      try {
-        batch = check(AgentBatch, JSON.parse(Buffer.concat(chunks).toString('utf8')), 'batch');
-      } catch (err) {
-        rejected.push((err as Error).message);
-        res.writeHead(400).end((err as Error).message);
-        return;
-      }
-      batches.push(batch);
-      for (const r of batch.readings) {
-        const prev = latest.get(r.deviceId);
-        if (prev === undefined || prev.atMs <= r.atMs) latest.set(r.deviceId, r);
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: batch.readings.length, duplicate: false, seq: batch.seq }));
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    batches,
-    latest,
-    rejected,
-    close: () => new Promise<void>((ok, fail) => server.close((err) => (err ? fail(err) : ok()))),
-  };
-}
+type Ingest = FakeIngest;
+const startIngest = (): Promise<FakeIngest> => startFakeIngest(TOKEN);
 
 const waitFor = <T>(what: string, timeoutMs: number, probe: () => T | undefined | false): Promise<T> => until(what, probe, timeoutMs);
 

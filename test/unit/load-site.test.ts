@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadSiteFile, parseSite, parseSiteWithWarnings, SiteFileError } from '../../services/domain/load-site.ts';
 import { summarizeBlock, summarizeSite } from '../../services/domain/site.ts';
 import { ContextError } from '../../services/lib/errors.ts';
+import { MINIMAL_SITE_YAML } from '../support/sites/minimal-site.ts';
 
 const SITES = 'test/support/sites';
 const DEMO = 'infra/sites/demo.yaml';
@@ -151,21 +152,7 @@ test('power, firmware, cooling, import limit and debt dates', () => {
   ]);
 });
 
-const MINIMAL = `site:
-  id: s
-  name: S
-  timezone: UTC
-  market: { iso: ERCOT, settlementPoint: LZ_WEST }
-  importLimitMw: 1
-blocks:
-  - id: B1
-    name: Hall
-    feed: T1
-    capacityMw: 0.5
-    cooling: air
-    state: mining
-    capability: [mining]
-`;
+const MINIMAL = MINIMAL_SITE_YAML;
 
 test('unknown keys are rejected at every level, pointing at the key', () => {
   assert.deepEqual(problemsOf(`${MINIMAL}extras: { a: 1 }\n`), ['inline.yaml:15:1: extras: unknown key "extras"']);

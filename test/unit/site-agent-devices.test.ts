@@ -2,23 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gpuHostDevices, snmpDevices } from '../../services/domain/devices.ts';
 import { parseSite, SiteFileError } from '../../services/domain/load-site.ts';
+import { MINIMAL_SITE_YAML } from '../support/sites/minimal-site.ts';
 
 /** The site file's SNMP devices and GPU hosts: schema, cross-checks with file:line, and what the agent gets. */
-const BASE = `site:
-  id: s
-  name: S
-  timezone: UTC
-  market: { iso: ERCOT, settlementPoint: LZ_WEST }
-  importLimitMw: 1
-blocks:
-  - id: B1
-    name: Hall
-    feed: T1
-    capacityMw: 0.5
-    cooling: air
-    state: mining
-    capability: [mining]
-`;
+const BASE = MINIMAL_SITE_YAML;
 // BASE is 14 lines: what follows starts on line 15.
 
 function problemsOf(text: string): string[] {
