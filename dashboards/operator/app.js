@@ -1,5 +1,6 @@
-// Operator page: live site load by block state, headline numbers, block table.
-// Plain ES module, no build step. Reads only the API: /api/site, /api/telemetry, /api/live.
+// Operator page: live site load by block state, headline numbers, block table, the dispatch
+// plan and curtailment events. Plain ES module, no build step. Reads only the API: /api/site,
+// /api/telemetry, /api/live, /api/plan, /api/curtailment/events.
 
 const WINDOW_MS = 60 * 60 * 1000;
 const STEP_MS = 10_000;
@@ -342,6 +343,80 @@ function connect(attempt = 0) {
   };
 }
 
+// ---- dispatch plan and curtailment events (polled: they change every few minutes) ----
+
+const DECISION_LABEL = { mine: 'Mine', 'mine-partial': 'Mine (partial)', curtail: 'Curtail', ai: 'AI', 'ai-capped': 'AI (capped)' };
+// Plans span a day or two: times carry the date (UTC, as the API gives them).
+const fmtTime = (ms) => new Date(ms).toISOString().slice(5, 16).replace('T', ' ') + 'Z';
+const fmtUsd = (x) => `$${Math.round(x).toLocaleString('en-US')}`;
+
+function renderPlan(state) {
+  const plan = state.plan;
+  $('plan-status').textContent = state.computedAtMs === null ? 'not computed yet' : `computed ${fmtAge(Date.now() - state.computedAtMs)}${state.trigger ? ` (${state.trigger})` : ''}`;
+  const tbody = document.querySelector('#plan tbody');
+  if (!plan) {
+    $('plan-horizon').textContent = 'no plan';
+    $('plan-summary').replaceChildren(state.error ? `No plan: ${state.error}` : 'No plan yet.');
+    tbody.replaceChildren();
+    return;
+  }
+  const h = plan.horizon;
+  $('plan-horizon').textContent = `${fmtTime(h.startMs)} → ${fmtTime(h.endMs)}, ${h.intervals} × ${h.intervalMinutes} min`;
+  const gap = plan.baseline ? ` · greedy baseline ${fmtUsd(plan.baseline.marginUsd)}` : '';
+  const profile = h.profileIntervals ? ` · ${h.profileIntervals} intervals priced from the hour-of-day profile` : '';
+  $('plan-summary').replaceChildren(
+    `Margin ${fmtUsd(plan.totals.marginUsd)} (${plan.solver}, ${plan.status}${plan.mipGap !== null ? `, gap ${(plan.mipGap * 100).toFixed(3)}%` : ''})${gap}${profile}${state.error ? ` · last attempt failed: ${state.error}` : ''}`,
+  );
+  const now = Date.now();
+  tbody.replaceChildren(
+    ...plan.blocks.map((b) => {
+      const i = Math.max(0, b.runs.findIndex((r) => r.toMs > now));
+      const cur = b.runs[i];
+      const next = b.runs[i + 1];
+      return el(
+        'tr',
+        {},
+        el('td', {}, b.id),
+        el('td', {}, el('span', { class: `chip chip-${cur.decision}` }, DECISION_LABEL[cur.decision] ?? cur.decision)),
+        el('td', { class: 'num' }, fmtMw(cur.meterMw)),
+        el('td', {}, next ? `${DECISION_LABEL[next.decision] ?? next.decision} at ${fmtTime(next.fromMs)}` : el('span', { class: 'muted' }, 'none in the horizon')),
+      );
+    }),
+  );
+}
+
+function renderEvents(list) {
+  const tbody = document.querySelector('#events tbody');
+  if (list.events.length === 0) {
+    tbody.replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'No curtailment events yet.')));
+    return;
+  }
+  tbody.replaceChildren(
+    ...list.events.slice(0, 10).map((e) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, el('a', { href: `/api/curtailment/events/${encodeURIComponent(e.id)}?format=csv` }, e.id)),
+        el('td', {}, el('span', { class: `chip chip-event-${e.status}` }, e.status)),
+        el('td', {}, fmtTime(e.createdAtMs)),
+        el('td', {}, fmtAge(Date.now() - e.updatedAtMs)),
+      ),
+    ),
+  );
+}
+
+function poll(path, render, everyMs) {
+  const tick = async () => {
+    try {
+      render(await api(path));
+    } catch (err) {
+      console.warn(`${path}: ${err.message}`);
+    }
+  };
+  tick();
+  setInterval(tick, everyMs);
+}
+
 async function main() {
   try {
     await createChart();
@@ -357,6 +432,8 @@ async function main() {
     setConn('down', 'API unreachable');
   }
   connect();
+  poll('/api/plan', renderPlan, 30_000);
+  poll('/api/curtailment/events', renderEvents, 5_000);
 }
 
 main();

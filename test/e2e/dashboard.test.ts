@@ -81,6 +81,12 @@ describe('operator dashboard', () => {
     assert.match(byId.get('B3')?.[1] ?? '', /AI/);
     for (const r of rows) assert.match(r[2]!, /^\d+\.\d+/, `block ${r[0]} shows live MW: ${r[2]}`);
 
+    // The plan panel says why there is no plan (the small site gives no hashprice), never blank.
+    await page.waitForFunction(() => /^(No plan: |Margin )/.test(document.getElementById('plan-summary')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    assert.match((await page.textContent('#plan-summary')) ?? '', /No plan: no hashprice/);
+    await page.waitForFunction(() => document.querySelectorAll('#events tbody tr').length > 0, undefined, { timeout: 30_000 });
+    assert.equal((await page.textContent('#events tbody'))?.trim(), 'No curtailment events yet.');
+
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(problems, []);
