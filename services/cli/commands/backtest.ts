@@ -3,6 +3,7 @@ import { loadSiteFile } from '../../domain/load-site.ts';
 import { ContextError } from '../../lib/errors.ts';
 import { runBacktest, type BacktestMeta, type BacktestResult } from '../../scheduler/backtest/backtest.ts';
 import { loadMarketSources } from '../../scheduler/market-sources.ts';
+import { numberOption } from '../args.ts';
 
 interface BacktestOptions {
   site: string;
@@ -27,14 +28,14 @@ export function registerBacktest(program: Command): void {
     .requiredOption('--chain <FILES...>', 'blockchain.com chart exports (or a folder of them) for hashprice by day')
     .option('--settlement-point <NAME>', "settlement point (default: the site's market.settlementPoint)")
     .option('--settlement-point-type <TYPE>', 'ERCOT settlement point type where a name has several')
-    .option('--fees-per-block <BTC>', 'mean fees per block when the charts have none', positiveNumber('--fees-per-block', true))
+    .option('--fees-per-block <BTC>', 'mean fees per block when the charts have none', numberOption('--fees-per-block'))
     .option('--information <KIND>', 'what the scheduler knows: day-ahead (DAM postings) or real-time (default: by the file)', (v: string) => {
       if (v !== 'day-ahead' && v !== 'real-time') throw new InvalidArgumentError('--information must be day-ahead or real-time');
       return v;
     })
-    .option('--strike-after <N>', 'strike rule: curtail after N intervals above breakeven', positiveInteger('--strike-after'), 1)
-    .option('--resume-after <M>', 'strike rule: resume after M intervals at or below breakeven', positiveInteger('--resume-after'), 1)
-    .option('--hours <N>', "scheduler's horizon, hours (default: the site's dispatch.horizonHours)", positiveNumber('--hours'))
+    .option('--strike-after <N>', 'strike rule: curtail after N intervals above breakeven', numberOption('--strike-after', { positive: true, integer: true }), 1)
+    .option('--resume-after <M>', 'strike rule: resume after M intervals at or below breakeven', numberOption('--resume-after', { positive: true, integer: true }), 1)
+    .option('--hours <N>', "scheduler's horizon, hours (default: the site's dispatch.horizonHours)", numberOption('--hours', { positive: true }))
     .option('--json', 'print one JSON object keyed by strategy')
     .action(async (o: BacktestOptions) => {
       const site = loadSiteFile(o.site);
@@ -78,20 +79,4 @@ export function backtestText(r: BacktestResult, m: BacktestMeta): string {
   }
   lines.push('captured = (margin − alwaysMine) / (perfectForesight − alwaysMine): the share of the value of flexibility taken');
   return lines.join('\n');
-}
-
-function positiveInteger(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a whole number ≥ 1, got "${v}"`);
-    return n;
-  };
-}
-
-function positiveNumber(flag: string, zeroOk = false) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (!zeroOk && n === 0)) throw new InvalidArgumentError(`${flag} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got "${v}"`);
-    return n;
-  };
 }

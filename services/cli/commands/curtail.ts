@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ADMIN_TOKEN_FILE } from '../../api/auth/bootstrap.ts';
 import { ContextError, errorMessage } from '../../lib/errors.ts';
+import { numberOption } from '../args.ts';
 
 interface CurtailOptions {
   targetMw?: number;
@@ -33,8 +34,8 @@ export function registerCurtail(program: Command): void {
   program
     .command('curtail')
     .description('start an operator curtailment event and follow it to meter confirmation')
-    .option('--target-mw <MW>', 'site load to get down to, MW', mw('--target-mw'))
-    .option('--shed-mw <MW>', 'load to remove, MW', mw('--shed-mw'))
+    .option('--target-mw <MW>', 'site load to get down to, MW', numberOption('--target-mw'))
+    .option('--shed-mw <MW>', 'load to remove, MW', numberOption('--shed-mw'))
     .requiredOption('--for <DURATION>', 'how long to hold it, e.g. 30m, 2h, 90s', duration)
     .option('--reason <TEXT>', 'why (kept in the event record)', 'operator request (switchyard curtail)')
     .option('--url <URL>', 'control plane URL', process.env.SWITCHYARD_URL ?? 'http://127.0.0.1:8080')
@@ -113,14 +114,6 @@ function readToken(path: string): string {
   } catch (err) {
     throw new ContextError('E_TOKEN', `no token given and ${path} cannot be read (${errorMessage(err)}): pass --token or --token-file`);
   }
-}
-
-function mw(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative number of MW, got "${v}"`);
-    return n;
-  };
 }
 
 export function duration(v: string): number {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   blockSubsidyBtc,
   blocksPerDayPerPhs,
@@ -7,6 +7,7 @@ import {
   HS_PER_EHS,
   networkHashrateHs,
 } from '../../market/chain.ts';
+import { numberOption } from '../args.ts';
 
 interface HashpriceOptions {
   difficulty: number;
@@ -51,10 +52,10 @@ export function registerHashprice(program: Command): void {
   program
     .command('hashprice')
     .description('hashprice per PH/s per day from difficulty, BTC price, fees and block height')
-    .requiredOption('--difficulty <D>', 'network difficulty, e.g. 156e12', number('--difficulty', { positive: true }))
-    .requiredOption('--price <USD>', 'BTC price in USD', number('--price', {}))
-    .requiredOption('--fees-per-block <BTC>', 'mean transaction fees per block, BTC', number('--fees-per-block', {}))
-    .requiredOption('--height <H>', 'block height (sets the subsidy)', number('--height', { integer: true }))
+    .requiredOption('--difficulty <D>', 'network difficulty, e.g. 156e12', numberOption('--difficulty', { positive: true }))
+    .requiredOption('--price <USD>', 'BTC price in USD', numberOption('--price', {}))
+    .requiredOption('--fees-per-block <BTC>', 'mean transaction fees per block, BTC', numberOption('--fees-per-block', {}))
+    .requiredOption('--height <H>', 'block height (sets the subsidy)', numberOption('--height', { integer: true }))
     .option('--json', 'print one JSON object')
     .action((opts: HashpriceOptions) => {
       const r = hashpriceReport(opts);
@@ -66,16 +67,6 @@ export function registerHashprice(program: Command): void {
  * Option parser: a finite number (156e12 notation allowed), ≥ 0, optionally > 0 or an integer.
  * Number() rather than parseFloat so trailing junk ("12abc") is rejected, not truncated.
  */
-function number(flag: string, rule: { positive?: boolean; integer?: boolean }): (raw: string) => number {
-  return (raw) => {
-    const v = raw.trim() === '' ? Number.NaN : Number(raw);
-    if (!Number.isFinite(v)) throw new InvalidArgumentError(`${flag} must be a number (156e12 notation is fine)`);
-    if (v < 0 || (rule.positive && v === 0)) throw new InvalidArgumentError(`${flag} must be ${rule.positive ? '> 0' : '≥ 0'}`);
-    if (rule.integer && !Number.isSafeInteger(v)) throw new InvalidArgumentError(`${flag} must be a whole number`);
-    return v;
-  };
-}
-
 function formatReport(r: HashpriceReport): string {
   const rows: [string, string][] = [
     ['hashprice', `${r.hashpriceUsdPerPhDay.toFixed(2)} USD per PH/s per day`],

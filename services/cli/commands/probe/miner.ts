@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { numberOption } from '../../args.ts';
 
 /**
  * `switchyard probe miner HOST:PORT [--make auto|antminer|…]`: one telemetry read over the
@@ -20,19 +21,13 @@ export function parseHostPort(text: string): { host: string; port: number } {
   return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
 }
 
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${text}"`);
-  return n;
-}
-
 export function registerProbeMiner(probe: Command): void {
   probe
     .command('miner')
     .description('read one miner over the cgminer API (port 4028) and print normalised readings as JSON')
     .argument('<host:port>', 'miner address, e.g. 10.0.1.17:4028', parseHostPort)
     .addOption(new Option('--make <make>', 'firmware dialect').choices(MAKES).default('auto'))
-    .option('--timeout <ms>', 'deadline for the whole read', positiveInt, 3000)
+    .option('--timeout <ms>', 'deadline for the whole read', numberOption('--timeout', { positive: true, integer: true }), 3000)
     .option('--model <id>', 'ASIC catalog model id (adds the allowed power range to the output)')
     .action(async (address: { host: string; port: number }, opts: ProbeMinerOptions) => {
       const { probeMiner } = await import('./miner-probe.ts');

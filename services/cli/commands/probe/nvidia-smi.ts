@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
+import { numberOption } from '../../args.ts';
 
 interface ProbeNvidiaOptions {
   nvidiaSmi: string;
@@ -18,7 +19,7 @@ export function registerProbeNvidiaSmi(probe: Command): void {
     .command('nvidia-smi')
     .description("read this host's NVIDIA GPUs once and print normalised readings (JSON)")
     .option('--nvidia-smi <path>', 'nvidia-smi executable', 'nvidia-smi')
-    .option('--timeout-ms <N>', 'deadline for the call, ms', positiveInt('--timeout-ms'), 5_000)
+    .option('--timeout-ms <N>', 'deadline for the call, ms', numberOption('--timeout-ms', { positive: true, integer: true }), 5_000)
     .option('--format <csv|xml>', 'query with --query-gpu (csv) or -q -x (xml)', format, 'csv')
     .option('--host <name>', 'host name for GPUs without a UUID', hostname())
     .action(async (opts: ProbeNvidiaOptions) => {
@@ -27,14 +28,6 @@ export function registerProbeNvidiaSmi(probe: Command): void {
       const readings = await gatherGpus({ path: opts.nvidiaSmi, timeoutMs: opts.timeoutMs, format: opts.format, host: opts.host });
       process.stdout.write(`${JSON.stringify({ host: opts.host, gpus: readings.length, readings }, null, 2)}\n`);
     });
-}
-
-function positiveInt(flag: string): (raw: string) => number {
-  return (raw) => {
-    const v = Number(raw);
-    if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidArgumentError(`${flag} must be a whole number > 0`);
-    return v;
-  };
 }
 
 function format(raw: string): 'csv' | 'xml' {
