@@ -74,6 +74,14 @@ export function wallTimeToUtcMs(wall: WallTime, repeated: boolean, timeZone = CE
   return { utcMs: instants[0] as number };
 }
 
+/**
+ * The wall clock in `timeZone` at `utcMs`, as a Date whose UTC fields read it (getUTCHours() is
+ * the local hour). One formatToParts on a cached formatter: cheap enough for every interval of a plan.
+ */
+export function wallClock(utcMs: number, timeZone = CENTRAL_TIME_ZONE): Date {
+  return new Date(utcMs + zoneOffsetMs(utcMs, timeZone));
+}
+
 /** "2021-11-07 01:00 CST": the local time with its zone abbreviation, for messages. */
 export function formatWallTime(utcMs: number, timeZone = CENTRAL_TIME_ZONE): string {
   let f = labelFormatters.get(timeZone);

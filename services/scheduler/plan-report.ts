@@ -4,6 +4,8 @@ import { blockMaxItMw } from './dispatch/economics.ts';
 import type { DispatchInput } from './dispatch/input.ts';
 import type { DispatchPlan } from './dispatch/plan.ts';
 import { decisionAt, type BlockDecision } from './dispatch/schedule.ts';
+import { greedyDispatch } from './dispatch/greedy.ts';
+import { solveDispatch } from './dispatch/plan.ts';
 import type { SiteInput } from './site-input.ts';
 
 /**
@@ -33,6 +35,18 @@ export interface PlanReport {
   intervals: IntervalResult[];
   blocks: { id: string; kind: 'mining' | 'ai'; runs: DecisionRun[] }[];
   excluded: SiteInput['excluded'];
+}
+
+/** Solves a site's input and reports it with the greedy baseline beside it (CLI and plan service). */
+export async function solveSiteInput(built: SiteInput, opts: { timeLimitS: number; createdAtMs?: number }): Promise<{ plan: DispatchPlan; report: PlanReport }> {
+  const plan = await solveDispatch(built.input, { timeLimitS: opts.timeLimitS });
+  const report = planReport(built.input, plan, {
+    profileIntervals: built.profileIntervals,
+    excluded: built.excluded,
+    baseline: greedyDispatch(built.input),
+    ...(opts.createdAtMs !== undefined ? { createdAtMs: opts.createdAtMs } : {}),
+  });
+  return { plan, report };
 }
 
 export function planReport(input: DispatchInput, plan: DispatchPlan, extra: { profileIntervals?: number; excluded?: SiteInput['excluded']; baseline?: DispatchPlan | null; createdAtMs?: number } = {}): PlanReport {

@@ -6,11 +6,10 @@ import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { JobQueue } from '../queue/index.ts';
 import type { DispatchInput } from './dispatch/input.ts';
-import { greedyDispatch } from './dispatch/greedy.ts';
-import { solveDispatch, type DispatchPlan } from './dispatch/plan.ts';
+import type { DispatchPlan } from './dispatch/plan.ts';
 import type { Explanation } from './dispatch/explain.ts';
 import { loadMarketSources, type MarketSources } from './market-sources.ts';
-import { explainAt, planReport, type PlanReport } from './plan-report.ts';
+import { explainAt, solveSiteInput, type PlanReport } from './plan-report.ts';
 import { dispatchSettings, siteDispatchInput } from './site-input.ts';
 
 /**
@@ -138,7 +137,7 @@ export class PlanService {
       prices,
       hashprice: ov.hashpriceUsdPerPhDay ?? this.market.hashprice,
       startMs: ov.startMs ?? Math.floor(this.now() / step) * step,
-      ...(ov.horizonHours !== undefined ? { intervalCount: Math.round((ov.horizonHours * 60) / settings.intervalMinutes) } : {}),
+      ...(ov.horizonHours !== undefined ? { horizonHours: ov.horizonHours } : {}),
       ...(load !== null ? { initialLoadMw: load } : {}),
     });
     if (ov.priceScale !== undefined) for (const iv of built.input.intervals) iv.priceUsdPerMwh *= ov.priceScale;
@@ -146,8 +145,7 @@ export class PlanService {
       const iv = built.input.intervals.find((x) => x.startMs <= p.startMs && p.startMs < x.startMs + step);
       if (iv) iv.priceUsdPerMwh = p.priceUsdPerMwh;
     }
-    const plan = await solveDispatch(built.input, { timeLimitS: this.o.timeLimitS ?? 60 });
-    const report = planReport(built.input, plan, { profileIntervals: built.profileIntervals, excluded: built.excluded, baseline: greedyDispatch(built.input), createdAtMs: this.now() });
+    const { plan, report } = await solveSiteInput(built, { timeLimitS: this.o.timeLimitS ?? 60, createdAtMs: this.now() });
     return { input: built.input, plan, report };
   }
 

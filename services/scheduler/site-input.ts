@@ -3,6 +3,7 @@ import { defaultCatalogs, summarizeBlock, type Catalogs } from '../domain/site.t
 import { DispatchSettings, type Block, type Contract, type SiteFile } from '../domain/site-schema.ts';
 import { HOURS_PER_YEAR, leaseRevenueUsdPerMwYear } from '../finance/lease.ts';
 import { ContextError } from '../lib/errors.ts';
+import { wallClock } from '../market/central-time.ts';
 import type { PriceInterval } from '../market/price-series.ts';
 import type { DispatchBlock, DispatchInput, DispatchInterval } from './dispatch/input.ts';
 
@@ -21,8 +22,9 @@ export interface SiteInputSources {
   startMs?: number;
   /** Plan interval, minutes; default the site's dispatch.intervalMinutes (a backtest uses its prices'). */
   intervalMinutes?: number;
-  /** Intervals to plan; default the settings' horizon. */
+  /** Intervals to plan, or hours to plan; default the settings' horizon. */
   intervalCount?: number;
+  horizonHours?: number;
   /** Meter load now, MW (live telemetry), where the ramp limits start. */
   initialLoadMw?: number;
   /** Override per block: running now or not (live telemetry); default from the block's state. */
@@ -56,14 +58,14 @@ export function siteDispatchInput(site: SiteFile, sources: SiteInputSources, cat
   const first = sources.startMs ?? sources.prices[0]?.startMs;
   if (first === undefined) throw new DispatchInputError('no prices: give a price file or dispatch.priceProfileUsdPerMwh in the site file');
   const startMs = Math.floor(first / step) * step;
-  const wanted = sources.intervalCount ?? (settings.horizonHours * 60) / settings.intervalMinutes;
+  const wanted = sources.intervalCount ?? Math.round(((sources.horizonHours ?? settings.horizonHours) * 60) / settings.intervalMinutes);
   const intervals: DispatchInterval[] = [];
   let profileIntervals = 0;
   for (let t = 0; t < wanted; t++) {
     const at = startMs + t * step;
     let price = priceOver(sources.prices, at, step);
     if (price === undefined && settings.priceProfileUsdPerMwh) {
-      price = settings.priceProfileUsdPerMwh[localHour(at, site.site.timezone)]!;
+      price = settings.priceProfileUsdPerMwh[wallClock(at, site.site.timezone).getUTCHours()]!;
       profileIntervals++;
     }
     if (price === undefined) {
@@ -193,9 +195,4 @@ export function priceOver(prices: readonly PriceInterval[], at: number, stepMs: 
 
 function overlaps(start: string, end: string, at: number, stepMs: number): boolean {
   return Date.parse(start) < at + stepMs && Date.parse(end) > at;
-}
-
-function localHour(utcMs: number, timeZone: string): number {
-  const h = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(new Date(utcMs));
-  return Number(h) % 24;
 }

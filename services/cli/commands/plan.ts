@@ -1,10 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadSiteFile } from '../../domain/load-site.ts';
-import { greedyDispatch } from '../../scheduler/dispatch/greedy.ts';
-import { solveDispatch } from '../../scheduler/dispatch/plan.ts';
 import { loadMarketSources } from '../../scheduler/market-sources.ts';
-import { explainAt, planReport, planText } from '../../scheduler/plan-report.ts';
+import { explainAt, planText, solveSiteInput } from '../../scheduler/plan-report.ts';
 import { siteDispatchInput } from '../../scheduler/site-input.ts';
+import { numberOption } from '../args.ts';
 
 interface PlanOptions {
   site: string;
@@ -29,12 +28,12 @@ export function registerPlan(program: Command): void {
     .option('--prices <FILE>', "price file: an ERCOT posting or timestamp,price_usd_per_mwh CSV (default: the site's dispatch.pricesFile)")
     .option('--settlement-point <NAME>', "settlement point in the price file (default: the site's market.settlementPoint)")
     .option('--settlement-point-type <TYPE>', 'ERCOT settlement point type where a name has several (HU, LZ, RN, …)')
-    .option('--hashprice <USD>', 'hashprice, USD per PH/s per day', numberArg('--hashprice'))
+    .option('--hashprice <USD>', 'hashprice, USD per PH/s per day', numberOption('--hashprice'))
     .option('--chain <FILES...>', 'blockchain.com chart exports (or a folder of them) for hashprice by day')
-    .option('--fees-per-block <BTC>', 'mean fees per block when the charts have none', numberArg('--fees-per-block'))
+    .option('--fees-per-block <BTC>', 'mean fees per block when the charts have none', numberOption('--fees-per-block'))
     .option('--start <ISO>', 'plan start (default: the first price)', instantArg)
-    .option('--hours <N>', "horizon in hours (default: the site's dispatch.horizonHours)", numberArg('--hours'))
-    .option('--time-limit <S>', 'solver time limit, seconds', numberArg('--time-limit'), 60)
+    .option('--hours <N>', "horizon in hours (default: the site's dispatch.horizonHours)", numberOption('--hours', { positive: true }))
+    .option('--time-limit <S>', 'solver time limit, seconds', numberOption('--time-limit', { positive: true }), 60)
     .option('--explain <BLOCK@ISO...>', 'explain a decision, e.g. B3@2021-02-15T14:05Z')
     .option('--json', 'print one JSON object')
     .action(async (o: PlanOptions) => {
@@ -49,17 +48,13 @@ export function registerPlan(program: Command): void {
         ...(o.chain ? { chainPaths: o.chain } : {}),
         ...(o.feesPerBlock !== undefined ? { feesPerBlockBtc: o.feesPerBlock } : {}),
       });
-      const settings = site.dispatch;
-      const intervalMinutes = settings?.intervalMinutes ?? 5;
       const built = siteDispatchInput(site, {
         prices: market.prices?.intervals ?? [],
         hashprice: market.hashprice,
         ...(o.start !== undefined ? { startMs: o.start } : {}),
-        ...(o.hours !== undefined ? { intervalCount: Math.round((o.hours * 60) / intervalMinutes) } : {}),
+        ...(o.hours !== undefined ? { horizonHours: o.hours } : {}),
       });
-      const plan = await solveDispatch(built.input, { timeLimitS: o.timeLimit });
-      const baseline = greedyDispatch(built.input);
-      const report = planReport(built.input, plan, { profileIntervals: built.profileIntervals, excluded: built.excluded, baseline });
+      const { plan, report } = await solveSiteInput(built, { timeLimitS: o.timeLimit });
       const explanations = (o.explain ?? []).map((spec) => {
         const m = /^([^@]+)@(.+)$/.exec(spec);
         if (!m) throw new InvalidArgumentError(`--explain "${spec}": expected BLOCK@ISO-TIME, e.g. B3@2021-02-15T14:05Z`);
@@ -72,14 +67,6 @@ export function registerPlan(program: Command): void {
       process.stdout.write(planText(report) + '\n');
       for (const e of explanations) process.stdout.write(`why: ${e.text}\n`);
     });
-}
-
-function numberArg(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got "${v}"`);
-    return n;
-  };
 }
 
 function instantArg(v: string): number {

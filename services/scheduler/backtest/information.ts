@@ -1,4 +1,4 @@
-import { CENTRAL_TIME_ZONE } from '../../market/central-time.ts';
+import { CENTRAL_TIME_ZONE, wallClock } from '../../market/central-time.ts';
 import type { PriceInterval, PriceSeries } from '../../market/price-series.ts';
 
 /**
@@ -34,26 +34,12 @@ export function knownPrices(prices: readonly PriceInterval[], decisionIndex: num
 
 /** The last operating day (YYYY-MM-DD, local) whose day-ahead prices are public at `ms`. */
 export function publishedThrough(ms: number, timeZone = CENTRAL_TIME_ZONE): string {
-  const parts = localParts(ms, timeZone);
-  const minute = parts.hour * 60 + parts.minute;
-  const today = `${parts.year}-${pad(parts.month)}-${pad(parts.day)}`;
-  if (minute < DAM_PUBLISHED_MINUTE_LOCAL) return today;
-  const next = new Date(Date.UTC(parts.year, parts.month - 1, parts.day + 1));
-  return next.toISOString().slice(0, 10);
+  const local = wallClock(ms, timeZone);
+  const minute = local.getUTCHours() * 60 + local.getUTCMinutes();
+  if (minute < DAM_PUBLISHED_MINUTE_LOCAL) return localDate(ms, timeZone);
+  return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1)).toISOString().slice(0, 10);
 }
 
 function localDate(ms: number, timeZone: string): string {
-  const p = localParts(ms, timeZone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
-}
-
-function localParts(ms: number, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number } {
-  const f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
-  const parts = f.formatToParts(new Date(ms));
-  const get = (type: string) => Number(parts.find((x) => x.type === type)!.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour') % 24, minute: get('minute') };
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
+  return wallClock(ms, timeZone).toISOString().slice(0, 10);
 }

@@ -2,6 +2,7 @@ import { aiRevenueUsd, blockBaseItMw, blockMaxItMw, hours, miningRevenueUsd } fr
 import type { DispatchInput, DispatchBlock } from './input.ts';
 import { fourCpCapMw } from './model.ts';
 import type { BlockSchedule } from './schedule.ts';
+import { isoMinute, mw3 } from './words.ts';
 
 /**
  * Prices a plan and checks it against every rule, independently of how it was made. The
@@ -63,6 +64,7 @@ export function evaluatePlan(input: DispatchInput, schedules: readonly BlockSche
   }
 
   let prevLoad = input.site.initialLoadMw;
+  const fourCpCap = fourCpCapMw(input);
   const capped = new Map<string, number>();
   for (let t = 0; t < T; t++) {
     const iv = input.intervals[t]!;
@@ -80,20 +82,20 @@ export function evaluatePlan(input: DispatchInput, schedules: readonly BlockSche
         if (s.on[t]) miningRevenue += miningRevenueUsd(b, s.itMw[t]!, iv, input);
       } else {
         const it = s.itMw[t]!;
-        if (it < b.floorItMw - TOL || it > b.fullItMw + TOL) violations.push(`block ${b.id} at ${at(iv.startMs)}: AI load ${fmt(it)} IT MW outside its contract range ${fmt(b.floorItMw)}–${fmt(b.fullItMw)}`);
+        if (it < b.floorItMw - TOL || it > b.fullItMw + TOL) violations.push(`block ${b.id} at ${isoMinute(iv.startMs)}: AI load ${mw3(it)} IT MW outside its contract range ${mw3(b.floorItMw)}–${mw3(b.fullItMw)}`);
         if (it < b.fullItMw - TOL) capped.set(b.id, (capped.get(b.id) ?? 0) + 1);
         aiLoad += it * b.overheadFactor;
         aiRevenue += aiRevenueUsd(b, it, input);
       }
     }
     const load = miningLoad + aiLoad;
-    if (load > input.site.importLimitMw + TOL) violations.push(`at ${at(iv.startMs)}: site load ${fmt(load)} MW over the import limit ${fmt(input.site.importLimitMw)} MW`);
-    if (iv.fourCp && load > fourCpCapMw(input) + TOL) violations.push(`at ${at(iv.startMs)}: site load ${fmt(load)} MW over the 4CP cap ${fmt(fourCpCapMw(input))} MW`);
+    if (load > input.site.importLimitMw + TOL) violations.push(`at ${isoMinute(iv.startMs)}: site load ${mw3(load)} MW over the import limit ${mw3(input.site.importLimitMw)} MW`);
+    if (iv.fourCp && load > fourCpCap + TOL) violations.push(`at ${isoMinute(iv.startMs)}: site load ${mw3(load)} MW over the 4CP cap ${mw3(fourCpCap)} MW`);
     if (prevLoad !== undefined) {
       const up = input.site.rampUpMwPerMin;
       const down = input.site.rampDownMwPerMin;
-      if (up !== undefined && load - prevLoad > up * input.intervalMinutes + TOL) violations.push(`at ${at(iv.startMs)}: load rises ${fmt(load - prevLoad)} MW, over the ramp-up limit ${fmt(up * input.intervalMinutes)} MW per interval`);
-      if (down !== undefined && prevLoad - load > down * input.intervalMinutes + TOL) violations.push(`at ${at(iv.startMs)}: load falls ${fmt(prevLoad - load)} MW, over the ramp-down limit ${fmt(down * input.intervalMinutes)} MW per interval`);
+      if (up !== undefined && load - prevLoad > up * input.intervalMinutes + TOL) violations.push(`at ${isoMinute(iv.startMs)}: load rises ${mw3(load - prevLoad)} MW, over the ramp-up limit ${mw3(up * input.intervalMinutes)} MW per interval`);
+      if (down !== undefined && prevLoad - load > down * input.intervalMinutes + TOL) violations.push(`at ${isoMinute(iv.startMs)}: load falls ${mw3(prevLoad - load)} MW, over the ramp-down limit ${mw3(down * input.intervalMinutes)} MW per interval`);
     }
     prevLoad = load;
     const energy = energyCostUsd(load, iv.priceUsdPerMwh, input);
@@ -156,7 +158,7 @@ function checkMiningBlock(
     const iv = input.intervals[t]!;
     if (s.on[t] !== on) {
       const need = on ? b.minOnIntervals : b.minOffIntervals;
-      if (since < need) violations.push(`block ${b.id} at ${at(iv.startMs)}: ${on ? 'stopped' : 'started'} after ${since} of its minimum ${need} intervals ${on ? 'on' : 'off'}`);
+      if (since < need) violations.push(`block ${b.id} at ${isoMinute(iv.startMs)}: ${on ? 'stopped' : 'started'} after ${since} of its minimum ${need} intervals ${on ? 'on' : 'off'}`);
       if (!on) {
         restartsAt[t]! += 1;
         restartUsdAt[t]! += b.restartCostUsd;
@@ -166,14 +168,6 @@ function checkMiningBlock(
     } else {
       since += 1;
     }
-    if (s.on[t] && (s.itMw[t]! < lo - TOL || s.itMw[t]! > hi + TOL)) violations.push(`block ${b.id} at ${at(iv.startMs)}: ${fmt(s.itMw[t]!)} IT MW outside its miners' power range ${fmt(lo)}–${fmt(hi)}`);
+    if (s.on[t] && (s.itMw[t]! < lo - TOL || s.itMw[t]! > hi + TOL)) violations.push(`block ${b.id} at ${isoMinute(iv.startMs)}: ${mw3(s.itMw[t]!)} IT MW outside its miners' power range ${mw3(lo)}–${mw3(hi)}`);
   }
-}
-
-function at(ms: number): string {
-  return new Date(ms).toISOString().replace(':00.000Z', 'Z');
-}
-
-function fmt(x: number): string {
-  return Number(x.toFixed(3)).toString();
 }

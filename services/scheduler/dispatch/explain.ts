@@ -3,6 +3,7 @@ import type { Evaluation } from './evaluate.ts';
 import type { AiBlock, DispatchInput, MiningBlock } from './input.ts';
 import { fourCpCapMw } from './model.ts';
 import { decisionAt, type BlockDecision, type BlockSchedule } from './schedule.ts';
+import { isoMinute } from './words.ts';
 
 /**
  * "Why is block B3 curtailed at 14:05?" For one block and interval: what each option would
@@ -83,7 +84,7 @@ function explainMining(b: MiningBlock, s: BlockSchedule, input: DispatchInput, e
   }
   const verb = { mine: 'mining at full power', 'mine-partial': `mining at ${round(s.itMw[t]!)} of ${round(blockMaxItMw(b))} IT MW`, curtail: 'curtailed' }[decision as 'mine' | 'mine-partial' | 'curtail'];
   const why = BECAUSE[binding];
-  const text = `${b.id} at ${iso(iv.startMs)} is ${verb}: mining would earn $${round(m.mineUsd)} and curtailing $${round(m.curtailUsd)} this interval at $${round(energyValue)}/MWh (breakeven $${round(m.breakevenUsdPerMwh)}/MWh); ${why}.`;
+  const text = `${b.id} at ${isoMinute(iv.startMs)} is ${verb}: mining would earn $${round(m.mineUsd)} and curtailing $${round(m.curtailUsd)} this interval at $${round(energyValue)}/MWh (breakeven $${round(m.breakevenUsdPerMwh)}/MWh); ${why}.`;
   return {
     blockId: b.id,
     interval: t,
@@ -109,7 +110,7 @@ function explainAi(b: AiBlock, s: BlockSchedule, input: DispatchInput, ev: Evalu
   let binding: BindingRule = 'economics';
   if (decision === 'ai-capped') binding = capped > full + TOL ? 'contract-floor' : load >= input.site.importLimitMw - TOL ? 'import-limit' : 'contract-floor';
   else if (capped > full + TOL) binding = 'sla';
-  const text = `${b.id} at ${iso(iv.startMs)} serves contract ${b.contractId} at ${round(s.itMw[t]!)} of ${round(b.fullItMw)} IT MW: full load earns $${round(full)}, capped to the contract floor $${round(capped)} at $${round(energyValue)}/MWh; ${BECAUSE[binding]}.`;
+  const text = `${b.id} at ${isoMinute(iv.startMs)} serves contract ${b.contractId} at ${round(s.itMw[t]!)} of ${round(b.fullItMw)} IT MW: full load earns $${round(full)}, capped to the contract floor $${round(capped)} at $${round(energyValue)}/MWh; ${BECAUSE[binding]}.`;
   return {
     blockId: b.id,
     interval: t,
@@ -157,10 +158,6 @@ function stateStart(s: BlockSchedule, t: number, b: MiningBlock): number {
   for (let k = t; k > 0; k--) if (s.on[k] !== s.on[k - 1]) return k;
   if (s.on[0] !== b.initial.on) return 0;
   return -b.initial.intervalsInState;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(':00.000Z', 'Z');
 }
 
 function round(x: number): number {

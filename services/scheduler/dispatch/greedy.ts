@@ -22,6 +22,7 @@ export function greedyDispatch(input: DispatchInput): DispatchPlan {
   const sched = new Map<string, BlockSchedule>();
   for (const b of input.blocks) sched.set(b.id, { id: b.id, kind: b.kind, on: new Array<boolean>(T).fill(b.kind === 'ai'), itMw: new Array<number>(T).fill(0) });
   let prevLoad = input.site.initialLoadMw;
+  const fourCpCap = fourCpCapMw(input);
   const cappedUsed = new Map<string, number>();
   const fourCpAhead = new Array<number>(T + 1).fill(0);
   for (let t = T - 1; t >= 0; t--) fourCpAhead[t] = fourCpAhead[t + 1]! + (input.intervals[t]!.fourCp ? 1 : 0);
@@ -29,7 +30,7 @@ export function greedyDispatch(input: DispatchInput): DispatchPlan {
   for (let t = 0; t < T; t++) {
     const iv = input.intervals[t]!;
     let cap = input.site.importLimitMw;
-    if (iv.fourCp) cap = Math.min(cap, fourCpCapMw(input));
+    if (iv.fourCp) cap = Math.min(cap, fourCpCap);
     if (prevLoad !== undefined && input.site.rampUpMwPerMin !== undefined) cap = Math.min(cap, prevLoad + input.site.rampUpMwPerMin * input.intervalMinutes);
     let load = 0;
     // AI contracts at full load, capped to their floor while the contract's allowance lasts

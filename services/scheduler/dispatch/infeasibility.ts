@@ -1,6 +1,7 @@
 import { ContextError } from '../../lib/errors.ts';
 import type { MiningClass } from './classes.ts';
 import type { DispatchInput } from './input.ts';
+import { isoMinute, mw3 } from './words.ts';
 
 /**
  * Why a plan cannot exist, in an operator's words. Cheap checks run before the solver so the
@@ -26,15 +27,15 @@ export function precheck(input: DispatchInput): string[] {
     // An AI block sits at its floor only while its capped-interval allowance lasts.
     const aiIt = b.kind === 'ai' ? (b.maxCappedIntervals >= input.intervals.length ? b.floorItMw : b.fullItMw) : 0;
     const mw = b.kind === 'ai' ? aiIt * b.overheadFactor : b.sleepItMw * b.overheadFactor;
-    if (b.kind === 'ai') parts.push(`${b.id} ${round(mw)} MW (contract ${b.contractId})`);
+    if (b.kind === 'ai') parts.push(`${b.id} ${mw3(mw)} MW (contract ${b.contractId})`);
     if (b.kind === 'ai' && b.floorItMw > b.fullItMw) reasons.push(`block ${b.id}: contract floor ${b.floorItMw} IT MW above its full load ${b.fullItMw}`);
     committed += mw;
   }
   if (committed > input.site.importLimitMw + 1e-9) {
-    reasons.push(`site import limit ${input.site.importLimitMw} MW is below the load the AI contracts' SLAs require with every miner asleep (${round(committed)} MW: ${parts.join(', ') || 'sleep load only'})`);
+    reasons.push(`site import limit ${input.site.importLimitMw} MW is below the load the AI contracts' SLAs require with every miner asleep (${mw3(committed)} MW: ${parts.join(', ') || 'sleep load only'})`);
   }
   if (input.site.fourCpCapMw !== undefined && input.intervals.some((iv) => iv.fourCp) && committed > input.site.fourCpCapMw + 1e-9) {
-    reasons.push(`4CP cap ${input.site.fourCpCapMw} MW is below the SLA-committed load of ${round(committed)} MW`);
+    reasons.push(`4CP cap ${input.site.fourCpCapMw} MW is below the SLA-committed load of ${mw3(committed)} MW`);
   }
   const starts = input.intervals.map((iv) => iv.startMs);
   for (let i = 1; i < starts.length; i++) {
@@ -68,7 +69,7 @@ export function describeIis(rows: readonly string[], input: DispatchInput, class
     const parts = row.split('_');
     const rule = parts[0]!;
     const t = Number(parts[parts.length - 1]);
-    const when = Number.isInteger(t) && input.intervals[t] ? new Date(input.intervals[t]!.startMs).toISOString().replace(':00.000Z', 'Z') : '?';
+    const when = Number.isInteger(t) && input.intervals[t] ? isoMinute(input.intervals[t]!.startMs) : '?';
     const cls = ['mup', 'mupi', 'mdn', 'mdni', 'rng', 'bal'].includes(rule) ? classes[Number(parts[1])] : undefined;
     const who = cls ? ` for blocks ${cls.blockIds.slice(0, 3).join(', ')}${cls.blockIds.length > 3 ? '…' : ''}` : '';
     const list = byRule.get(rule) ?? [];
@@ -81,8 +82,4 @@ export function describeIis(rows: readonly string[], input: DispatchInput, class
     out.push(`${RULES[rule] ?? rule} at ${whens.slice(0, 3).join(', ')}${whens.length > 3 ? ` and ${whens.length - 3} more` : ''}`);
   }
   return out.length ? out : ['the solver proved the model infeasible but named no rule (report this with the input)'];
-}
-
-function round(x: number): number {
-  return Number(x.toFixed(3));
 }

@@ -47,6 +47,7 @@ export function buildDispatchModel(input: DispatchInput): DispatchModel {
   const h = hours(input);
   const site = input.site;
   let integerCount = 0;
+  const fourCpCap = fourCpCapMw(input);
 
   for (let t = 0; t < T; t++) {
     const iv = input.intervals[t]!;
@@ -119,7 +120,7 @@ export function buildDispatchModel(input: DispatchInput): DispatchModel {
     lp.bound(v.L(t), 0, Infinity);
     lp.addRow(`load_${t}`, load, '=', loadConstant);
     lp.addRow(`imp_${t}`, [[1, v.L(t)]], '<=', site.importLimitMw);
-    if (iv.fourCp) lp.addRow(`fcp_${t}`, [[1, v.L(t)]], '<=', fourCpCapMw(input));
+    if (iv.fourCp) lp.addRow(`fcp_${t}`, [[1, v.L(t)]], '<=', fourCpCap);
     const rampStep = (perMin: number | undefined) => (perMin === undefined ? undefined : perMin * input.intervalMinutes);
     const upStep = rampStep(site.rampUpMwPerMin);
     const downStep = rampStep(site.rampDownMwPerMin);

@@ -31,19 +31,13 @@ export interface OptionAppraisal {
   paybackMonth: number | null;
 }
 
-export interface BlockDecision {
+/** The chosen option's appraisal (all zeros and nulls when the block keeps mining). */
+export interface BlockDecision extends Omit<OptionAppraisal, 'offerId'> {
   blockId: string;
   blockName: string;
   capacityMw: number;
   /** null: keep mining. */
   offerId: string | null;
-  criticalItMw: number;
-  capexUsd: number;
-  /** 0 when kept mining. */
-  incrementalNpvUsd: number;
-  irrPctPerYear: number | null;
-  irrNote?: string;
-  paybackMonth: number | null;
   why: string;
   /** Every offer the block fits, appraised on its own against mining. */
   options: OptionAppraisal[];
