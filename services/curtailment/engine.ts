@@ -23,7 +23,7 @@ import {
   type MeterSample,
 } from './event-record.ts';
 import { EventStore, type EventControl } from './event-store.ts';
-import { liveShedState } from './live-shed-state.ts';
+import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
 import { planRestore, type ShedDevice } from './restore-plan.ts';
 import { planShed, replan, type ShedPlan } from './shed-plan.ts';
@@ -94,11 +94,12 @@ interface Active {
   lastAckAtMs: number | null;
   topUps: number;
   over: number;
-  waves: { atMs: number; commands: DeviceCommand[]; batchId: string | null }[] | null;
+  waves: { atMs: number; commands: DeviceCommand[]; sent: boolean }[] | null;
   dirty: boolean;
 }
 
 const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
+const PLAN_PUBLISH_MS = 250;
 
 export class EngineError extends ContextError {
   constructor(message: string) {
@@ -115,14 +116,18 @@ export class CurtailmentEngine implements CurtailmentPort {
   private meterRing: MeterSample[] = [];
   private lastMeterAtMs = 0;
   private supervisor: NodeJS.Timeout | null = null;
+  private publishTimer: NodeJS.Timeout | null = null;
+  private lastPublishMs = 0;
   private readonly now: () => number;
   private readonly asics = asicCatalog();
+  private readonly shedState: LiveShedState;
   private readonly onLive = () => this.onMeter();
   private readonly onAcks = (agentId: string, b: AckBatch) => this.handleAcks(agentId, b);
   private readonly onLocal = (agentId: string, r: LocalShedReport) => this.handleLocalShed(agentId, r);
 
   constructor(private readonly o: EngineOptions) {
     this.store = new EventStore(o.db);
+    this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
     this.now = o.now ?? Date.now;
   }
@@ -144,6 +149,7 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   async stop(): Promise<void> {
     if (this.supervisor) clearInterval(this.supervisor);
+    if (this.publishTimer) clearTimeout(this.publishTimer);
     this.o.live.off('change', this.onLive);
     this.o.hub.off('acks', this.onAcks);
     this.o.hub.off('local-shed', this.onLocal);
@@ -218,7 +224,7 @@ export class CurtailmentEngine implements CurtailmentPort {
   preview(target: CurtailSignal['target'], allowAi: boolean): ShedPlan {
     const load = this.siteLoadW();
     if (load === null) throw new EngineError('no revenue-meter reading yet: cannot plan a shed');
-    return planShed({ ...target, allowAi }, liveShedState(this.o.site, this.o.live, this.asics, load, this.owned()));
+    return planShed({ ...target, allowAi }, this.shedState.at(load, this.owned()));
   }
 
   /** An admin's abort: stop shedding now and put back what this event shed. */
@@ -260,7 +266,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (a.plan) this.arbiter.release(a.record.id);
     this.adoptLowerPriority(a);
     // Devices owned by any event (this one's adopted ones included) are already off.
-    const state = liveShedState(this.o.site, this.o.live, this.asics, load, this.owned());
+    const state = this.shedState.at(load, this.owned());
     const plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, state);
     a.plan = plan;
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `${plan.commands.length} commands, expected ${(plan.expectedShedW / 1e6).toFixed(3)} MW of ${(plan.requiredShedW / 1e6).toFixed(3)} MW needed${plan.shortfallW > 0 ? `, short ${(plan.shortfallW / 1e6).toFixed(3)} MW` : ''}` }]));
@@ -275,7 +281,8 @@ export class CurtailmentEngine implements CurtailmentPort {
   }
 
   /** Splits commands by agent, logs them, and queues one send per agent. */
-  private dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[]): void {
+  /** `via: 'now'` sends at once (a restore wave runs inside its own job already). */
+  private dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[], via: 'queue' | 'now' = 'queue'): void {
     const now = this.now();
     const byAgent = new Map<string, DeviceCommand[]>();
     const unroutable: DeviceCommand[] = [];
@@ -296,6 +303,10 @@ export class CurtailmentEngine implements CurtailmentPort {
     for (const [agentId, list] of byAgent) {
       const batchId = `${a.record.id}.${phase}.${a.batches.size + 1}`;
       a.batches.set(batchId, { batchId, agentId, phase, commands: list, queuedAtMs: now, sentAtMs: null, ackedAtMs: null, acks: 0 });
+      if (via === 'now') {
+        this.send(a, batchId);
+        continue;
+      }
       void this.o.queue.add('send', { kind: 'send', eventId: a.record.id, batchId }, { jobId: batchId.replace(/[:]/g, '_') }).catch((err: unknown) => {
         // The supervisor sends batches whose job never ran; log once here.
         this.o.log.warn({ eventId: a.record.id, batchId, err: errorMessage(err) }, 'queueing a command batch failed; sending directly');
@@ -358,7 +369,7 @@ export class CurtailmentEngine implements CurtailmentPort {
       const failed = known.filter((x) => !x.ok).map((x) => x.deviceId);
       if (failed.length && a.plan && (a.record.status === 'shedding' || a.record.status === 'meter-confirmed')) {
         // Claims only add: adopted devices and the failed ones stay this event's.
-        const state = liveShedState(this.o.site, this.o.live, this.asics, this.siteLoadW() ?? 0, this.owned(a.record.id));
+        const state = this.shedState.at(this.siteLoadW() ?? 0, this.owned(a.record.id));
         const re = replan(a.plan, failed, state);
         a.plan = re;
         this.arbiter.claim(a.record.id, a.control.priority, re.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
@@ -366,7 +377,7 @@ export class CurtailmentEngine implements CurtailmentPort {
         this.publishPlanInForce();
         if (re.added.length) this.dispatch(a, 'shed', re.added);
       }
-    } else if (a.waves && a.waves.every((w) => w.batchId !== null) && a.record.devices.every((d) => d.outcome !== 'pending')) {
+    } else if (a.waves && a.waves.every((w) => w.sent) && a.record.devices.every((d) => d.outcome !== 'pending')) {
       this.completeRestore(a);
     }
     a.dirty = true;
@@ -441,7 +452,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     a.topUps++;
     a.lastAckAtMs = this.now();
     const load = this.siteLoadW() ?? 0;
-    const state = liveShedState(this.o.site, this.o.live, this.asics, load, this.owned());
+    const state = this.shedState.at(load, this.owned());
     const more = planShed({ shedMw: Math.max(shortW, 1) / 1e6 * 1.05, allowAi: a.record.allowAi }, state);
     this.o.log.warn({ eventId: a.record.id, shortMw: shortW / 1e6, commands: more.commands.length }, 'revenue meter short of the target: shedding more');
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `top-up ${a.topUps}: meter short ${(shortW / 1e6).toFixed(3)} MW, ${more.commands.length} more commands` }]));
@@ -469,7 +480,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     const devices = [...a.shed.values()].filter((d) => free.has(d.deviceId));
     const r = this.o.restore ?? { rampMwPerMin: 20, staggerMs: 2000, minOffMs: 60_000 };
     const plan = planRestore(devices, { nowMs: now, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs: aborted ? 0 : r.minOffMs });
-    a.waves = plan.waves.map((w) => ({ atMs: w.atMs, commands: w.commands, batchId: null }));
+    a.waves = plan.waves.map((w) => ({ atMs: w.atMs, commands: w.commands, sent: false }));
     this.publishPlanInForce();
     this.o.log.info({ eventId: a.record.id, devices: devices.length, waves: a.waves.length, finishMs: plan.finishMs }, aborted ? 'putting back what the aborted event shed' : 'restoring');
     if (a.waves.length === 0) {
@@ -484,11 +495,9 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   private sendWave(a: Active, i: number): void {
     const w = a.waves?.[i];
-    if (!w || w.batchId !== null) return;
-    const before = a.batches.size;
-    this.dispatch(a, 'restore', w.commands);
-    w.batchId = [...a.batches.keys()][before] ?? `${a.record.id}.restore.none`;
-    for (const [id, b] of a.batches) if (b.phase === 'restore' && b.sentAtMs === null) this.send(a, id);
+    if (!w || w.sent) return;
+    w.sent = true;
+    this.dispatch(a, 'restore', w.commands, 'now');
   }
 
   private completeRestore(a: Active): void {
@@ -519,7 +528,7 @@ export class CurtailmentEngine implements CurtailmentPort {
         if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) this.startRestore(a, false);
         if (a.record.status === 'aborted' && !a.waves) this.startRestore(a, true);
         a.waves?.forEach((w, i) => {
-          if (w.batchId === null && now >= w.atMs + 2000) this.sendWave(a, i);
+          if (!w.sent && now >= w.atMs + 2000) this.sendWave(a, i);
         });
         if (a.dirty) this.flush(a);
       } catch (err) {
@@ -561,7 +570,25 @@ export class CurtailmentEngine implements CurtailmentPort {
   }
 
   /** The plan agents keep for the fail-safe: every shed command of the events shedding now. */
+  /**
+   * At most every PLAN_PUBLISH_MS: a re-plan after each chunk of failed acks would otherwise
+   * send the whole plan (megabytes at 50k miners) to every agent several times a second. The
+   * first change goes at once; later ones within the window go together at its end.
+   */
   private publishPlanInForce(): void {
+    const wait = this.lastPublishMs + PLAN_PUBLISH_MS - this.now();
+    if (wait <= 0) {
+      this.publishNow();
+      return;
+    }
+    this.publishTimer ??= setTimeout(() => {
+      this.publishTimer = null;
+      this.publishNow();
+    }, wait);
+  }
+
+  private publishNow(): void {
+    this.lastPublishMs = this.now();
     const inForce = [...this.active.values()].filter((a) => a.plan && (a.record.status === 'planned' || a.record.status === 'shedding' || a.record.status === 'meter-confirmed'));
     const lead = inForce.sort((x, y) => y.control.priority - x.control.priority)[0];
     const commands = inForce.flatMap((a) => (a.plan?.commands ?? []).filter((c) => !a.failed.has(c.deviceId)));
@@ -595,7 +622,7 @@ export class CurtailmentEngine implements CurtailmentPort {
   private preArm(a: Active): void {
     const load = this.siteLoadW();
     if (load === null) return;
-    a.plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, liveShedState(this.o.site, this.o.live, this.asics, load, this.owned()));
+    a.plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, this.shedState.at(load, this.owned()));
     this.arbiter.claim(a.record.id, a.control.priority, a.plan.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
     this.publishPlanInForce();
   }

@@ -1,5 +1,5 @@
 import type { AsicModel } from '../domain/catalog.ts';
-import { minerDevices } from '../domain/devices.ts';
+import { minerDevices, type MinerDevice } from '../domain/devices.ts';
 import type { Firmware, SiteFile } from '../domain/site-schema.ts';
 import type { LiveState } from '../telemetry/live-state.ts';
 import type { GpuHostState, MinerState, ShedState } from './shed-state.ts';
@@ -13,28 +13,45 @@ import type { GpuHostState, MinerState, ShedState } from './shed-state.ts';
 /** Firmware whose driver sets a power target (stock Antminer, Braiins via gRPC only, Avalon work levels: no). */
 const POWER_TARGET_FIRMWARE: ReadonlySet<Firmware> = new Set(['whatsminer', 'luxos']);
 
-export function liveShedState(site: SiteFile, live: LiveState, asics: ReadonlyMap<string, AsicModel>, siteLoadW: number, exclude: ReadonlySet<string>): ShedState {
-  const miners: MinerState[] = [];
-  for (const d of minerDevices(site)) {
-    if (exclude.has(d.id)) continue;
-    const model = asics.get(d.model);
-    if (!model) continue;
-    const r = live.reading(d.id);
-    const powerW = r?.status === 'online' ? r.metrics.power_w : undefined;
-    miners.push({
-      id: d.id,
-      blockId: d.blockId,
-      model: d.model,
-      online: r?.status === 'online' && r.labels?.mode !== 'sleeping',
-      powerW: typeof powerW === 'number' ? powerW : Number.NaN,
-      efficiencyJPerTh: model.efficiencyJPerTh,
-      minPowerW: model.minPowerW,
-      maxPowerW: model.maxPowerW,
-      sleepPowerW: model.sleepPowerW,
-      canSetPowerTarget: POWER_TARGET_FIRMWARE.has(d.firmware),
-    });
+/**
+ * Built once per site: the miner list (addresses worked out from the site file's CIDRs) is
+ * the same for every plan, replan and top-up of every event; only the live readings change.
+ */
+export class LiveShedState {
+  private readonly miners: readonly MinerDevice[];
+
+  constructor(
+    private readonly site: SiteFile,
+    private readonly live: LiveState,
+    private readonly asics: ReadonlyMap<string, AsicModel>,
+  ) {
+    this.miners = minerDevices(site);
   }
-  return { siteLoadW, miners, gpuHosts: gpuHostStates(site, live, exclude), contracts: site.contracts };
+
+  /** The planner's input now, without the devices in `exclude` (owned by events). */
+  at(siteLoadW: number, exclude: ReadonlySet<string>): ShedState {
+    const miners: MinerState[] = [];
+    for (const d of this.miners) {
+      if (exclude.has(d.id)) continue;
+      const model = this.asics.get(d.model);
+      if (!model) continue;
+      const r = this.live.reading(d.id);
+      const powerW = r?.status === 'online' ? r.metrics.power_w : undefined;
+      miners.push({
+        id: d.id,
+        blockId: d.blockId,
+        model: d.model,
+        online: r?.status === 'online' && r.labels?.mode !== 'sleeping',
+        powerW: typeof powerW === 'number' ? powerW : Number.NaN,
+        efficiencyJPerTh: model.efficiencyJPerTh,
+        minPowerW: model.minPowerW,
+        maxPowerW: model.maxPowerW,
+        sleepPowerW: model.sleepPowerW,
+        canSetPowerTarget: POWER_TARGET_FIRMWARE.has(d.firmware),
+      });
+    }
+    return { siteLoadW, miners, gpuHosts: gpuHostStates(this.site, this.live, exclude), contracts: this.site.contracts };
+  }
 }
 
 /**

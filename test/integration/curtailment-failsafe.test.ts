@@ -41,9 +41,17 @@ describe('curtailment fail-safe', { timeout: 300_000 }, () => {
     await until('the twin load to fall by 1.5 MW with the agent cut off', () => (baseline - c.p.twin!.siteLoadW() >= 1.45e6 ? true : undefined), 30_000, 100);
     assert.ok(Date.now() >= startMs, 'not before the event started');
     proxy.mend();
-    const confirmed = await c.until(eventId, ['meter-confirmed'], 60_000);
-    const local = confirmed.timeline.find((e) => e.kind === 'ack' && /shed locally \(control-plane-lost/.test(e.detail ?? ''));
-    assert.ok(local, "the record carries the agent's local-shed report");
+    await c.until(eventId, ['meter-confirmed'], 60_000);
+    // The report comes over the command channel, which may reconnect after the readings that
+    // confirmed the event (they travel over HTTP): wait for it rather than assume the order.
+    const confirmed = await until(
+      "the agent's local-shed report in the record",
+      () => {
+        const r = c.p.curtailment.get(eventId)!;
+        return r.timeline.some((e) => e.kind === 'ack' && /shed locally \(control-plane-lost/.test(e.detail ?? '')) ? r : undefined;
+      },
+      30_000,
+    );
     assert.ok(confirmed.devices.some((d) => d.phase === 'shed' && d.outcome === 'acked'));
     const aborted = await c.api('POST', `/api/curtailment/events/${eventId}/abort`);
     assert.equal(aborted.statusCode, 200, aborted.body);

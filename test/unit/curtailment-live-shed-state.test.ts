@@ -4,7 +4,7 @@ import type { Reading } from '../../services/domain/batch-schema.ts';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import type { SiteFile } from '../../services/domain/site-schema.ts';
-import { liveShedState } from '../../services/curtailment/live-shed-state.ts';
+import { LiveShedState } from '../../services/curtailment/live-shed-state.ts';
 import { planShed } from '../../services/curtailment/shed-plan.ts';
 import { LiveState } from '../../services/telemetry/live-state.ts';
 
@@ -31,7 +31,7 @@ describe('live shed state', () => {
   ];
 
   it('reads miners as reported (offline ones out of the plan) and GPU hosts as the sum of their GPUs', () => {
-    const state = liveShedState(site, liveWith([...miners, ...gpus]), asicCatalog(), 9e6, new Set());
+    const state = new LiveShedState(site, liveWith([...miners, ...gpus]), asicCatalog()).at(9e6, new Set());
     const m1 = state.miners.find((m) => m.id === 'B1-m00001')!;
     assert.equal(m1.online, true);
     assert.equal(m1.powerW, 3068);
@@ -42,7 +42,7 @@ describe('live shed state', () => {
   });
 
   it('AI load is capped only when the event allows it, and never below the contract flexibility', () => {
-    const state = liveShedState(site, liveWith([...miners, ...gpus]), asicCatalog(), 9e6, new Set(['B1-m00001']));
+    const state = new LiveShedState(site, liveWith([...miners, ...gpus]), asicCatalog()).at(9e6, new Set(['B1-m00001']));
     const withoutAi = planShed({ shedMw: 1, allowAi: false }, state);
     assert.ok(withoutAi.commands.every((c) => c.action !== 'gpu-power-cap'));
     assert.equal(withoutAi.shortfallW, 1e6, 'the only online miner is owned by another event');
