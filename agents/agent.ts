@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { GpuHostDevice, MeterDevice, MinerDevice, SnmpDevice } from '../services/domain/devices.ts';
 import { check } from '../services/domain/schema.ts';
-import { Strict } from '../services/domain/site-schema.ts';
+import { Strict } from '../services/lib/strict.ts';
 import { logger, type Logger } from '../services/lib/log.ts';
 import { gpuTierTimeoutMs, nvidiaSmiDriver } from './drivers/nvidia-smi/driver.ts';
 import { snmpDriver } from './drivers/snmp/driver.ts';

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { gpuHostDevices, meterDevices, minerDevices, snmpDevices } from '../services/domain/devices.ts';
 import { loadSiteFile } from '../services/domain/load-site.ts';
 import { check } from '../services/domain/schema.ts';
-import { Strict } from '../services/domain/site-schema.ts';
+import { Strict } from '../services/lib/strict.ts';
 import { ContextError, wrap } from '../services/lib/errors.ts';
 import type { AgentConfig } from './agent.ts';
 

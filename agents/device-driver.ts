@@ -1,4 +1,4 @@
-import type { DeviceKind, Reading } from '../services/domain/batch-schema.ts';
+import type { DeviceKind, Reading } from '../services/agent-contract/batch-schema.ts';
 
 /**
  * The contract between the poller and every device driver (cgminer miners today; Modbus

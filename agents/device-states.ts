@@ -1,5 +1,5 @@
 import type { Logger } from '../services/lib/log.ts';
-import type { Reading } from '../services/domain/batch-schema.ts';
+import type { Reading } from '../services/agent-contract/batch-schema.ts';
 
 /**
  * Remembers each device's last status and logs a change once: when a device goes offline

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { Reading } from '../services/domain/batch-schema.ts';
+import type { Reading } from '../services/agent-contract/batch-schema.ts';
 import type { MeterDevice, MinerDevice } from '../services/domain/devices.ts';
 import type { Logger } from '../services/lib/log.ts';
 import { DeviceStates } from './device-states.ts';

@@ -1,4 +1,4 @@
-import type { AgentBatch, Reading } from '../services/domain/batch-schema.ts';
+import type { AgentBatch, Reading } from '../services/agent-contract/batch-schema.ts';
 import { errorMessage } from '../services/lib/errors.ts';
 import type { Logger } from '../services/lib/log.ts';
 import type { Spool, SpoolStats } from './spool/spool.ts';

@@ -2,10 +2,10 @@ import WebSocket from 'ws';
 import { check } from '../../services/domain/schema.ts';
 import { errorMessage } from '../../services/lib/errors.ts';
 import type { Logger } from '../../services/lib/log.ts';
-import { stepUnderFrequency, underFrequencyState, type UnderFrequencyState } from '../../services/curtailment/under-frequency.ts';
-import type { DeviceCommand } from '../../services/curtailment/device-command.ts';
+import { stepUnderFrequency, underFrequencyState, type UnderFrequencyState } from '../../services/agent-contract/under-frequency.ts';
+import type { DeviceCommand } from '../../services/agent-contract/device-command.ts';
 import type { CommandExecutor } from './executor.ts';
-import { CHANNEL_PROTOCOL, ToAgent, type CommandBatch, type DeviceAck, type FromAgent } from './protocol.ts';
+import { CHANNEL_PROTOCOL, ToAgent, type CommandBatch, type DeviceAck, type FromAgent } from '../../services/agent-contract/protocol.ts';
 
 /**
  * The agent's end of the command channel. It runs the batches the control plane sends and

@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import type { GpuHostDevice, MinerDevice } from '../../services/domain/devices.ts';
-import type { DeviceCommand } from '../../services/curtailment/device-command.ts';
+import type { DeviceCommand } from '../../services/agent-contract/device-command.ts';
 import { errorMessage } from '../../services/lib/errors.ts';
 import { minerFor } from '../drivers/cgminer/makes/index.ts';
 import { PowerTargetRangeError, UnsupportedCapabilityError, type Miner } from '../drivers/cgminer/miner.ts';
 import { setPowerLimit } from '../drivers/nvidia-smi/power-limit.ts';
 import { runNvidiaSmi } from '../drivers/nvidia-smi/gather.ts';
-import type { DeviceAck } from './protocol.ts';
+import type { DeviceAck } from '../../services/agent-contract/protocol.ts';
 
 /**
  * Runs device commands: every device in parallel (bounded), each try under its own deadline,

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentBatch } from '../../services/domain/batch-schema.ts';
+import type { AgentBatch } from '../../services/agent-contract/batch-schema.ts';
 import { wrap } from '../../services/lib/errors.ts';
 import type { Logger } from '../../services/lib/log.ts';
 

@@ -25,7 +25,7 @@ import type { AgentHub } from '../curtailment/agent-hub.ts';
 import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
-import { CHANNEL_PROTOCOL } from '../../agents/commands/protocol.ts';
+import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 
 export interface AppDeps {
   site: SiteFile;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
-import { FromAgent, type AckBatch, type CommandBatch, type LocalShedReport, type ToAgent } from '../../agents/commands/protocol.ts';
+import { FromAgent, type AckBatch, type CommandBatch, type LocalShedReport, type ToAgent } from '../agent-contract/protocol.ts';
 import { check } from '../domain/schema.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { AckBatch, CommandBatch, DeviceAck as AgentAck, LocalShedReport } from '../../agents/commands/protocol.ts';
+import type { AckBatch, CommandBatch, DeviceAck as AgentAck, LocalShedReport } from '../agent-contract/protocol.ts';
 import { asicCatalog } from '../domain/catalog.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { ContextError, errorMessage } from '../lib/errors.ts';
@@ -9,7 +9,7 @@ import type { JobQueue } from '../queue/index.ts';
 import type { LiveState } from '../telemetry/live-state.ts';
 import type { AgentHub } from './agent-hub.ts';
 import { Arbiter } from './arbitration.ts';
-import type { DeviceCommand } from './device-command.ts';
+import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import {
   addMeterSamples,
   addTimeline,

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from '../domain/site-schema.ts';
+import { Strict } from '../lib/strict.ts';
 import { ContextError } from '../lib/errors.ts';
-import { DeviceAction, type DeviceCommand } from './device-command.ts';
+import { DeviceAction, type DeviceCommand } from '../agent-contract/device-command.ts';
 import { Program } from './programs.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { nonNegative, positive } from '../lib/guard.ts';
-import type { DeviceCommand } from './device-command.ts';
+import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import { Heap } from './heap.ts';
 
 /**

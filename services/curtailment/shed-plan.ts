@@ -1,6 +1,6 @@
 import { ContextError } from '../lib/errors.ts';
 import { nonNegative } from '../lib/guard.ts';
-import type { DeviceCommand } from './device-command.ts';
+import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import type { GpuHostState, MinerState, ShedState } from './shed-state.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { describeIssues, validator, ValidationError, type SchemaIssue } from '../domain/schema.ts';
-import { Strict } from '../domain/site-schema.ts';
+import { Strict } from '../lib/strict.ts';
 import { ContextError } from '../lib/errors.ts';
 import { EventId } from './event-record.ts';
 

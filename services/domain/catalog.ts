@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 import { check } from './schema.ts';
-import { Strict } from './site-schema.ts';
+import { Strict } from '../lib/strict.ts';
 import { ContextError, wrap } from '../lib/errors.ts';
 
 /**

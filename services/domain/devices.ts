@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Firmware, GpuHostRef, MeterRef, SnmpDeviceRef, SnmpV3Ref, Strict, type SiteFile } from './site-schema.ts';
+import { Firmware, GpuHostRef, MeterRef, SnmpDeviceRef, SnmpV3Ref, type SiteFile } from './site-schema.ts';
+import { Strict } from '../lib/strict.ts';
 import { ContextError } from '../lib/errors.ts';
 import { firstHost, formatIpv4, parseCidr, usableHosts, type Cidr } from './ipv4.ts';
 

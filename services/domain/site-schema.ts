@@ -1,8 +1,5 @@
-import { Type, type Static, type TProperties, type ObjectOptions } from '@sinclair/typebox';
-
-/** Every config object rejects unknown keys. */
-export const Strict = <T extends TProperties>(props: T, opts: ObjectOptions = {}) =>
-  Type.Object(props, { additionalProperties: false, ...opts });
+import { Type, type Static } from '@sinclair/typebox';
+import { Strict } from '../lib/strict.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
 const IsoDate = Type.String({ format: 'date' });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { AgentBatch, DeviceKind, Reading } from '../domain/batch-schema.ts';
+import type { AgentBatch, DeviceKind, Reading } from '../agent-contract/batch-schema.ts';
 import type { BlockState, SiteFile } from '../domain/site-schema.ts';
 import type { TelemetryPoint } from './history.ts';
 

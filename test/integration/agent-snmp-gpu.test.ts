@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startAgent, type Agent } from '../../agents/agent.ts';
 import { parseHostPort } from '../../agents/drivers/snmp/session.ts';
-import type { Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 import type { GpuHostDevice, SnmpDevice } from '../../services/domain/devices.ts';
 import { logger } from '../../services/lib/log.ts';
 import { requireServiceEnv } from '../support/service-env.ts';

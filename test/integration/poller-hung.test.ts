@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { Poller } from '../../agents/poller.ts';
-import type { Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 import type { MinerDevice } from '../../services/domain/devices.ts';
 import { logger } from '../../services/lib/log.ts';
 import { startTwin, type Twin } from '../../simulations/site-twin/twin.ts';

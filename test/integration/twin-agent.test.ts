@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { startAgent, type Agent } from '../../agents/agent.ts';
 import { cgminerCommand } from '../../agents/drivers/cgminer/client.ts';
 import { minerFor } from '../../agents/drivers/cgminer/makes/index.ts';
-import type { Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { logger } from '../../services/lib/log.ts';

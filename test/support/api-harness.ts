@@ -5,7 +5,7 @@ import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../../services/api/app.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
-import type { AgentBatch, Reading } from '../../services/domain/batch-schema.ts';
+import type { AgentBatch, Reading } from '../../services/agent-contract/batch-schema.ts';
 import { meterDevices, minerDevices } from '../../services/domain/devices.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import type { SiteFile } from '../../services/domain/site-schema.ts';

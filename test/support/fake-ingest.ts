@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentBatch, type Reading } from '../../services/domain/batch-schema.ts';
+import { AgentBatch, type Reading } from '../../services/agent-contract/batch-schema.ts';
 import { check } from '../../services/domain/schema.ts';
 
 /**

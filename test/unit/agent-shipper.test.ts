@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { DeviceStates } from '../../agents/device-states.ts';
 import { Shipper } from '../../agents/shipper.ts';
-import type { AgentBatch, Reading } from '../../services/domain/batch-schema.ts';
+import type { AgentBatch, Reading } from '../../services/agent-contract/batch-schema.ts';
 import { until } from '../support/until.ts';
 
 function recordingLogger() {

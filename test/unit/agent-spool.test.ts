@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Spool } from '../../agents/spool/spool.ts';
-import type { AgentBatch } from '../../services/domain/batch-schema.ts';
+import type { AgentBatch } from '../../services/agent-contract/batch-schema.ts';
 import { logger } from '../../services/lib/log.ts';
 
 const log = logger('test');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { startAgent, type AgentConfig } from '../../agents/agent.ts';
 import type { DeviceDriver } from '../../agents/device-driver.ts';
 import { pollTier } from '../../agents/poll-tier.ts';
-import type { Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { logger } from '../../services/lib/log.ts';
 
 const log = logger('test');

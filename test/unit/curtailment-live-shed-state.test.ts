@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import type { SiteFile } from '../../services/domain/site-schema.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { asicCatalog } from '../../services/domain/catalog.ts';
 import { planShed, replan, requiredShedW, ShedPlanError, type ShedPlan } from '../../services/curtailment/shed-plan.ts';
 import type { GpuHostState, MinerState, ShedState } from '../../services/curtailment/shed-state.ts';
-import type { DeviceCommand } from '../../services/curtailment/device-command.ts';
+import type { DeviceCommand } from '../../services/agent-contract/device-command.ts';
 
 function miner(id: string, blockId: string, model: string, opts: { online?: boolean; powerW?: number; canSetPowerTarget?: boolean } = {}): MinerState {
   const m = asicCatalog().get(model);

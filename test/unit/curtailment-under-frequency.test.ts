@@ -6,7 +6,7 @@ import {
   underFrequencyState,
   type FrequencyReading,
   type UnderFrequencyParams,
-} from '../../services/curtailment/under-frequency.ts';
+} from '../../services/agent-contract/under-frequency.ts';
 
 function run(readings: Array<[number, number | null | undefined]>, params: Partial<UnderFrequencyParams> = {}) {
   let s = underFrequencyState(params);

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { Reading } from '../../services/domain/batch-schema.ts';
+import { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { check } from '../../services/domain/schema.ts';
 import { normaliseGpus } from '../../agents/drivers/nvidia-smi/normalise.ts';
 import { parseCsv } from '../../agents/drivers/nvidia-smi/parse-csv.ts';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { DeviceDriver } from '../../agents/device-driver.ts';
 import { pollTier, readWithDeadline } from '../../agents/poll-tier.ts';
 import { StaleTracker } from '../../agents/stale.ts';
-import type { Reading } from '../../services/domain/batch-schema.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { logger } from '../../services/lib/log.ts';
 
 /** The poller's per-device deadline holds even against a driver that ignores it. */

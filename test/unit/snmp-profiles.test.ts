@@ -5,7 +5,7 @@ import { loadProfile, parseProfile, profileNames, SnmpProfileError, type SnmpPro
 import { toReading } from '../../agents/drivers/snmp/read.ts';
 import { Tag, type Varbind } from '../../agents/drivers/snmp/varbind.ts';
 import { check } from '../../services/domain/schema.ts';
-import { Reading } from '../../services/domain/batch-schema.ts';
+import { Reading } from '../../services/agent-contract/batch-schema.ts';
 
 const int = (oid: string, value: number): Varbind => ({ oid, type: Tag.Integer, value });
 const gauge = (oid: string, value: number): Varbind => ({ oid, type: Tag.Gauge32, value });

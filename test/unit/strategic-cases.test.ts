@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parse, stringify } from 'yaml';
 import { check } from '../../services/domain/schema.ts';
 import { parseSite } from '../../services/domain/load-site.ts';
-import { Strict } from '../../services/domain/site-schema.ts';
+import { Strict } from '../../services/lib/strict.ts';
 import { allocate } from '../../services/scheduler/strategic/allocate.ts';
 import { checkOffers } from '../../services/scheduler/strategic/load-offers.ts';
 

@@ -1,4 +1,4 @@
-import type { Reading } from '../../../services/domain/batch-schema.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import { asicCatalog } from '../../../services/domain/catalog.ts';
 import type { MinerDevice } from '../../../services/domain/devices.ts';
 import { errorMessage } from '../../../services/lib/errors.ts';

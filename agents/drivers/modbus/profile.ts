@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 import { check } from '../../../services/domain/schema.ts';
-import { Strict } from '../../../services/domain/site-schema.ts';
+import { Strict } from '../../../services/lib/strict.ts';
 import { ContextError, wrap } from '../../../services/lib/errors.ts';
 
 /**

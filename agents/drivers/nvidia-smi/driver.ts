@@ -1,4 +1,4 @@
-import type { Reading } from '../../../services/domain/batch-schema.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import type { GpuHostDevice } from '../../../services/domain/devices.ts';
 import { errorMessage } from '../../../services/lib/errors.ts';
 import type { Logger } from '../../../services/lib/log.ts';

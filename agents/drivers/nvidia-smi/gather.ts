@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { execa, ExecaError } from 'execa';
-import type { Reading } from '../../../services/domain/batch-schema.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import { ContextError, errorMessage } from '../../../services/lib/errors.ts';
 import type { Logger } from '../../../services/lib/log.ts';
 import { normaliseGpus } from './normalise.ts';

@@ -1,4 +1,4 @@
-import type { Reading } from '../../../services/domain/batch-schema.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import type { GpuSample } from './sample.ts';
 
 export interface NormaliseContext {

@@ -1,4 +1,4 @@
-import type { Reading } from '../../../services/domain/batch-schema.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import type { SnmpDevice } from '../../../services/domain/devices.ts';
 import { wrap } from '../../../services/lib/errors.ts';
 import type { DeviceDriver } from '../../device-driver.ts';

@@ -1,4 +1,4 @@
-import type { Reading } from '../../../services/domain/batch-schema.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import { errorMessage, wrap } from '../../../services/lib/errors.ts';
 import { mapProfile, planRead, type ProfileReading } from './map.ts';
 import type { SnmpProfile } from './profile.ts';

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../../domain/schema.ts';
-import { Strict } from '../../domain/site-schema.ts';
+import { Strict } from '../../lib/strict.ts';
 import { EngineError, type CurtailmentEngine } from '../../curtailment/engine.ts';
 import { toCsv } from '../../curtailment/event-csv.ts';
 import { EventId, EventRecord, EventStatus } from '../../curtailment/event-record.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AgentBatch, IngestAck } from '../../domain/batch-schema.ts';
+import { AgentBatch, IngestAck } from '../../agent-contract/batch-schema.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { ApiError } from '../errors.ts';
 import { NoQuery, responses } from '../schemas.ts';

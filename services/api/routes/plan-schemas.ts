@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Strict as Obj } from '../../domain/site-schema.ts';
+import { Strict as Obj } from '../../lib/strict.ts';
 
 /** Schemas of the plan routes. The report's nested rows are described, so the serializer keeps them. */
 

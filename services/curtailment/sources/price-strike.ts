@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { check, ValidationError } from '../../domain/schema.ts';
-import { Strict } from '../../domain/site-schema.ts';
+import { Strict } from '../../lib/strict.ts';
 import { ContextError, errorMessage } from '../../lib/errors.ts';
 import { logger, type Logger } from '../../lib/log.ts';
 import type { PriceInterval } from '../../market/price-series.ts';

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../../domain/schema.ts';
-import { Strict } from '../../domain/site-schema.ts';
+import { Strict } from '../../lib/strict.ts';
 import { ContextError, errorMessage } from '../../lib/errors.ts';
 import { logger, type Logger } from '../../lib/log.ts';
 import type { CurtailSignal, CurtailmentPort } from '../signal.ts';
@@ -10,7 +10,7 @@ import {
   type FrequencyReading,
   type UnderFrequencyAction,
   type UnderFrequencyState,
-} from '../under-frequency.ts';
+} from '../../agent-contract/under-frequency.ts';
 import { isFinalStatus, StepQueue } from './step-queue.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from '../../domain/site-schema.ts';
+import { Strict } from '../../lib/strict.ts';
 
 /**
  * What the dispatch optimiser needs, in one JSON-able shape (the plan preview API takes it

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from '../../domain/site-schema.ts';
+import { Strict } from '../../lib/strict.ts';
 
 /**
  * The strategic-allocation input ("offers file"): contract offers on the table, the hashprice

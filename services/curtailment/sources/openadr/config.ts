@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../../../domain/schema.ts';
-import { Strict } from '../../../domain/site-schema.ts';
+import { Strict } from '../../../lib/strict.ts';
 
 /**
  * The OpenADR 3 VEN's configuration. The Definition ("VEN enrollment") requires a VEN to let

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from './site-schema.ts';
+import { Strict } from '../lib/strict.ts';
 
 /**
  * What a site agent ships to the control plane's ingest endpoint.

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from '../../services/domain/site-schema.ts';
-import { DeviceCommand } from '../../services/curtailment/device-command.ts';
+import { Strict } from '../lib/strict.ts';
+import { DeviceCommand } from './device-command.ts';
 
 /**
  * Messages on the agent's command channel (a WebSocket the agent opens to the control plane at

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from '../domain/site-schema.ts';
+import { Strict } from '../lib/strict.ts';
 
 /**
  * A command the curtailment engine asks a site agent to run on one device. Shared by the shed
