@@ -1,5 +1,5 @@
 import { hashrateHs } from './hashrate.ts';
-import { avalonStatsMetrics, isAvalonStats } from './makes/avalon.ts';
+import { avalonStatsMetrics, isAvalonStats } from './avalon-stats.ts';
 import type { CgminerReply } from './parse.ts';
 import { entries, numberOf, requireSuccess, splitMulti, type Entry } from './reply.ts';
 
