@@ -1,6 +1,7 @@
 // Project lint beyond the type checker: habits the style guide asks for that tsc cannot see.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { checkImports } from './lint-imports.ts';
 
 const roots = ['services', 'agents', 'simulations', 'dashboards', 'infra', 'test'];
 const rules: Array<{ name: string; pattern: RegExp }> = [
@@ -38,6 +39,10 @@ for (const root of roots) {
       }
     });
   }
+}
+for (const problem of checkImports('.')) {
+  problems++;
+  console.error(problem.message);
 }
 if (problems > 0) {
   console.error(`lint: ${problems} problem(s)`);
