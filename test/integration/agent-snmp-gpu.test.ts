@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { logger } from '../../services/lib/log.ts';
 import { requireServiceEnv } from '../support/service-env.ts';
 import { until } from '../support/until.ts';
 import { startFakeIngest, type FakeIngest } from '../support/fake-ingest.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 /**
  * A real agent with an SNMP PDU (snmpsim serving the apc-rpdu2 recording) and a GPU host (a
@@ -20,7 +21,7 @@ import { startFakeIngest, type FakeIngest } from '../support/fake-ingest.ts';
 const simAddress = requireServiceEnv('SWITCHYARD_TEST_SNMPSIM');
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const GPU_CSV = resolve(repoRoot, '../shared/fixtures/nvidia/csv/gpuexporter_linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.csv');
-const gpuSkip = existsSync(GPU_CSV) ? false : `no nvidia-smi recording at ${GPU_CSV} (the shared fixtures are not checked out)`;
+const gpuSkip = requireFixtures(GPU_CSV);
 const TOKEN = 'test-agent-token';
 
 type Ingest = FakeIngest;

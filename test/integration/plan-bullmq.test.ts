@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BullQueue, obliterateBullQueue } from '../../services/queue/bullmq.ts';
 import type { PlanJob } from '../../services/scheduler/plan-service.ts';
 import { harness, type Harness } from '../support/api-harness.ts';
 import { requireServiceEnv } from '../support/service-env.ts';
+import { until } from '../support/until.ts';
 
 /** The plan is recomputed by a repeatable job on BullMQ (real Redis), as in production. */
 
@@ -27,8 +27,7 @@ if (redisUrl) {
 
     it('the schedule runs a plan job at once and the API serves its plan', async () => {
       await h.planner!.start();
-      const deadline = Date.now() + 60_000;
-      while (h.planner!.latest().plan === null && Date.now() < deadline) await sleep(100);
+      await until('the first scheduled plan', () => h.planner!.latest().plan !== null, 60_000, 100);
       const res = await h.call({ method: 'GET', url: '/api/plan' });
       const body = res.json();
       assert.equal(body.error, null);

@@ -10,6 +10,7 @@ import { loadSiteFile } from '../../services/domain/load-site.ts';
 import type { SiteFile } from '../../services/domain/site-schema.ts';
 import { logger } from '../../services/lib/log.ts';
 import { startTwin } from '../../simulations/site-twin/twin.ts';
+import { until } from '../support/until.ts';
 
 /**
  * The demo-sized site (~30k miners) in the twin, and one full agent poll cycle over it,
@@ -79,20 +80,14 @@ test('twin at demo scale: starts, and one agent cycle polls every miner', { time
   );
   try {
     const deadline = Date.now() + 180_000;
-    while (agent.stats().poller.minerCycles < 1) {
-      assert.ok(Date.now() < deadline, 'the first miner cycle did not finish in 180 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('the first miner cycle', () => agent.stats().poller.minerCycles >= 1, 180_000, 100);
     const cycle = agent.stats().poller.lastMinerCycle;
     assert.ok(cycle);
     const summary = `twin start ${twinStartMs} ms for ${twin.miners.length} miners (${(twin.siteLoadW() / 1e6).toFixed(1)} MW); agent cycle ${cycle.wallMs} ms wall, ${cycle.cpuMs} ms CPU (twin and agent in one process), ${cycle.online}/${cycle.readings} online`;
     t.diagnostic(summary);
     assert.equal(cycle.readings, twin.miners.length);
     assert.equal(cycle.online, twin.miners.length);
-    while (shipped < twin.miners.length) {
-      assert.ok(Date.now() < deadline, `only ${shipped} of ${twin.miners.length} readings shipped`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(`all ${twin.miners.length} readings shipped`, () => shipped >= twin.miners.length, Math.max(1, deadline - Date.now()), 100);
   } finally {
     await agent.stop();
     await twin.stop();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -12,6 +12,7 @@ import { asicCatalog } from '../../services/domain/catalog.ts';
 import type { Firmware } from '../../services/domain/site-schema.ts';
 import { summaryReply } from '../../simulations/site-twin/cgminer-replies.ts';
 import { VirtualMiner } from '../../simulations/site-twin/miner.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = resolve(repoRoot, '../shared/fixtures/miners');
@@ -62,8 +63,9 @@ const DETECTED: Record<string, MinerMake> = {
   'avalon/avalon_15-194_fw24102401__rpc_version.json': 'avalon',
 };
 
-describe('cgminer replies: every recorded fixture', { skip: existsSync(fixtures) ? false : `fixtures folder ${fixtures} is absent` }, () => {
-  const files = existsSync(fixtures) ? walk(fixtures) : [];
+const fixturesSkip = requireFixtures(fixtures);
+describe('cgminer replies: every recorded fixture', { skip: fixturesSkip }, () => {
+  const files = fixturesSkip === false ? walk(fixtures) : [];
   test('the fixture folder is not empty, and every recording is assigned a make or known to be none', () => {
     assert.ok(files.length > 0);
     const names = files.map((f) => relative(fixtures, f)).filter((n) => /\.(raw|json)$/.test(n) && n.includes('/'));

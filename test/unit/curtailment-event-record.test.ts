@@ -8,12 +8,12 @@ import {
   canTransition,
   EventRecord,
   EventRecordError,
+  EventStatus,
   logCommands,
   newEventRecord,
   recordAcks,
   transition,
   withBaseline,
-  type EventStatus,
 } from '../../services/curtailment/event-record.ts';
 import { curtailedByInterval, roundMicro } from '../../services/curtailment/event-intervals.ts';
 import { toCsv } from '../../services/curtailment/event-csv.ts';
@@ -103,29 +103,71 @@ test('a full event builds a record that passes its own schema', () => {
   assert.throws(() => check(EventRecord, { ...structuredClone(r), target: { targetMw: 1, shedMw: 1 } }, 'event record'), ValidationError);
 });
 
-test('every status transition is legal or rejected with a clear error', () => {
-  const allowed: Record<EventStatus, EventStatus[]> = {
-    planned: ['shedding', 'aborted', 'failed'],
-    shedding: ['meter-confirmed', 'restoring', 'aborted', 'failed'],
-    'meter-confirmed': ['shedding', 'restoring', 'aborted', 'failed'],
-    restoring: ['done', 'failed'],
-    done: [],
-    aborted: [],
-    failed: [],
-  };
-  const all = Object.keys(allowed) as EventStatus[];
+/**
+ * The status rules, found by trying every move with transition() itself (no copy of the table):
+ * the graph of moves it accepts must have the properties an event's life needs.
+ */
+function acceptedMoves(): Map<EventStatus, Set<EventStatus>> {
+  const all = EventStatus.anyOf.map((s) => s.const) as EventStatus[];
   const base = newEventRecord({ id: 'ev1', program: 'operator', target: { shedMw: 5 }, allowAi: false, signalAtMs: T0 });
+  const moves = new Map<EventStatus, Set<EventStatus>>();
   for (const from of all) {
+    moves.set(from, new Set());
     for (const to of all) {
-      const ok = allowed[from].includes(to);
-      assert.equal(canTransition(from, to), ok, `${from} → ${to}`);
       const r = { ...base, status: from };
-      if (ok) assert.equal(transition(r, to, T0 + 1).status, to);
-      else assert.throws(() => transition(r, to, T0 + 1), (e: unknown) => e instanceof EventRecordError && e.code === 'E_EVENT_TRANSITION' && e.message.includes(`cannot go from ${from} to ${to}`));
+      let accepted: boolean;
+      try {
+        assert.equal(transition(r, to, T0 + 1).status, to);
+        accepted = true;
+      } catch (e) {
+        assert.ok(e instanceof EventRecordError && e.code === 'E_EVENT_TRANSITION', `${from} → ${to}: ${String(e)}`);
+        assert.match(e.message, new RegExp(`^event ev1: cannot go from ${from} to ${to} \\(from ${from}: `));
+        accepted = false;
+      }
+      assert.equal(canTransition(from, to), accepted, `canTransition(${from}, ${to}) disagrees with transition()`);
+      if (accepted) moves.get(from)!.add(to);
     }
   }
-  assert.throws(() => transition({ ...base, status: 'done' }, 'shedding', T0), /event ev1: cannot go from done to shedding \(from done: none, it is final\)/);
-  assert.throws(() => transition(base, 'done', T0), /from planned: shedding, aborted, failed/);
+  return moves;
+}
+
+const FINAL: EventStatus[] = ['done', 'aborted', 'failed'];
+const reachable = (moves: Map<EventStatus, Set<EventStatus>>, from: EventStatus, avoiding?: EventStatus) => {
+  const seen = new Set<EventStatus>([from]);
+  const queue = [from];
+  while (queue.length > 0) for (const to of moves.get(queue.shift()!) ?? []) if (to !== avoiding && !seen.has(to)) seen.add(to), queue.push(to);
+  return seen;
+};
+
+test('status rules: every event can end, and an ended event stays ended', () => {
+  const moves = acceptedMoves();
+  for (const status of FINAL) assert.deepEqual([...moves.get(status)!], [], `${status} is final`);
+  assert.throws(() => transition({ ...newEventRecord({ id: 'ev1', program: 'operator', target: { shedMw: 5 }, allowAi: false, signalAtMs: T0 }), status: 'done' }, 'shedding', T0), /\(from done: none, it is final\)/);
+  for (const status of moves.keys()) {
+    if (FINAL.includes(status)) continue;
+    assert.ok(moves.get(status)!.has('failed'), `a failure can be recorded while ${status}`);
+    assert.ok(FINAL.some((f) => reachable(moves, status).has(f)), `${status} can end`);
+  }
+  // Every status is reachable from a new event, and none leads back to planned.
+  assert.deepEqual([...reachable(moves, 'planned')].sort(), [...moves.keys()].sort());
+  for (const [from, to] of moves) assert.ok(!to.has('planned'), `${from} → planned`);
+});
+
+test('status rules: an event is done only after restoring, confirmed only after shedding, aborted only before restoring', () => {
+  const moves = acceptedMoves();
+  // With restoring taken out, done cannot be reached: devices are woken before an event is done.
+  assert.ok(!reachable(moves, 'planned', 'restoring').has('done'));
+  assert.ok(moves.get('restoring')!.has('done'));
+  // The meter confirms a shed only after commands went out.
+  for (const [from, to] of moves) if (to.has('meter-confirmed')) assert.equal(from, 'shedding', `${from} → meter-confirmed`);
+  // A shortfall after confirmation sheds again; an event that ends before the meter confirms restores at once.
+  assert.ok(moves.get('meter-confirmed')!.has('shedding'));
+  assert.ok(moves.get('shedding')!.has('restoring'));
+  // An abort stops a plan or a shed; once restoring, the way out is finishing (or failing).
+  for (const status of ['planned', 'shedding', 'meter-confirmed'] as const) assert.ok(moves.get(status)!.has('aborted'), `abort while ${status}`);
+  assert.ok(!moves.get('restoring')!.has('aborted'));
+  // Nothing skips the shed: a planned event cannot be confirmed, restored or done.
+  for (const to of ['meter-confirmed', 'restoring', 'done'] as const) assert.ok(!moves.get('planned')!.has(to), `planned → ${to}`);
 });
 
 test('transitions write their timeline entries; re-shedding does not write a second first-command', () => {

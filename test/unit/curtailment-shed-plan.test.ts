@@ -1,26 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { asicCatalog } from '../../services/domain/catalog.ts';
 import { planShed, replan, requiredShedW, ShedPlanError, type ShedPlan } from '../../services/curtailment/shed-plan.ts';
 import type { GpuHostState, MinerState, ShedState } from '../../services/curtailment/shed-state.ts';
 import type { DeviceCommand } from '../../services/agent-contract/device-command.ts';
-
-function miner(id: string, blockId: string, model: string, opts: { online?: boolean; powerW?: number; canSetPowerTarget?: boolean } = {}): MinerState {
-  const m = asicCatalog().get(model);
-  assert.ok(m, model);
-  return {
-    id,
-    blockId,
-    model,
-    online: opts.online ?? true,
-    powerW: opts.powerW ?? m.powerW,
-    efficiencyJPerTh: m.efficiencyJPerTh,
-    minPowerW: m.minPowerW,
-    maxPowerW: m.maxPowerW,
-    sleepPowerW: m.sleepPowerW,
-    canSetPowerTarget: opts.canSetPowerTarget ?? true,
-  };
-}
+import { bigShedSite, miner, rng } from '../support/shed-site.ts';
 
 // Five miners of three models. Sleep drops: S19j-Pro 3068−25 = 3043, S19-XP 3010−25 = 2985,
 // S21 3500−25 = 3475. Order (J/TH desc, then id): m2, m4 (29.5), m3 (21.5), m1 (17.5); m5 is offline.
@@ -153,39 +136,6 @@ test('replan with no failure changes nothing', () => {
 
 // ---- 50,000 miners -------------------------------------------------------------------------
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function bigSite(seed: number): ShedState {
-  const rand = rng(seed);
-  const models = [...asicCatalog().keys()];
-  const miners: MinerState[] = [];
-  for (let i = 0; i < 50_000; i++) {
-    const model = models[Math.floor(rand() * models.length)] as string;
-    const nominal = asicCatalog().get(model)!.powerW;
-    miners.push(
-      miner(`B${i % 20}-m${String(i).padStart(5, '0')}`, `B${i % 20}`, model, {
-        online: rand() > 0.05,
-        powerW: Math.round(nominal * (0.95 + rand() * 0.1)),
-        canSetPowerTarget: rand() > 0.5,
-      }),
-    );
-  }
-  const hosts: GpuHostState[] = [];
-  for (let i = 0; i < 200; i++) {
-    hosts.push({ id: `g${String(i).padStart(3, '0')}`, blockId: `A${i % 4}`, contractId: i % 2 === 0 ? 'c-flex' : 'c-rigid', online: rand() > 0.05, powerW: 8_000 + Math.round(rand() * 4_000), minCapW: 6_000 });
-  }
-  return { siteLoadW: 200e6, miners, gpuHosts: hosts, contracts: [{ id: 'c-flex', flexibility: { maxCurtailPct: 25 } }, { id: 'c-rigid' }] };
-}
-
 function checkPlan(plan: ShedPlan, s: ShedState, failed: Set<string> = new Set()): void {
   const minerById = new Map(s.miners.map((m) => [m.id, m]));
   const hostById = new Map(s.gpuHosts.map((h) => [h.id, h]));
@@ -214,8 +164,8 @@ function checkPlan(plan: ShedPlan, s: ShedState, failed: Set<string> = new Set()
   }
 }
 
-test('50,000 miners: fast, meets the target when capacity allows, respects ranges, order and AI floors', () => {
-  const s = bigSite(42);
+test('50,000 miners: meets the target when capacity allows, respects ranges, order and AI floors', () => {
+  const s = bigShedSite(42);
   const online = s.miners.filter((m) => m.online);
   const asicCapacityW = online.reduce((a, m) => a + m.powerW - m.sleepPowerW, 0);
   const maxSleepDropW = Math.max(...online.map((m) => m.powerW - m.sleepPowerW));
@@ -224,10 +174,7 @@ test('50,000 miners: fast, meets the target when capacity allows, respects range
   for (let trial = 0; trial < 6; trial++) {
     const allowAi = trial % 2 === 1;
     const needW = Math.round(rand() * (asicCapacityW + (allowAi ? gpuCapacityW : 0)) * 1.02);
-    const t0 = performance.now();
     const plan = planShed({ shedMw: needW / 1e6, allowAi }, s);
-    const ms = performance.now() - t0;
-    assert.ok(ms < 1000, `planning 50,000 miners took ${ms.toFixed(0)} ms`);
     checkPlan(plan, s);
     const capacityW = asicCapacityW + (allowAi ? gpuCapacityW : 0);
     if (needW <= capacityW) {
@@ -248,10 +195,7 @@ test('50,000 miners: fast, meets the target when capacity allows, respects range
 
     // 5% of the commanded devices fail: replan around them.
     const failed = new Set(plan.commands.filter(() => rand() < 0.05).map((c) => c.deviceId));
-    const t1 = performance.now();
     const r = replan(plan, failed, s);
-    const replanMs = performance.now() - t1;
-    assert.ok(replanMs < 1000, `replanning took ${replanMs.toFixed(0)} ms`);
     checkPlan(r, s, failed);
     const lostW =
       online.filter((m) => failed.has(m.id)).reduce((a, m) => a + m.powerW - m.sleepPowerW, 0) +
@@ -264,7 +208,7 @@ test('50,000 miners: fast, meets the target when capacity allows, respects range
 });
 
 test('the plan is deterministic: same state, same commands', () => {
-  const s = bigSite(3);
+  const s = bigShedSite(3);
   const a = planShed({ shedMw: 50, allowAi: true }, s);
   const b = planShed({ shedMw: 50, allowAi: true }, { ...s, miners: [...s.miners].reverse() });
   assert.deepEqual(a, b);

@@ -6,6 +6,7 @@ import { logger } from '../../services/lib/log.ts';
 import { FakePort } from '../support/fake-port.ts';
 import { startSources } from '../../services/curtailment/sources/start-sources.ts';
 import { LiveState } from '../../services/telemetry/live-state.ts';
+import { until } from '../support/until.ts';
 
 /** The site file decides which event sources run, and they reach the engine's port. */
 
@@ -29,7 +30,7 @@ describe('curtailment sources from the site file', () => {
       live.apply({ agentId: 'a', siteId: site.site.id, seq, sentAtMs: 1_000 * seq, readings: [{ deviceId: 'M-REV', kind: 'meter', atMs: 1_000 * seq, status: 'online', metrics: { power_w: 9e6, frequency_hz: hz } }] });
     meter(1, 60.0);
     meter(2, 59.62);
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the under-frequency request', () => port.requests.length > 0, 5_000, 5);
     assert.equal(port.requests.length, 1);
     assert.equal(port.requests[0]!.program, 'under-frequency');
     assert.deepEqual(port.requests[0]!.target, { shedMw: 3 });

@@ -44,11 +44,17 @@ test('grid dispatch: the end must come after the start', () => {
 });
 
 test('operator request: target or shed, a duration and a reason', () => {
-  assert.deepEqual(checkOperatorCurtail({ targetMw: 30, durationMs: 1_800_000, reason: 'transformer maintenance' }), {
-    targetMw: 30,
-    durationMs: 1_800_000,
-    reason: 'transformer maintenance',
-  });
+  // The bounds, each side: a duration of 1 s to 24 h; a target of 0 MW (shed everything) but a shed above 0.
+  const ok = (body: Record<string, unknown>) => assert.doesNotThrow(() => checkOperatorCurtail(body), JSON.stringify(body));
+  ok({ targetMw: 30, durationMs: 1_000, reason: 'transformer maintenance' });
+  ok({ targetMw: 0, durationMs: 86_400_000, reason: 'x' });
+  ok({ shedMw: 0.001, durationMs: 60_000, reason: 'x' });
+  assert.deepEqual(issues(() => checkOperatorCurtail({ targetMw: 30, durationMs: 999, reason: 'x' })).map((m) => m.split(' ')[0]), ['/durationMs']);
+  assert.deepEqual(issues(() => checkOperatorCurtail({ targetMw: 30, durationMs: 86_400_001, reason: 'x' })).map((m) => m.split(' ')[0]), ['/durationMs']);
+  assert.deepEqual(issues(() => checkOperatorCurtail({ targetMw: 30, durationMs: 1_500.5, reason: 'x' })).map((m) => m.split(' ')[0]), ['/durationMs']);
+  assert.deepEqual(issues(() => checkOperatorCurtail({ shedMw: 0, durationMs: 60_000, reason: 'x' })).map((m) => m.split(' ')[0]), ['/shedMw']);
+  assert.deepEqual(issues(() => checkOperatorCurtail({ targetMw: -1, durationMs: 60_000, reason: 'x' })).map((m) => m.split(' ')[0]), ['/targetMw']);
+  assert.deepEqual(issues(() => checkOperatorCurtail({ targetMw: 30, durationMs: 60_000, reason: '' })).map((m) => m.split(' ')[0]), ['/reason']);
   assert.deepEqual(issues(() => checkOperatorCurtail({ targetMw: 30, shedMw: 2, durationMs: 1_800_000, reason: 'x' })), ['/ give exactly one of "targetMw" or "shedMw"']);
   assert.ok(issues(() => checkOperatorCurtail({ targetMw: 30, durationMs: 1_800_000 })).includes('/reason missing required key "reason"'));
   assert.ok(issues(() => checkOperatorCurtail({ shedMw: 3, durationMs: 10, reason: 'x' })).some((m) => m.startsWith('/durationMs')));

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { parseBlockchainChart, type ChartSeries } from '../../services/market/blockchain-com.ts';
 import { MarketFileError } from '../../services/market/file-error.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = resolve(repoRoot, '../shared/fixtures');
 const CHARTS = join(FIXTURES, 'market', 'blockchain_com_charts_alltime');
-const skip = existsSync(FIXTURES) ? false : `no fixtures at ${FIXTURES}`;
+const skip = requireFixtures(FIXTURES);
 const chart = (file: string): ChartSeries => parseBlockchainChart(readFileSync(join(CHARTS, file), 'utf8'), { source: file });
 const at = (s: ChartSeries, isoTime: string) => s.points.find((p) => p.timeMs === Date.parse(isoTime))?.value;
 

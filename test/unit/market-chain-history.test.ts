@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -8,11 +8,12 @@ import { parseBlockchainChart, type ChartSeries } from '../../services/market/bl
 import { blockSubsidyBtc, hashpriceUsdPerPhDay } from '../../services/market/chain.ts';
 import { buildChainHistory, chainDayAt, hashpriceAt, type ChainDay } from '../../services/market/chain-history.ts';
 import { loadChainHistory } from '../../services/market/load.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = resolve(repoRoot, '../shared/fixtures');
 const CHARTS = join(FIXTURES, 'market', 'blockchain_com_charts_alltime');
-const skip = existsSync(FIXTURES) ? false : `no fixtures at ${FIXTURES}`;
+const skip = requireFixtures(FIXTURES);
 const DAY = 86_400_000;
 const day = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`);
 const series = (metric: string, unit: string, points: Array<[string, number]>): ChartSeries => ({ metric, unit, points: points.map(([t, value]) => ({ timeMs: Date.parse(t), value })) });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,12 @@ import { MarketFileError } from '../../services/market/file-error.ts';
 import { loadPriceFile } from '../../services/market/load.ts';
 import { parsePriceCsv } from '../../services/market/price-csv.ts';
 import type { PriceSeries } from '../../services/market/price-series.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = resolve(repoRoot, '../shared/fixtures');
 const ERCOT = join(FIXTURES, 'market', 'ercot');
-const skip = existsSync(FIXTURES) ? false : `no fixtures at ${FIXTURES}`;
+const skip = requireFixtures(FIXTURES);
 const URI = 'ercot_dam_hub_lz_spp_2021-02-10_to_2021-02-21_extract.csv';
 const NP4 = 'ercot_np4-190_dam_spp_2025-04-11_raw.csv';
 const NP6 = 'ercot_np6-905_rtm_spp_2025-04-10_h19i2_raw.csv';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -7,6 +7,7 @@ import { decodeRegister } from '../../agents/drivers/modbus/decode.ts';
 import { loadProfile, parseProfile, profileNames, type ModbusProfile, type RegisterDef } from '../../agents/drivers/modbus/profile.ts';
 import { planReads } from '../../agents/drivers/modbus/read.ts';
 import { IMAGE_FIRST, RegisterImage, writePm5340 } from '../../simulations/site-twin/meter-registers.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 describe('every Modbus profile in agents/profiles/modbus', () => {
   const names = profileNames();
@@ -31,7 +32,7 @@ describe('every Modbus profile in agents/profiles/modbus', () => {
 
 describe('twin-pm5340 follows the register map used at Tether sites', () => {
   const csv = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/fixtures/modbus/tether_register_maps_derived.csv');
-  test('every PM5340 register of the fixture is in the profile, as float32 holding', { skip: existsSync(csv) ? false : `${csv} is absent` }, () => {
+  test('every PM5340 register of the fixture is in the profile, as float32 holding', { skip: requireFixtures(csv) }, () => {
     const profile = loadProfile('twin-pm5340');
     const rows = readFileSync(csv, 'utf8')
       .split('\n')

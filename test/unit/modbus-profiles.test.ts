@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -9,9 +9,10 @@ import { WIDTH, atSunSpecBase, loadProfile, parseProfile, profileNames, type Byt
 import { planReads, readProfile, type RegisterReader } from '../../agents/drivers/modbus/read.ts';
 import { discoverSunSpec } from '../../agents/drivers/modbus/sunspec.ts';
 import { wireWords } from '../support/modbus-encode.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 const FIXTURES = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/fixtures/modbus');
-const fixtureSkip = existsSync(FIXTURES) ? false : `${FIXTURES} is absent: register numbers not cross-checked`;
+const fixtureSkip = requireFixtures(FIXTURES);
 
 test('every profile in agents/profiles/modbus loads, validates and plans within Modbus limits', () => {
   const names = profileNames();

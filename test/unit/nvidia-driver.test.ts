@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { nvidiaSmiDriver } from '../../agents/drivers/nvidia-smi/driver.ts';
 import { logger } from '../../services/lib/log.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 /** The nvidia-smi device driver: one reading per GPU, offline for a host never heard from, power limit kept. */
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const CSV = resolve(repoRoot, '../shared/fixtures/nvidia/csv/gpuexporter_linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.csv');
-const skip = existsSync(CSV) ? false : `no recording at ${CSV}`;
+const skip = requireFixtures(CSV);
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-nvdriver-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const log = logger('test');
