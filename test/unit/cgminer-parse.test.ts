@@ -146,6 +146,29 @@ describe('cgminer parse: repairs and errors', () => {
     assert.equal(((reply.STATUS as Array<Record<string, unknown>>)[0] as Record<string, unknown>).Msg, 'a}{b');
   });
 
+  // Firmware: no recording in ../shared/fixtures/miners shows it, and no public recording or
+  // issue naming a make was found (searched pyasic's rpc/base.py repairs and cgminer, sgminer
+  // and bfgminer issues). What is known: cgminer's api.c escape_string(str, isjson=false) puts
+  // a backslash before `,` `|` `=` for the non-JSON API, so a cgminer-family firmware that
+  // reuses such a string in a JSON reply sends `\,` `\=` `\|`; `\_` and `\ ` are the cases the
+  // issue names. The replies below are made up in the shape of a cgminer 4.11 `pools` reply.
+  test('a backslash before a character JSON does not escape is dropped, keeping the character', () => {
+    const raw = String.raw`{"STATUS":[{"STATUS":"S","Code":7,"Msg":"1 Pool(s)","Description":"cgminer 4.11.1"}],"POOLS":[{"POOL":0,"URL":"stratum+tcp://pool.example\,backup:3333","User":"site\_a.worker\ 01","Note":"a\=b\|c","Accepted":12}],"id":1}`;
+    assert.throws(() => JSON.parse(raw));
+    const pool = (parseCgminerReply(`${raw}\0`).POOLS as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    assert.equal(pool.User, 'site_a.worker 01');
+    assert.equal(pool.URL, 'stratum+tcp://pool.example,backup:3333');
+    assert.equal(pool.Note, 'a=b|c');
+    assert.equal(pool.Accepted, 12);
+  });
+
+  test('valid escapes are kept as they are, next to broken ones and the other repairs', () => {
+    const raw = String.raw`{"STATUS":[{"STATUS":"S","Msg":"q\"uote b\\ack s\/lash tab\t \u00e9 \_ \u12"}],"STATS":[{"STATS":0,"GHS 5s":nan}{"STATS":1,"Elapsed":5}],"id":1}`;
+    const reply = parseCgminerReply(raw);
+    assert.equal((reply.STATUS as Array<Record<string, unknown>>)[0]?.Msg, 'q"uote b\\ack s/lash tab\t é _ u12');
+    assert.deepEqual(reply.STATS, [{ STATS: 0, 'GHS 5s': null }, { STATS: 1, Elapsed: 5 }]);
+  });
+
   test('garbage gives an error with a snippet of where it broke', () => {
     assert.throws(() => parseCgminerReply('{"STATUS":[{"STATUS":"S"}],"SUMMARY":[{"MHS av":12,,}]}'), (err: unknown) => {
       assert.ok(err instanceof CgminerParseError);

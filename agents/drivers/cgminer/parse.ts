@@ -16,6 +16,9 @@ export class CgminerParseError extends Error {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
+/** What may follow a backslash inside a JSON string (RFC 8259 §7). */
+const VALID_ESCAPE = /^(?:["\\/bfnrt]|u[0-9A-Fa-f]{4})/;
+
 /** Bare float words C's printf writes for non-finite doubles (cgminer formats with %f). */
 const NON_FINITE = /^-?(?:inf(?:inity)?|nan)(?![A-Za-z0-9_])/i;
 
@@ -26,12 +29,17 @@ export function repairJson(text: string): string {
   while (i < text.length) {
     const c = text[i] as string;
     if (inString) {
-      out += c;
       if (c === '\\' && i + 1 < text.length) {
-        out += text[i + 1];
+        // A backslash before a character JSON does not escape (`\_`, `\ `, `\,`, `\=`, `\|`):
+        // cgminer-family api.c escapes `,` `|` `=` with a backslash for its non-JSON output
+        // (escape_string(str, isjson=false)), and a string so escaped reaches a JSON reply as
+        // an invalid escape. The firmware meant the character itself: keep it, drop the
+        // backslash. No recording in ../shared/fixtures/miners has one (see the test).
+        out += VALID_ESCAPE.test(text.slice(i + 1, i + 6)) ? c + text[i + 1] : text[i + 1];
         i += 2;
         continue;
       }
+      out += c;
       if (c === '"') inString = false;
       i++;
       continue;
