@@ -48,12 +48,3 @@ export function usableHosts(c: Cidr): number {
 export function firstHost(c: Cidr): number {
   return c.prefix >= 31 ? c.network : c.network + 1;
 }
-
-/** Address of the group's `index`-th miner (0-based), as a dotted string. */
-export function minerAddress(cidr: string, index: number): string {
-  const c = parseCidr(cidr);
-  if (!Number.isSafeInteger(index) || index < 0 || index >= usableHosts(c)) {
-    throw new RangeError(`miner index ${index} does not fit in ${cidr} (${usableHosts(c)} hosts)`);
-  }
-  return formatIpv4(firstHost(c) + index);
-}

@@ -45,10 +45,6 @@ const HASHBOARDS = 3;
 /** Pool share difficulty the twin pretends to mine at; only scales share counters. */
 const SHARE_DIFFICULTY = 65536;
 
-export function describeFirmware(firmware: Firmware): string {
-  return DESCRIPTION[firmware];
-}
-
 export function statusEntry(status: 'S' | 'E' | 'I' | 'W', code: number, msg: string, firmware: Firmware, nowMs: number) {
   return { STATUS: status, When: Math.floor(nowMs / 1000), Code: code, Msg: msg, Description: DESCRIPTION[firmware] };
 }

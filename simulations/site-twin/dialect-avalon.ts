@@ -41,5 +41,4 @@ const ascset: ControlHandler = (ctx, parameter) => {
   return fail(`Unsupported ascset ${JSON.stringify(parameter ?? '')}`);
 };
 
-export const AVALON_READS = { estats: estatsReply };
 export const AVALON_CONTROL: Record<string, ControlHandler> = { ascset };

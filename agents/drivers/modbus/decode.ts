@@ -25,11 +25,6 @@ export function orderedBytes(words: ArrayLike<number>, offset: number, width: nu
   return view;
 }
 
-/** Kept for callers of the word-order-only API: big = ABCD, little = CDAB. */
-export function rawBits(words: ArrayLike<number>, offset: number, width: number, wordOrder: 'big' | 'little'): DataView {
-  return orderedBytes(words, offset, width, wordOrder === 'big' ? 'ABCD' : 'CDAB');
-}
-
 function unsignedPattern(view: DataView, width: number): bigint {
   if (width === 1) return BigInt(view.getUint16(0));
   if (width === 2) return BigInt(view.getUint32(0));
