@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { LanguageVariant, SyntaxKind } from 'typescript/unstable/ast';
-import { createScanner } from 'typescript/unstable/ast/scanner';
+import { createScanner, tokenIsIdentifierOrKeyword } from 'typescript/unstable/ast/scanner';
 
 /**
  * Parts of the tree, most specific first: a file belongs to the first part whose folder or
@@ -69,10 +69,10 @@ export function partOf(file: string): string | undefined {
   return PARTS.find((p) => (p.path.endsWith('/') ? posix.startsWith(p.path) : posix === p.path))?.part;
 }
 
-// After these tokens a `/` divides; anywhere else it starts a regular expression.
+// After these tokens a `/` divides; anywhere else it starts a regular expression. Words count
+// as operands (a variable may be called `type` or `from`) except the keywords after which an
+// expression starts.
 const ENDS_OPERAND = new Set<SyntaxKind>([
-  SyntaxKind.Identifier,
-  SyntaxKind.PrivateIdentifier,
   SyntaxKind.NumericLiteral,
   SyntaxKind.BigIntLiteral,
   SyntaxKind.StringLiteral,
@@ -84,12 +84,26 @@ const ENDS_OPERAND = new Set<SyntaxKind>([
   SyntaxKind.CloseBraceToken,
   SyntaxKind.PlusPlusToken,
   SyntaxKind.MinusMinusToken,
-  SyntaxKind.ThisKeyword,
-  SyntaxKind.SuperKeyword,
-  SyntaxKind.TrueKeyword,
-  SyntaxKind.FalseKeyword,
-  SyntaxKind.NullKeyword,
+  SyntaxKind.PrivateIdentifier,
 ]);
+const STARTS_EXPRESSION = new Set<SyntaxKind>([
+  SyntaxKind.ReturnKeyword,
+  SyntaxKind.TypeOfKeyword,
+  SyntaxKind.InstanceOfKeyword,
+  SyntaxKind.InKeyword,
+  SyntaxKind.OfKeyword,
+  SyntaxKind.NewKeyword,
+  SyntaxKind.DeleteKeyword,
+  SyntaxKind.VoidKeyword,
+  SyntaxKind.ThrowKeyword,
+  SyntaxKind.CaseKeyword,
+  SyntaxKind.DoKeyword,
+  SyntaxKind.ElseKeyword,
+  SyntaxKind.YieldKeyword,
+  SyntaxKind.AwaitKeyword,
+]);
+const endsOperand = (kind: SyntaxKind | undefined) =>
+  kind !== undefined && (ENDS_OPERAND.has(kind) || (tokenIsIdentifierOrKeyword(kind) && !STARTS_EXPRESSION.has(kind)));
 
 // Tokens that may stand between `import`/`export` and `from` in a declaration.
 const CLAUSE = new Set<SyntaxKind>([
@@ -111,7 +125,7 @@ export function importsOf(text: string): ImportSite[] {
   const braces: Array<'brace' | 'template'> = [];
   let prev: SyntaxKind | undefined;
   for (let kind = scanner.scan(); kind !== SyntaxKind.EndOfFile; kind = scanner.scan()) {
-    if ((kind === SyntaxKind.SlashToken || kind === SyntaxKind.SlashEqualsToken) && (prev === undefined || !ENDS_OPERAND.has(prev))) {
+    if ((kind === SyntaxKind.SlashToken || kind === SyntaxKind.SlashEqualsToken) && !endsOperand(prev)) {
       kind = scanner.reScanSlashToken();
     } else if (kind === SyntaxKind.TemplateHead || kind === SyntaxKind.OpenBraceToken) {
       braces.push(kind === SyntaxKind.OpenBraceToken ? 'brace' : 'template');

@@ -79,6 +79,8 @@ test('importsOf reads import and export declarations, not strings, comments, tem
     "export { notAnImport as renamed };",
     "const half = 1 / 2; const other = 3 / 4;",
     "import { from } from './from.ts';",
+    "const type = 4; const q = type / 2; const w = '/'; import('./after-division.ts');",
+    "function f(x: string) { return /'/.test(x) ? 1 : 2; } export * from './after-regex.ts';",
   ].join('\n');
   assert.deepEqual(importsOf(text), [
     { specifier: './a.ts', line: 1 },
@@ -88,6 +90,8 @@ test('importsOf reads import and export declarations, not strings, comments, tem
     { specifier: './named.ts', line: 5 },
     { specifier: './lazy.ts', line: 11 },
     { specifier: './from.ts', line: 14 },
+    { specifier: './after-division.ts', line: 15 },
+    { specifier: './after-regex.ts', line: 16 },
   ]);
 });
 
