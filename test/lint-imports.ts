@@ -22,6 +22,7 @@ export const PARTS: ReadonlyArray<{ part: string; path: string }> = [
   { part: 'wiring', path: 'services/cli/commands/agent.ts' },
   { part: 'wiring', path: 'services/cli/commands/probe.ts' },
   { part: 'wiring', path: 'services/cli/commands/probe/' },
+  { part: 'cli', path: 'services/cli/' },
   { part: 'services', path: 'services/' },
   { part: 'agents', path: 'agents/' },
   { part: 'simulations', path: 'simulations/' },
@@ -36,19 +37,21 @@ export const PARTS: ReadonlyArray<{ part: string; path: string }> = [
  * place in services/ that starts a twin or an agent or runs an agent driver: the platform wiring
  * (services/platform/, services/cli/platform.ts), the child processes (services/cli/children/)
  * and the CLI commands `twin`, `agent` and `probe` (which runs one agent driver against one
- * device). The rest of services/ never imports agents/ or simulations/.
+ * device). The rest of services/ never imports agents/ or simulations/, and only the CLI
+ * (`cli`: the rest of services/cli/) imports the wiring.
  */
 export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   lib: ['lib'],
   'agent-contract': ['agent-contract', 'lib'],
   domain: ['domain', 'lib'],
-  services: ['services', 'wiring', 'domain', 'agent-contract', 'lib'],
-  wiring: ['wiring', 'services', 'domain', 'agent-contract', 'lib', 'agents', 'simulations'],
+  services: ['services', 'domain', 'agent-contract', 'lib'],
+  cli: ['cli', 'wiring', 'services', 'domain', 'agent-contract', 'lib'],
+  wiring: ['wiring', 'cli', 'services', 'domain', 'agent-contract', 'lib', 'agents', 'simulations'],
   agents: ['agents', 'agent-contract', 'domain', 'lib'],
   simulations: ['simulations', 'agents', 'agent-contract', 'domain', 'lib'],
   dashboards: ['dashboards'],
-  infra: ['infra', 'services', 'wiring', 'domain', 'agent-contract', 'lib', 'agents', 'simulations'],
-  test: ['test', 'services', 'wiring', 'domain', 'agent-contract', 'lib', 'agents', 'simulations', 'dashboards', 'infra'],
+  infra: ['infra', 'services', 'cli', 'wiring', 'domain', 'agent-contract', 'lib', 'agents', 'simulations'],
+  test: ['test', 'services', 'cli', 'wiring', 'domain', 'agent-contract', 'lib', 'agents', 'simulations', 'dashboards', 'infra'],
 };
 
 export const ROOTS = ['services', 'agents', 'simulations', 'dashboards', 'infra', 'test'];
