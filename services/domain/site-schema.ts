@@ -83,7 +83,8 @@ export type SnmpV3Ref = Static<typeof SnmpV3Ref>;
 /** A PDU, cooling unit or UPS the agent reads over SNMP through a profile. */
 export const SnmpDeviceRef = Strict({
   id: Id,
-  kind: Type.Union([Type.Literal('pdu'), Type.Literal('cooling'), Type.Literal('ups')]),
+  /** One of the SNMP driver's device kinds (pdu, cooling, ups; agents/drivers/snmp/kinds.ts), checked by the agent at start. */
+  kind: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
   blockId: Type.Optional(Id),
   host: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 161 }),

@@ -9,7 +9,7 @@ import { ModbusConnection } from '../../agents/drivers/modbus/read.ts';
 import { buildDevices } from '../support/modbus-devices.ts';
 import { startModbusServer, type RunningModbusServer } from '../support/modbus-server.ts';
 import { requireServiceEnv } from '../support/service-env.ts';
-import { probeModbus } from '../../services/cli/commands/probe/modbus-probe.ts';
+import { probeModbus } from '../../agents/drivers/modbus/probe-read.ts';
 
 const python = requireServiceEnv('SWITCHYARD_TEST_PYTHON');
 

@@ -1,8 +1,8 @@
-import type { Reading } from '../services/agent-contract/batch-schema.ts';
-import type { MeterDevice } from '../services/domain/devices.ts';
-import { errorMessage } from '../services/lib/errors.ts';
-import type { ModbusProfile } from './drivers/modbus/profile.ts';
-import { readProfile, type ReadBlock, type RegisterReader } from './drivers/modbus/read.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
+import type { MeterDevice } from '../../../services/domain/devices.ts';
+import { errorMessage } from '../../../services/lib/errors.ts';
+import type { ModbusProfile } from './profile.ts';
+import { readProfile, type ReadBlock, type RegisterReader } from './read.ts';
 
 /**
  * One meter → one Reading. No answer (refused, timeout) is offline; a Modbus exception is
