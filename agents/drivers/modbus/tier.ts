@@ -3,7 +3,8 @@ import type { MeterDevice } from '../../../services/domain/devices.ts';
 import { wrap } from '../../../services/lib/errors.ts';
 import type { DeviceDriver } from '../../device-driver.ts';
 import type { DriverTier } from '../../poller.ts';
-import { readMeter } from './meter-reading.ts';
+import { resolveProfile, type ResolvedProfile } from './device.ts';
+import { meterFailure, readMeter } from './meter-reading.ts';
 import { loadProfile, type ModbusProfile } from './profile.ts';
 import { ModbusConnection, planReads, type ReadBlock } from './read.ts';
 
@@ -11,7 +12,8 @@ import { ModbusConnection, planReads, type ReadBlock } from './read.ts';
  * Meters over Modbus TCP as an ordinary poll tier: one target per meter, one connection per
  * endpoint (a gateway serves many unit ids, one request at a time, see ModbusConnection).
  * Profiles are loaded and planned when the tier is built, so a misspelt profile name stops
- * the agent at start-up instead of leaving a meter silently unread.
+ * the agent at start-up instead of leaving a meter silently unread. A SunSpec model profile
+ * finds its model on the meter (marker, model chain) at the first read, then keeps that plan.
  */
 export interface ModbusTierOptions {
   intervalMs: number;
@@ -23,7 +25,8 @@ export interface ModbusTierOptions {
 
 interface MeterPlan {
   profile: ModbusProfile;
-  plan: ReadBlock[];
+  /** The plan at the meter's addresses; for a SunSpec profile, known after the first read. */
+  resolved: ResolvedProfile | undefined;
   connection: ModbusConnection;
 }
 
@@ -48,16 +51,25 @@ export function modbusTier(meters: readonly MeterDevice[], opts: ModbusTierOptio
     const key = `${device.host}:${device.port}`;
     let connection = connections.get(key);
     if (connection === undefined) connections.set(key, (connection = new ModbusConnection(device.host, device.port, opts.requestTimeoutMs)));
-    plans.set(device.id, { ...entry, connection });
-    requests.set(key, (requests.get(key) ?? 0) + Math.max(1, entry.plan.length));
+    const resolved = entry.profile.sunspec === undefined ? { profile: entry.profile, plan: entry.plan } : undefined;
+    plans.set(device.id, { profile: entry.profile, resolved, connection });
+    // A SunSpec discovery walks the model chain: count a few more requests for it.
+    requests.set(key, (requests.get(key) ?? 0) + Math.max(1, entry.plan.length) + (resolved === undefined ? 8 : 0));
   }
   const driver: DeviceDriver<MeterDevice, Reading> = {
     kind: 'modbus',
     deviceKind: 'meter',
-    read(target) {
+    async read(target) {
       const m = plans.get(target.id);
       if (m === undefined) throw new Error(`no Modbus plan was built for meter ${target.id}`);
-      return readMeter(target, m.connection, m.profile, m.plan);
+      if (m.resolved === undefined) {
+        try {
+          m.resolved = await resolveProfile(m.connection, target.unitId, m.profile);
+        } catch (err) {
+          return meterFailure(target, err);
+        }
+      }
+      return readMeter(target, m.connection, m.resolved.profile, m.resolved.plan);
     },
   };
   // Each request has its own deadline, so a meter answers (online, error or offline) within
