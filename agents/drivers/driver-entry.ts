@@ -1,5 +1,7 @@
 import type { Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
 import type { Command } from 'commander';
+import type { DeviceOptions } from '../../services/domain/devices.ts';
+import type { SiteFile } from '../../services/domain/site-schema.ts';
 import type { Logger } from '../../services/lib/log.ts';
 import type { DriverTier } from '../poller.ts';
 
@@ -9,7 +11,7 @@ import type { DriverTier } from '../poller.ts';
  * A new device of an existing protocol is a YAML profile in `profileDir`; a new protocol
  * is a folder agents/drivers/<protocol>/ with an entry.ts, a README.md and a sample.yaml.
  */
-export interface DriverEntry<P extends TProperties = TProperties> {
+export interface DriverEntry<P extends TProperties = TProperties, D extends Partial<Static<TObject<P>>> = Partial<Static<TObject<P>>>> {
   protocol: string;
   /** What it reads, one line (README, `switchyard profiles`). */
   summary: string;
@@ -19,6 +21,8 @@ export interface DriverEntry<P extends TProperties = TProperties> {
   site: { key: string; device: TSchema };
   /** This protocol's keys in the agent config; AgentConfig is built from every entry's. */
   config: TObject<P>;
+  /** Its devices in a site file, as the agent config lists them (portOverride: a twin or test port). */
+  fromSite(site: SiteFile, opts?: DeviceOptions): D;
   /** Its YAML device profiles (agents/profiles/<protocol>/), when it has any. */
   profileDir?: string;
   /** Names of the profiles in profileDir (each loads and validates). */
@@ -37,6 +41,6 @@ export interface DriverEntry<P extends TProperties = TProperties> {
 }
 
 /** Same object back, typed: the entry's own config keys stay visible to AgentConfig. */
-export function driverEntry<P extends TProperties>(entry: DriverEntry<P>): DriverEntry<P> {
+export function driverEntry<P extends TProperties, D extends Partial<Static<TObject<P>>>>(entry: DriverEntry<P, D>): DriverEntry<P, D> {
   return entry;
 }

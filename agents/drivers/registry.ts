@@ -1,3 +1,4 @@
+import type { SiteFile } from '../../services/domain/site-schema.ts';
 import type { DriverEntry } from './driver-entry.ts';
 import { cgminer } from './cgminer/entry.ts';
 import { modbus } from './modbus/entry.ts';
@@ -25,6 +26,20 @@ export const DRIVER_CONFIG_PROPERTIES = {
 
 /** Every Reading kind a driver yields. */
 export const DEVICE_KINDS: readonly string[] = [...new Set(DRIVERS.flatMap((d) => d.deviceKinds))];
+
+/**
+ * Every driver's devices in a site file, as the agent config lists them. `ports`: a port that
+ * replaces the site file's for one protocol (a twin on another port).
+ */
+export function siteDevices(site: SiteFile, ports: Partial<Record<(typeof DRIVERS)[number]['protocol'], number>> = {}) {
+  const opts = (protocol: keyof typeof ports) => (ports[protocol] === undefined ? {} : { portOverride: ports[protocol] as number });
+  return {
+    ...cgminer.fromSite(site, opts('cgminer')),
+    ...modbus.fromSite(site, opts('modbus')),
+    ...snmp.fromSite(site, opts('snmp')),
+    ...nvidiaSmi.fromSite(site, opts('nvidia-smi')),
+  };
+}
 
 export function driverFor(protocol: string): DriverEntry<any> | undefined {
   return (DRIVERS as readonly DriverEntry<any>[]).find((d) => d.protocol === protocol);

@@ -7,7 +7,8 @@ import { Type } from '@sinclair/typebox';
 import { parse } from 'yaml';
 import { check } from '../../services/domain/schema.ts';
 import { Firmware } from '../../services/domain/site-schema.ts';
-import { DEVICE_KINDS, DRIVERS, MINER_MAKES, driverFor } from '../../agents/drivers/registry.ts';
+import { DEVICE_KINDS, DRIVERS, MINER_MAKES, driverFor, siteDevices } from '../../agents/drivers/registry.ts';
+import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { snmpDriver } from '../../agents/drivers/snmp/driver.ts';
 
 const DRIVERS_DIR = fileURLToPath(new URL('../../agents/drivers/', import.meta.url));
@@ -77,4 +78,13 @@ test('device kinds come from the drivers; an SNMP device of a kind the driver do
   const device = { id: 'ATS-1', kind: 'ats', host: '127.0.0.1', port: 161, profile: 'apc-rpdu2', version: '2c' as const };
   assert.throws(() => snmpDriver([device]), /SNMP device ATS-1: kind "ats" is not one the SNMP driver reads \(pdu, cooling, ups\)/);
   assert.doesNotThrow(() => snmpDriver([{ ...device, kind: 'pdu' }]));
+});
+
+test("the agent's device lists come from every driver's fromSite", () => {
+  const site = loadSiteFile('test/support/sites/small.yaml');
+  const all = siteDevices(site, { cgminer: 14028 });
+  for (const d of DRIVERS) for (const key of Object.keys(d.fromSite(site))) assert.ok(key in all, `${d.protocol}: ${key}`);
+  assert.equal(all.miners.length, 20);
+  assert.ok(all.miners.every((m) => m.port === 14028), 'the cgminer port override reaches the miners only');
+  assert.ok(all.meters.every((m) => m.port === 5020));
 });

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { MinerDevice } from '../../../services/domain/devices.ts';
+import { MinerDevice, minerDevices } from '../../../services/domain/devices.ts';
 import { MinerGroup } from '../../../services/domain/site-schema.ts';
 import { Strict } from '../../../services/lib/strict.ts';
 import { driverEntry } from '../driver-entry.ts';
@@ -29,6 +29,7 @@ export const cgminer = driverEntry({
     /** Slow tier: miner inventory (version → make, hardware, firmware) interval; 0 turns it off (default 300000). */
     minerInventoryIntervalMs: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
+  fromSite: (site, opts) => ({ miners: minerDevices(site, opts) }),
   readme: fileURLToPath(new URL('./README.md', import.meta.url)),
   sampleConfig: fileURLToPath(new URL('./sample.yaml', import.meta.url)),
   tier: () => null,

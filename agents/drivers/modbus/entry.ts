@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { MeterDevice } from '../../../services/domain/devices.ts';
+import { MeterDevice, meterDevices } from '../../../services/domain/devices.ts';
 import { MeterRef } from '../../../services/domain/site-schema.ts';
 import { Strict } from '../../../services/lib/strict.ts';
 import { driverEntry } from '../driver-entry.ts';
@@ -23,6 +23,7 @@ export const modbus = driverEntry({
     /** Where Modbus profiles are looked up (default agents/profiles/modbus). */
     profileDir: Type.Optional(Type.String({ minLength: 1 })),
   }),
+  fromSite: (site, opts) => ({ meters: meterDevices(site, opts) }),
   profileDir: PROFILE_DIR,
   profileNames: () => profileNames(),
   loadProfile: (name) => loadProfile(name),

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { GpuHostDevice } from '../../../services/domain/devices.ts';
+import { GpuHostDevice, gpuHostDevices } from '../../../services/domain/devices.ts';
 import { GpuHostRef } from '../../../services/domain/site-schema.ts';
 import { Strict } from '../../../services/lib/strict.ts';
 import { driverEntry } from '../driver-entry.ts';
@@ -22,6 +22,7 @@ export const nvidiaSmi = driverEntry({
     /** Deadline per nvidia-smi call (default 5000); the tier's deadline adds the kill grace and a second. */
     gpuTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
   }),
+  fromSite: (site) => ({ gpuHosts: gpuHostDevices(site) }),
   readme: fileURLToPath(new URL('./README.md', import.meta.url)),
   sampleConfig: fileURLToPath(new URL('./sample.yaml', import.meta.url)),
   tier: (config, log) => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { SnmpDevice } from '../../../services/domain/devices.ts';
+import { SnmpDevice, snmpDevices } from '../../../services/domain/devices.ts';
 import { SnmpDeviceRef } from '../../../services/domain/site-schema.ts';
 import { Strict } from '../../../services/lib/strict.ts';
 import { driverEntry } from '../driver-entry.ts';
@@ -26,6 +26,7 @@ export const snmp = driverEntry({
     /** Where SNMP profiles are looked up (default agents/profiles/snmp). */
     snmpProfileDir: Type.Optional(Type.String({ minLength: 1 })),
   }),
+  fromSite: (site, opts) => ({ snmpDevices: snmpDevices(site, opts) }),
   profileDir: PROFILE_DIR,
   profileNames: () => profileNames(),
   loadProfile: (name) => loadProfile(name),
