@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadSiteFile } from '../domain/load-site.ts';
 import { gpuHostDevices, snmpDevices, type MeterDevice, type MinerDevice } from '../domain/devices.ts';
@@ -224,6 +225,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       minerIntervalMs: intervals.minerMs,
       meterIntervalMs: intervals.meterMs,
       shipIntervalMs: intervals.shipMs,
+      // Store-and-forward: what the agent could not send (the control plane down, or gone
+      // with the parent process) waits here and is sent by the next start.
+      spoolDir: join(opts.dataDir, 'spool', agentId),
       ...(devices.antminerWebPort !== undefined ? { minerWebPort: devices.antminerWebPort } : {}),
       ...(opts.agent ?? {}),
     });
