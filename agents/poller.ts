@@ -49,9 +49,10 @@ export interface PollerConfig {
   /** Miner connections in flight at once. */
   minerConcurrency: number;
   /**
-   * Miner connections in flight at once while a command batch runs (default a quarter of
+   * Miner connections in flight at once while a command batch runs (default half of
    * minerConcurrency, at least 1): polling goes on at a reduced rate, so nothing goes stale
-   * during a long shed, and the batch keeps most of the sockets and the CPU.
+   * during a long shed (a cycle at most twice as long stays inside the 3-interval stale
+   * threshold), and the batch gets the sockets and CPU the other half leaves.
    */
   minerConcurrencyWhileCommanding?: number;
   profileDir?: string;
@@ -193,7 +194,7 @@ export class Poller {
 
   private reducedMinerConcurrency(): number {
     const full = Math.max(1, this.config.minerConcurrency);
-    return Math.min(full, Math.max(1, this.config.minerConcurrencyWhileCommanding ?? Math.floor(full / 4)));
+    return Math.min(full, Math.max(1, this.config.minerConcurrencyWhileCommanding ?? Math.floor(full / 2)));
   }
 
   async pollMinersOnce(): Promise<CycleResult> {

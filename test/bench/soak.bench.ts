@@ -113,6 +113,10 @@ export async function run(): Promise<void> {
       const agentId = `soak-agent-${a + 1}`;
       return { agentId, token: tokens.create({ name: agentId, role: 'agent' }).secret, devices: Array.from({ length: AGENT_READINGS }, (_, i) => ({ id: `soak-${a + 1}-m${String(i).padStart(5, '0')}` })) };
     });
+    // Stale miners on the control plane while the load and the curtailment run (polling goes
+    // on at a reduced rate during command batches, so this should stay 0).
+    let maxStale = 0;
+    const staleTimer = setInterval(() => (maxStale = Math.max(maxStale, p.live.snapshot().miners.stale)), 1000);
     const rssStart = process.memoryUsage().rss;
     const load = runLoad({ url: p.listening.url, durationMs: SECONDS * 1000, clients: CLIENTS, clientEveryMs: CLIENT_EVERY_MS, agents, siteId: p.site.site.id, shipMs: SHIP_MS }, dataDir);
     console.log(`soak: ${SECONDS} s, ${CLIENTS} clients on /api/site (${CLIENT_EVERY_MS ? `each every ${CLIENT_EVERY_MS} ms` : 'back to back'}), ${AGENTS} agents × ${AGENT_READINGS} readings every ${SHIP_MS} ms on /api/ingest`);
@@ -122,12 +126,14 @@ export async function run(): Promise<void> {
     const soakPlanMs = await planJobMs(p);
     const soakCurtailMs = await curtailMs(p, 'soak');
     const result = await load;
+    clearInterval(staleTimer);
     const rssEnd = process.memoryUsage().rss;
 
     console.log(line('/api/site', result.site, result.wallMs / 1000));
     console.log(`${line('/api/ingest', result.ingest, result.wallMs / 1000)}, ${result.ingest.readings.toLocaleString('en-US')} readings accepted`);
     console.log(`plan job: idle ${idlePlanMs.toFixed(0)} ms, during the soak ${soakPlanMs.toFixed(0)} ms`);
     console.log(`curtailment signal → meter confirmed: idle ${idleCurtailMs} ms, during the soak ${soakCurtailMs} ms`);
+    console.log(`stale miners during the soak: at most ${maxStale}`);
     console.log(`RSS (control plane): start ${mib(rssStart)}, end ${mib(rssEnd)}`);
     console.log(`ratio: soak / idle — plan job ${(soakPlanMs / idlePlanMs).toFixed(2)}×, curtailment ${(soakCurtailMs / idleCurtailMs).toFixed(2)}×`);
   } finally {
