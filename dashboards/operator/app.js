@@ -345,7 +345,10 @@ function renderCurtailment(view) {
         el('strong', {}, 'Curtailment in force '),
         el('span', { class: `chip chip-event-${e.status}` }, e.status),
         ` ${e.eventId} (${e.programName ?? e.program}) · ${target} · ${fmtCount(e.devicesHeld)} devices held off`,
-        e.note ? el('div', { class: 'curtail-note' }, e.note) : null,
+        e.floorMw !== null
+          ? el('div', { class: 'curtail-floor' }, `Target below reach: holding at the floor of ${fmtMw(e.floorMw)} MW${e.floorReason ? ` — ${e.floorReason}` : ''}`)
+          : null,
+        e.note && e.note !== e.floorReason ? el('div', { class: 'curtail-note' }, e.note) : null,
       );
     }),
   );

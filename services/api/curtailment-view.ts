@@ -26,6 +26,12 @@ export interface EventInForce {
   devicesHeld: number;
   /** Where the event says the site stands (latest plan or hold note), null when none. */
   note: string | null;
+  /**
+   * The target is below what the site can reach: the lowest load it can reach, MW, where the
+   * event holds, and why (the engine's `floor` entry); null when the target is reachable.
+   */
+  floorMw: number | null;
+  floorReason: string | null;
 }
 
 export interface BlockCurtailment {
@@ -55,6 +61,17 @@ export function heldDevices(record: EventRecord): Map<string, string> {
     } else if (d.outcome === 'acked') held.delete(d.deviceId);
   }
   return held;
+}
+
+/** The engine's floor (EventRecord.floorW and a `floor` timeline entry), read structurally. */
+function floorOf(record: EventRecord): { floorMw: number | null; floorReason: string | null } {
+  const floorW = (record as EventRecord & { floorW?: number }).floorW;
+  let reason: string | null = null;
+  for (let i = record.timeline.length - 1; i >= 0 && reason === null; i--) {
+    const e = record.timeline[i]!;
+    if ((e.kind as string) === 'floor') reason = e.detail ?? null;
+  }
+  return { floorMw: typeof floorW === 'number' ? floorW / 1e6 : null, floorReason: reason };
 }
 
 function noteOf(record: EventRecord): string | null {
@@ -97,6 +114,7 @@ export function curtailmentInForce(reads: CurtailmentReads): CurtailmentInForce 
       shedMw: 'shedMw' in record.target ? record.target.shedMw : null,
       devicesHeld: devices.size,
       note: noteOf(record),
+      ...floorOf(record),
     });
   }
   return { events, byBlock, heldDevices: held };

@@ -39,6 +39,9 @@ export const EventInForceSchema = Obj({
   shedMw: Nullable(Type.Number()),
   devicesHeld: Type.Integer(),
   note: Nullable(Type.String()),
+  /** Set when the target is below what the site can reach: where the event holds, MW, and why. */
+  floorMw: Nullable(Type.Number()),
+  floorReason: Nullable(Type.String()),
 });
 
 export const BlockViewSchema = Obj({

@@ -71,6 +71,21 @@ describe('site view during a curtailment event', () => {
     assert.match(view.curtailment.events[0]?.note ?? '', /20 commands/);
   });
 
+  test('an unreachable target: the floor the event holds at and why are in the view', () => {
+    const devices = b1.map((id) => entry(id, 'B1', 'shed', 'acked'));
+    const r = record(devices, 'shedding');
+    // The engine's floor (issue 10, finding 8): 27.1 kW the AI pod may not give up.
+    const held = { ...r, floorW: 27_100, timeline: [...r.timeline, { kind: 'floor', atMs: NOW - 1000, detail: 'AI pod B3 may not be capped' }] } as unknown as EventRecord;
+    const live = new LiveState(site, { now: () => NOW });
+    live.apply(smallBatch(site, { seq: 1, atMs: NOW, sleeping: b1 }));
+    const ev = new SiteViewer(site, live, reads(held)).view(NOW).curtailment.events[0]!;
+    assert.equal(ev.floorMw, 0.0271);
+    assert.equal(ev.floorReason, 'AI pod B3 may not be capped');
+    const none = new SiteViewer(site, live, reads(r)).view(NOW).curtailment.events[0]!;
+    assert.equal(none.floorMw, null);
+    assert.equal(none.floorReason, null);
+  });
+
   test('restored devices are no longer held; a done event is not in force; a failed restore stays held', () => {
     const shed = b1.map((id) => entry(id, 'B1', 'shed', 'acked'));
     const restored = [...shed, ...b1.slice(1).map((id) => entry(id, 'B1', 'restore', 'acked')), entry(b1[0]!, 'B1', 'restore', 'failed')];
