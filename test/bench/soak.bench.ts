@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPlatform, type Platform } from '../../services/cli/platform.ts';
+import { startPlatform, type Platform } from '../../services/platform/platform.ts';
 import { until } from '../support/until.ts';
 import type { LatencyStats, LoadConfig, LoadResult } from './soak-load.ts';
 
