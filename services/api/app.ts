@@ -80,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const services: AppServices = {
     site: deps.site,
     live,
-    viewer: new SiteViewer(deps.site, live),
+    viewer: new SiteViewer(deps.site, live, deps.curtailment ?? null),
     tokens: deps.tokens ?? new TokenStore(deps.db),
     ledger: new IngestLedger(deps.db),
     history: deps.history,
