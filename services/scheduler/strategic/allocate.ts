@@ -4,10 +4,10 @@ import { allMiningPlan, planMonths, planTotals, type MonthRow, type Plan, type P
 import { explainDecision } from './explain.ts';
 import { greedyPlan } from './greedy.ts';
 import type { Halving } from './hashprice-outlook.ts';
-import { irrMonthly, npvMonthly, paybackMonth } from './irr.ts';
+import { irrMonthly, npvMonthly, paybackMonth } from '../../finance/discount.ts';
 import { solveAllocation, type MilpOutcome } from './milp.ts';
 import { buildModel, type StrategicModel } from './model.ts';
-import { monthlyRate } from './months.ts';
+import { monthlyRate } from '../../finance/months.ts';
 import { incrementalFlowsUsd } from './offer-flows.ts';
 import type { OffersFile } from './offers-schema.ts';
 import type { ExcludedBlock } from './site-flows.ts';

@@ -1,6 +1,6 @@
 import { blockSubsidyBtc, HALVING_INTERVAL_BLOCKS } from '../../market/chain.ts';
 import type { HashpriceOutlook } from './offers-schema.ts';
-import { dateMs, monthIndexOfDate, monthStartMs, monthLabel } from './months.ts';
+import { dateMs, monthIndexOfDate, monthStartMs, monthLabel } from '../../finance/months.ts';
 
 /**
  * Monthly hashprice path, USD per PH/s per day. Pure.

@@ -1,8 +1,8 @@
 import type { SiteFile } from '../../domain/site-schema.ts';
 import type { Catalogs } from '../../domain/site.ts';
-import { monthlyDebtService } from './debt-service.ts';
+import { monthlyDebtService } from '../../finance/debt-schedule.ts';
 import { hashpricePath, type HashpricePath } from './hashprice-outlook.ts';
-import { monthLabel, monthlyRate } from './months.ts';
+import { monthLabel, monthlyRate } from '../../finance/months.ts';
 import { conversionOption, type ConversionOption } from './offer-flows.ts';
 import type { ContractOffer, OffersFile } from './offers-schema.ts';
 import { existingContractNoiUsd, siteCandidates, type Candidate, type ExcludedBlock } from './site-flows.ts';

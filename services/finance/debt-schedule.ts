@@ -1,4 +1,4 @@
-import type { DebtInstrument } from '../../domain/site-schema.ts';
+import type { DebtInstrument } from '../domain/site-schema.ts';
 import { addMonthsToDate, calendarMonthsBetween, monthIndexOfDate } from './months.ts';
 
 /**
