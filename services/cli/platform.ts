@@ -12,6 +12,7 @@ import { CurtailmentEngine, type CurtailJob } from '../curtailment/engine.ts';
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
+import { startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
@@ -164,6 +165,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       },
     });
 
+    // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance') });
+    cleanups.push({ what: 'finance', run: () => finance.stop() });
+
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
     const agentHub = new AgentHub(logger('agent-hub'));
     cleanups.push({ what: 'agent channels', run: () => agentHub.closeAll() });
@@ -194,6 +199,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       planner,
       curtailment,
       agentHub,
+      finance: finance.api,
     });
     cleanups.push({ what: 'api', run: () => app.close() });
     const listening = await listen(app, { port: opts.port, host: opts.host });

@@ -22,7 +22,8 @@ export const MAX_RANGE_DAYS = 3_660;
 export function dayStart(v: string, name: string): number {
   if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(v)) throw new RangeProblem(`${name} must be a date (YYYY-MM-DD), got "${v}"`);
   const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
-  if (Number.isNaN(ms)) throw new RangeProblem(`${name} is not a real date: "${v}"`);
+  // Date.parse takes 2026-02-30 as 2026-03-02: a date must read back as itself.
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== v.slice(0, 10)) throw new RangeProblem(`${name} is not a real date: "${v}"`);
   return Math.floor(ms / DAY) * DAY;
 }
 
