@@ -86,6 +86,8 @@ export class LedgerService {
     if (!this.o.queue) return;
     this.o.queue.process(async (job) => (job.data.dayStartMs !== undefined ? this.computeDay(job.data.dayStartMs) : this.closeAndProvisional()));
     await this.o.queue.addRepeatable('ledger', { trigger: 'schedule' }, (this.o.everyMinutes ?? 15) * 60_000, SCHEDULE_KEY);
+    // Once now too, so a platform that just started has yesterday closed and today provisional.
+    await this.o.queue.add('ledger', { trigger: 'schedule' }, { jobId: `ledger-start-${this.now()}` });
   }
 
   async stop(): Promise<void> {

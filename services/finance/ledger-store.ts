@@ -74,8 +74,8 @@ export class LedgerStore {
     this.clearHours.run(siteId, fromMs, toMs);
   }
 
-  /** Day rows with periodStartMs in [fromMs, toMs), grouped. */
-  margins(fromMs: number, toMs: number, groupBy: GroupBy): MarginGroup[] {
+  /** Day rows with periodStartMs in [fromMs, toMs) (of one block when given), grouped. */
+  margins(fromMs: number, toMs: number, groupBy: GroupBy, blockId?: string): MarginGroup[] {
     const key = groupBy === 'block' ? 'blockId' : groupBy === 'contract' ? "COALESCE(contractId, '(mining)')" : "strftime('%Y-%m-%d', periodStartMs / 1000, 'unixepoch')";
     // Capacity of a group: per day, the sum over its blocks; over the range, the mean of that.
     const rows = this.db
@@ -85,10 +85,10 @@ export class LedgerStore {
           SUM(aiRevenueUsd) AS aiRevenueUsd, SUM(passThroughUsd) AS passThroughUsd, SUM(slaCreditUsd) AS slaCreditUsd,
           SUM(energyCostUsd) AS energyCostUsd, SUM(creditsUsd) AS creditsUsd, SUM(restartCostUsd) AS restartCostUsd,
           SUM(marginUsd) AS marginUsd, MAX(status = 'provisional') AS provisional
-        FROM finance_ledger WHERE periodHours = 24 AND periodStartMs >= ? AND periodStartMs < ?
+        FROM finance_ledger WHERE periodHours = 24 AND periodStartMs >= ? AND periodStartMs < ?${blockId === undefined ? '' : ' AND blockId = ?'}
         GROUP BY key ORDER BY key`,
       )
-      .all(fromMs, toMs) as Array<Omit<MarginGroup, 'marginUsdPerMwDay' | 'marginUsdPerMwh' | 'revenueUsdPerMwh' | 'priceUsdPerMwh' | 'capacityMw' | 'provisional'> & { mwDays: number; provisional: number }>;
+      .all(...(blockId === undefined ? [fromMs, toMs] : [fromMs, toMs, blockId])) as Array<Omit<MarginGroup, 'marginUsdPerMwDay' | 'marginUsdPerMwh' | 'revenueUsdPerMwh' | 'priceUsdPerMwh' | 'capacityMw' | 'provisional'> & { mwDays: number; provisional: number }>;
     return rows.map(({ mwDays, provisional, ...r }) => ({
       ...r,
       capacityMw: r.days > 0 ? mwDays / r.days : 0,

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FinanceApi } from '../../finance/finance-service.ts';
@@ -20,11 +22,15 @@ const MarginsQuery = Strict({
   from: Type.String(),
   to: Type.String(),
   groupBy: Type.Optional(Type.Union([Type.Literal('block'), Type.Literal('contract'), Type.Literal('day')])),
+  /** One block only (its days, say, with groupBy=day). */
+  block: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })),
   format: Format,
 });
 const FormatQuery = Strict({ format: Format });
 const FINANCE = ['finance', 'admin'] as const;
 const DAY = 86_400_000;
+const pageDir = fileURLToPath(new URL('../../../dashboards/finance/', import.meta.url));
+const sharedDir = fileURLToPath(new URL('../../../dashboards/shared/', import.meta.url));
 
 export async function financeRoutes(app: FastifyInstance, opts: { finance: FinanceApi | null }): Promise<void> {
   const finance = () => {
@@ -39,6 +45,10 @@ export async function financeRoutes(app: FastifyInstance, opts: { finance: Finan
       throw new ApiError('E_UNAVAILABLE', `debt exposure: ${errorMessage(err)}`, { cause: err });
     }
   };
+  // The finance page (one ES module) and the helpers pages share; pages carry no data.
+  await app.register(fastifyStatic, { root: pageDir, prefix: '/finance/', wildcard: false, index: ['index.html'], decorateReply: false, redirect: true });
+  await app.register(fastifyStatic, { root: sharedDir, prefix: '/shared/', wildcard: false, decorateReply: false });
+
   const csv = (reply: FastifyReply, name: string, body: string) =>
     reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(body);
 
@@ -54,7 +64,7 @@ export async function financeRoutes(app: FastifyInstance, opts: { finance: Finan
         throw err;
       }
       const groupBy: GroupBy = req.query.groupBy ?? 'block';
-      const r = marginsReport(range.fromMs, range.toMs, groupBy, finance().ledger.margins(range.fromMs, range.toMs, groupBy));
+      const r = marginsReport(range.fromMs, range.toMs, groupBy, finance().ledger.margins(range.fromMs, range.toMs, groupBy, req.query.block));
       return req.query.format === 'csv' ? csv(reply, `margins-${r.from}-${r.to}-by-${groupBy}`, marginsCsv(r)) : r;
     },
   );
