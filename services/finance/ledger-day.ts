@@ -63,8 +63,15 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
   const siteMwAt = new Map<number, number>();
   for (const pts of powerBy.values()) for (const [at, w] of pts) siteMwAt.set(at, (siteMwAt.get(at) ?? 0) + w / 1e6);
   const ppa = settings?.ppa;
+  // Spot once per hour of the day (every block pays the same price that hour).
+  const spotByHour = new Map<number, number | undefined>();
+  const spotAt = (at: number) => {
+    const hour = Math.floor(at / HOUR) * HOUR;
+    if (!spotByHour.has(hour)) spotByHour.set(hour, src.spotAt(hour));
+    return spotByHour.get(hour);
+  };
   const paidAt = (at: number): number | undefined => {
-    const spot = src.spotAt(at);
+    const spot = spotAt(at);
     if (spot === undefined || !ppa) return spot;
     const load = siteMwAt.get(at) ?? 0;
     if (load <= 0) return spot;
