@@ -35,6 +35,7 @@ async function refresh() {
     fillMargins(byBlock);
     drawLadder(debt);
     drawDscr(debt);
+    fillTrailing(debt);
     fillHeadroom(debt);
     const provisional = byBlock.groups.some((g) => g.provisional);
     $('status').textContent = byBlock.groups.length === 0 ? `no ledger rows from ${from} to ${to}` : `${byDay.groups.length} days${provisional ? ' (today provisional)' : ''}`;
@@ -121,6 +122,13 @@ function drawDscr(debt) {
     },
     stroke: { width: 2 },
   });
+}
+
+function fillTrailing(debt) {
+  const t = debt.trailing;
+  $('trailing').textContent = t
+    ? `Trailing DSCR ${t.dscr === null ? '—' : num(t.dscr, 2)}: realised EBITDA ${usd(t.ebitdaAnnualisedUsd)} a year over debt service ${usd(t.debtServiceUsd)} (${t.note}).`
+    : '';
 }
 
 function headroomClass(breach, headroomPct) {

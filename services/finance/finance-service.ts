@@ -94,7 +94,9 @@ export class FinanceService implements FinanceApi {
   debt(): DebtReport {
     const nowMs = this.now();
     if (this.cached && nowMs - this.cached.atMs < 60_000 && this.company && this.company.mtimeMs === this.mtime()) return this.cached.report;
-    const report = debtReport(debtExposure(this.loadCompany(), { nowMs }));
+    const today = Math.floor(nowMs / 86_400_000) * 86_400_000;
+    const realised = this.ledger.realised(today - 365 * 86_400_000, today);
+    const report = debtReport(debtExposure(this.loadCompany(), { nowMs, realised }));
     this.cached = { atMs: nowMs, report };
     return report;
   }

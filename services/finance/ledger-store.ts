@@ -100,6 +100,12 @@ export class LedgerStore {
     }));
   }
 
+  /** Days with rows and their summed margin over [fromMs, toMs): the trailing DSCR's input. */
+  realised(fromMs: number, toMs: number): { days: number; marginUsd: number } {
+    const r = this.db.prepare('SELECT COUNT(DISTINCT periodStartMs) AS days, COALESCE(SUM(marginUsd), 0) AS marginUsd FROM finance_ledger WHERE periodHours = 24 AND periodStartMs >= ? AND periodStartMs < ?').get(fromMs, toMs) as { days: number; marginUsd: number };
+    return r;
+  }
+
   /** Raw rows (days, or the hours of the current day) for a range. */
   rows(fromMs: number, toMs: number, periodHours: 1 | 24): StoredLedgerRow[] {
     return this.db

@@ -157,6 +157,13 @@ export function debtReport(e: DebtExposure) {
     })),
     convertibles: e.convertibles,
     treasuryBtcUnpledged: e.treasuryBtcUnpledged,
+    trailing: e.trailing && {
+      ...e.trailing,
+      marginUsd: cents(e.trailing.marginUsd),
+      ebitdaAnnualisedUsd: cents(e.trailing.ebitdaAnnualisedUsd),
+      debtServiceUsd: cents(e.trailing.debtServiceUsd),
+      dscr: e.trailing.dscr === null ? null : Math.round(e.trailing.dscr * 10_000) / 10_000,
+    },
     assumptions: e.assumptions,
   };
 }

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import type { Contract, DebtInstrument } from '../../services/domain/site-schema.ts';
 import { contractDayRentUsd, contractRentUsdPerHour, leaseMonthlyFeeUsd, passThroughUsd, slaCreditUsd } from '../../services/finance/contracts.ts';
 import { btcLoanExposure, covenantResults } from '../../services/finance/covenants.ts';
+import { trailingDscr } from '../../services/finance/exposure.ts';
+import type { Company } from '../../services/finance/load-company.ts';
 import { debtSchedule, rolledSchedule } from '../../services/finance/debt-schedule.ts';
 import { forwardAt, type ForwardBase } from '../../services/finance/forward.ts';
 import { ledgerRow } from '../../services/finance/ledger.ts';
@@ -122,6 +124,26 @@ test('DSCR and the BTC price at which a min-DSCR covenant breaks', () => {
   assert.equal(c!.firstBreach, null);
   near(c!.breaksAtBtcUsd!, 70_000, 'breaks at BTC');
   near(c!.breaksAtHashpriceUsdPerPhDay!, 35, 'breaks at hashprice');
+});
+
+test('trailing DSCR from the realised ledger, annualised when the ledger covers less than a year', () => {
+  // The straight-line loan above, seen from 2027-01: the 12 months before (2026-01-01 …
+  // 2026-12-31) hold the 2026-04-01, 07-01 and 10-01 payments: 336,000 + 327,000 + 318,000
+  // = 981,000 (the 2027-01-01 one is not yet trailing).
+  // Ledger 365 days, margin 1,500,000; G&A 10,000 a month → 120,000 → EBITDA 1,380,000;
+  // DSCR 1,380,000 / 981,000 = 1.41.
+  // Ledger 73 days, margin 300,000: G&A 120,000 × 73 / 365 = 24,000 → 276,000 × 365 / 73 =
+  // 1,380,000 a year → the same 1.41, stated as annualised.
+  const d = loan({});
+  const company = { debt: [d], file: { corporateCosts: { gAndAUsdPerMonth: 10_000 } } } as unknown as Company;
+  const base = { startMonth: '2027-01', schedules: new Map([[d.id, rolledSchedule(d, '2030-01-01')]]) } as unknown as ForwardBase;
+  const year = trailingDscr(company, base, { days: 365, marginUsd: 1_500_000 });
+  near(year.debtServiceUsd, 981_000, 'debt service');
+  near(year.ebitdaAnnualisedUsd, 1_380_000, 'EBITDA');
+  near(year.dscr!, 1.41, 'DSCR');
+  const part = trailingDscr(company, base, { days: 73, marginUsd: 300_000 });
+  near(part.ebitdaAnnualisedUsd, 1_380_000, 'annualised EBITDA');
+  assert.equal(part.note, 'annualised from 73 ledger days (fewer than a year)');
 });
 
 const colo: Contract = {

@@ -31,11 +31,21 @@ export function registerFinance(program: Command): void {
     .option('--json', 'print one JSON object')
     .option('--csv', 'print the debt service schedule as CSV')
     .option('--as-of <DATE>', 'model start (YYYY-MM-DD; default today)')
-    .action((o: { company: string; json?: boolean; csv?: boolean; asOf?: string }) => {
+    .option('--data-dir <DIR>', 'read the realised ledger there for the trailing DSCR (default: none)')
+    .action((o: { company: string; json?: boolean; csv?: boolean; asOf?: string; dataDir?: string }) => {
       if (o.json || o.csv) logToStderr();
       const company = loadCompanyFile(o.company);
       const nowMs = o.asOf ? dayStart(o.asOf, '--as-of') : Date.now();
-      const r = debtReport(debtExposure(company, { nowMs }));
+      let realised: { days: number; marginUsd: number } | undefined;
+      if (o.dataDir) {
+        const store = openStore({ dataDir: resolve(o.dataDir) });
+        try {
+          realised = new LedgerStore(store.db).realised(nowMs - 365 * 86_400_000, Math.floor(nowMs / 86_400_000) * 86_400_000);
+        } finally {
+          store.close();
+        }
+      }
+      const r = debtReport(debtExposure(company, { nowMs, ...(realised ? { realised } : {}) }));
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else if (o.csv) process.stdout.write(debtCsv(r));
       else process.stdout.write(debtText(r));
@@ -106,6 +116,7 @@ function debtText(r: DebtReport): string {
   const lines = [`Debt exposure: ${r.company.name}, as of ${r.asOf}; BTC ${usd(r.btcPriceUsd)}, hashprice ${usd(r.hashpriceUsdPerPhDay)}/PH/day; total debt ${usd(r.totalDebtUsd)}`, ''];
   lines.push('instrument         kind               balance            coupon  maturity');
   for (const i of r.instruments) lines.push(`${i.id.padEnd(18)} ${i.kind.padEnd(18)} ${usd(i.balanceUsd).padStart(18)} ${`${i.couponPct} %`.padStart(7)}  ${i.maturityDate}${i.refinanceCouponPct !== null ? ` (rolled at ${i.refinanceCouponPct} %)` : ''}`);
+  if (r.trailing) lines.push('', `Trailing DSCR: ${r.trailing.dscr ?? 'n/a'} (${r.trailing.note}): EBITDA ${usd(r.trailing.ebitdaAnnualisedUsd)} a year over debt service ${usd(r.trailing.debtServiceUsd)}`);
   lines.push('', 'Covenants (tested at quarter ends on the forward model):');
   for (const c of r.covenants) {
     lines.push(`  ${c.instrumentId} ${c.kind} ${c.threshold}: worst ${c.worst ?? 'n/a'}${c.firstBreach ? `, BREACH from ${c.firstBreach}` : ', holds'}; breaks at BTC ${usd(c.breaksAtBtcUsd)} / hashprice ${usd(c.breaksAtHashpriceUsdPerPhDay)}${c.note ? ` (${c.note})` : ''}`);
