@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Contract, DebtInstrument } from '../../services/domain/site-schema.ts';
-import { contractDayRentUsd, contractRentUsdPerHour, leaseMonthlyFeeUsd, passThroughUsd, slaCreditUsd } from '../../services/finance/contracts.ts';
+import { contractDayRentUsd, contractRentUsdPerHour, leaseMonthlyFeeUsd, passThroughUsd, rampShare, slaCreditUsd } from '../../services/finance/contracts.ts';
 import { btcLoanExposure, covenantResults } from '../../services/finance/covenants.ts';
 import { trailingDscr } from '../../services/finance/exposure.ts';
 import type { Company } from '../../services/finance/load-company.ts';
@@ -176,6 +176,19 @@ test('lease with escalator and SLA credit; no rent outside the term', () => {
   assert.equal(contractRentUsdPerHour(colo, Date.parse('2030-07-01T00:00:00Z')), 0);
   // Year 5, the last hour in term: 140 × 1.03⁴ = 157.5705 × 12,000 × 10 / 8,760 = 2,158.51.
   near(contractRentUsdPerHour(colo, Date.parse('2030-06-30T23:00:00Z')), 2_158.51, 'last hour in term, year 5');
+});
+
+test('a lease ramp bills the share of capacity in force', () => {
+  // Ramp: 25 % from 2025-07-01, 60 % from 2025-10-01, 100 % from 2026-01-01.
+  // September 2025 (year 1, 30 days): 140 × 10,000 kW × 25 % = 350,000.00 a month → 11,666.67 a day.
+  // November 2025: 140 × 10,000 × 60 % = 840,000.00 a month.
+  const ramped = { ...colo, ramp: [{ fromDate: '2025-07-01', sharePct: 25 }, { fromDate: '2025-10-01', sharePct: 60 }, { fromDate: '2026-01-01', sharePct: 100 }] } as Contract;
+  const sep = Date.parse('2025-09-15T00:00:00Z');
+  assert.equal(rampShare(ramped, sep), 0.25);
+  near(leaseMonthlyFeeUsd(ramped as Extract<Contract, { kind: 'colocation' }>, sep), 350_000, 'September fee');
+  near(contractDayRentUsd(ramped, sep), 11_666.67, 'September day');
+  near(leaseMonthlyFeeUsd(ramped as Extract<Contract, { kind: 'colocation' }>, Date.parse('2025-11-02T00:00:00Z')), 840_000, 'November fee');
+  assert.equal(rampShare(ramped, Date.parse('2026-03-01T00:00:00Z')), 1);
 });
 
 test('pass-through tenant: the site is paid back the metered energy at the price it paid', () => {

@@ -1,10 +1,10 @@
 import type { SiteFile } from '../../domain/site-schema.ts';
 import { defaultCatalogs, summarizeBlock, type Catalogs } from '../../domain/site.ts';
 import { contractGrossMw } from '../../finance/ai-load.ts';
-import { powerCostOf } from '../../finance/contracts.ts';
+import { powerCostOf, rampShare } from '../../finance/contracts.ts';
 import { gpuCloudRevenueUsd, leaseMonthlySchedule } from '../../finance/lease.ts';
 import { miningRevenueUsd } from '../../finance/mining.ts';
-import { DAYS_PER_MONTH, HOURS_PER_MONTH, monthIndexOfDate } from '../../finance/months.ts';
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, monthIndexOfDate, monthStartMs } from '../../finance/months.ts';
 
 /**
  * The site as the strategic model sees it: which blocks could be converted and what each
@@ -125,7 +125,7 @@ export function existingContractNoiUsd(site: SiteFile, startMonth: string, month
       });
       for (const row of schedule) {
         const m = first + row.month - 1;
-        if (m >= 0 && m < months) out[m]! += row.revenueUsd * keep;
+        if (m >= 0 && m < months) out[m]! += row.revenueUsd * keep * rampShare(c, monthStartMs(startMonth, m));
       }
     } else {
       const keep = 1 - opex.gpuCloudOpexPctOfRevenue / 100;
@@ -137,7 +137,7 @@ export function existingContractNoiUsd(site: SiteFile, startMonth: string, month
       });
       for (let k = 0; k < c.termMonths; k++) {
         const m = first + k;
-        if (m >= 0 && m < months) out[m]! += perMonth * keep;
+        if (m >= 0 && m < months) out[m]! += perMonth * keep * rampShare(c, monthStartMs(startMonth, m));
       }
     }
   }
