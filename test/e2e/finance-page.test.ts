@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import type { Platform } from '../../services/cli/platform.ts';
+import type { Platform } from '../../services/platform/platform.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { LedgerService } from '../../services/finance/ledger-service.ts';
 import { logger } from '../../services/lib/log.ts';
@@ -67,7 +67,7 @@ describe('finance page', () => {
     await history.close();
     store.close();
 
-    const { startPlatform } = await import('../../services/cli/platform.ts');
+    const { startPlatform } = await import('../../services/platform/platform.ts');
     platform = await startPlatform({
       sitePath: SITE,
       port: 0,
