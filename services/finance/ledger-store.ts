@@ -8,7 +8,7 @@ import type { LedgerRow } from './ledger.ts';
  */
 
 export type LedgerStatus = 'final' | 'provisional';
-export type GroupBy = 'block' | 'contract' | 'day';
+export type GroupBy = 'block' | 'contract' | 'day' | 'hour';
 
 export interface StoredLedgerRow extends LedgerRow {
   siteId: string;
@@ -76,16 +76,25 @@ export class LedgerStore {
 
   /** Day rows with periodStartMs in [fromMs, toMs) (of one block when given), grouped. */
   margins(fromMs: number, toMs: number, groupBy: GroupBy, blockId?: string): MarginGroup[] {
-    const key = groupBy === 'block' ? 'blockId' : groupBy === 'contract' ? "COALESCE(contractId, '(mining)')" : "strftime('%Y-%m-%d', periodStartMs / 1000, 'unixepoch')";
+    const key =
+      groupBy === 'block'
+        ? 'blockId'
+        : groupBy === 'contract'
+          ? "COALESCE(contractId, '(mining)')"
+          : groupBy === 'day'
+            ? "strftime('%Y-%m-%d', periodStartMs / 1000, 'unixepoch')"
+            : "strftime('%Y-%m-%dT%H:00Z', periodStartMs / 1000, 'unixepoch')";
+    // Day rows, or for groupBy=hour the hourly rows (kept for the current day, provisional).
+    const hours = groupBy === 'hour' ? 1 : 24;
     // Capacity of a group: per day, the sum over its blocks; over the range, the mean of that.
     const rows = this.db
       .prepare(
-        `SELECT ${key} AS key, COUNT(DISTINCT periodStartMs) AS days, SUM(capacityMw) AS mwDays,
+        `SELECT ${key} AS key, COUNT(DISTINCT periodStartMs) * ${hours} / 24.0 AS days, SUM(capacityMw) * ${hours} / 24.0 AS mwDays,
           SUM(meteredMwh) AS meteredMwh, SUM(COALESCE(btcEarned, 0)) AS btcEarned, SUM(miningRevenueUsd) AS miningRevenueUsd,
           SUM(aiRevenueUsd) AS aiRevenueUsd, SUM(passThroughUsd) AS passThroughUsd, SUM(slaCreditUsd) AS slaCreditUsd,
           SUM(energyCostUsd) AS energyCostUsd, SUM(creditsUsd) AS creditsUsd, SUM(restartCostUsd) AS restartCostUsd,
           SUM(marginUsd) AS marginUsd, MAX(status = 'provisional') AS provisional
-        FROM finance_ledger WHERE periodHours = 24 AND periodStartMs >= ? AND periodStartMs < ?${blockId === undefined ? '' : ' AND blockId = ?'}
+        FROM finance_ledger WHERE periodHours = ${hours} AND periodStartMs >= ? AND periodStartMs < ?${blockId === undefined ? '' : ' AND blockId = ?'}
         GROUP BY key ORDER BY key`,
       )
       .all(...(blockId === undefined ? [fromMs, toMs] : [fromMs, toMs, blockId])) as Array<Omit<MarginGroup, 'marginUsdPerMwDay' | 'marginUsdPerMwh' | 'revenueUsdPerMwh' | 'priceUsdPerMwh' | 'capacityMw' | 'provisional'> & { mwDays: number; provisional: number }>;

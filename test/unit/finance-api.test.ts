@@ -77,6 +77,26 @@ test('margins for one day from the history, to the cent', async () => {
   assert.equal(b1.provisional, false);
 });
 
+test("the current day's provisional figure, hour by hour", async () => {
+  // A ledger whose clock reads 03:00 on \`current\` (yesterday, so the readings are in the past):
+  // B2 read at 00:30 and 01:30 UTC, 27.6 MW and 1,500 PH/s. The day row is provisional and
+  // each hour has its own row.
+  const current = Math.floor(Date.now() / DAY) * DAY - DAY;
+  await history.write([0, 1].map((h) => ({ measurement: 'block', tags: { block: 'B2', state: 'mining' }, fields: { power_w: 27.6e6, hashrate_hs: 1500e15 }, atMs: current + h * 3_600_000 + 1_800_000 })));
+  const early = new FinanceService({ site: loadSiteFile('infra/sites/demo.yaml'), sitePath: 'infra/sites/demo.yaml', db: store.db, history, queue: createQueue<LedgerJob>('finance-test-early', { env: {} }), companyPath: null, log: logger('finance'), now: () => current + 3 * 3_600_000 });
+  await early.start();
+  await early.computeDay(current);
+  await early.stop();
+  const r = await get(`/api/finance/margins?from=${iso(current)}&to=${iso(current + DAY)}&groupBy=hour`, 'finance');
+  assert.equal(r.statusCode, 200, r.body);
+  const groups = (r.json() as { groups: { key: string; meteredMwh: number; miningRevenueUsd: number; provisional: boolean }[] }).groups;
+  assert.deepEqual(groups.map((g) => g.key), [`${iso(current)}T00:00Z`, `${iso(current)}T01:00Z`]);
+  // An hour of 1,500 PH/s at $45/PH/day, 2 % fee: 1,500 × 45 / 24 × 0.98 = 2,756.25.
+  assert.deepEqual(groups.map((g) => [g.meteredMwh, g.miningRevenueUsd, g.provisional]), [[27.6, 2_756.25, true], [27.6, 2_756.25, true]]);
+  const day = await get(`/api/finance/margins?from=${iso(current)}&to=${iso(current + DAY)}&groupBy=day`, 'finance');
+  assert.equal((day.json() as { groups: { provisional: boolean }[] }).groups[0]!.provisional, true);
+});
+
 test('roles: finance and admin read the detail, viewers the summary only', async () => {
   const url = `/api/finance/margins?from=${iso(day)}&to=${iso(day + DAY)}`;
   assert.equal((await get(url, 'admin')).statusCode, 200);

@@ -21,7 +21,8 @@ const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv
 const MarginsQuery = Strict({
   from: Type.String(),
   to: Type.String(),
-  groupBy: Type.Optional(Type.Union([Type.Literal('block'), Type.Literal('contract'), Type.Literal('day')])),
+  /** hour: today's provisional hourly rows (closed days keep day rows only). */
+  groupBy: Type.Optional(Type.Union([Type.Literal('block'), Type.Literal('contract'), Type.Literal('day'), Type.Literal('hour')])),
   /** One block only (its days, say, with groupBy=day). */
   block: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })),
   format: Format,

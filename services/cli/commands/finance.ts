@@ -56,13 +56,13 @@ export function registerFinance(program: Command): void {
     .description('realised margins from the ledger (run `switchyard ledger` to backfill days)')
     .requiredOption('--from <DATE>', 'first day (YYYY-MM-DD)')
     .requiredOption('--to <DATE>', 'day after the last (YYYY-MM-DD)')
-    .option('--group-by <KEY>', 'block | contract | day', 'block')
+    .option('--group-by <KEY>', 'block | contract | day | hour (today, provisional)', 'block')
     .option('--data-dir <DIR>', 'data directory (default SWITCHYARD_DATA_DIR or ./data)')
     .option('--json', 'print one JSON object')
     .option('--csv', 'print CSV')
     .action((o: { from: string; to: string; groupBy: string; dataDir?: string; json?: boolean; csv?: boolean }) => {
       if (o.json || o.csv) logToStderr();
-      if (!['block', 'contract', 'day'].includes(o.groupBy)) throw new ContextError('E_ARGS', `--group-by must be block, contract or day, got "${o.groupBy}"`);
+      if (!['block', 'contract', 'day', 'hour'].includes(o.groupBy)) throw new ContextError('E_ARGS', `--group-by must be block, contract, day or hour, got "${o.groupBy}"`);
       const { fromMs, toMs } = dayRange(o.from, o.to);
       const store = openStore({ dataDir: dataDirOf(o) });
       try {
