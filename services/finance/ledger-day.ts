@@ -112,6 +112,11 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
         : undefined;
     const common = { blockId: b.id, capacityMw: b.capacityMw, hashpriceUsdPerPhDay: market.hashpriceUsdPerPhDay, btcPriceUsd: market.btcPriceUsd, poolFee: site.site.poolFee };
     const aiDay = ai(dayRent);
+    const credit = credits.get(b.id) ?? 0;
+    const restart = restarts.get(b.id) ?? 0;
+    // No telemetry and no money: no row. A block without readings is unknown, not a zero margin
+    // (a zero row would also dilute the per-MW figures of every group it falls in).
+    if (readings.length === 0 && dayRent === 0 && credit === 0 && restart === 0) continue;
     days.push(
       ledgerRow({
         ...common,
@@ -119,8 +124,8 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
         periodHours: 24,
         hours: readings,
         ...(aiDay ? { ai: aiDay } : {}),
-        creditsUsd: credits.get(b.id) ?? 0,
-        restartCostUsd: restarts.get(b.id) ?? 0,
+        creditsUsd: credit,
+        restartCostUsd: restart,
       }),
     );
     if (status === 'provisional') {

@@ -106,9 +106,8 @@ export class LedgerService {
     try {
       const day = await ledgerDay(this.sources, dayStartMs, nowMs);
       const siteId = this.o.site.site.id;
-      this.store.save(siteId, day.days, day.status, nowMs);
-      if (day.status === 'final') this.store.dropHours(siteId, dayStartMs, dayStartMs + DAY);
-      else this.store.save(siteId, day.hours, 'provisional', nowMs);
+      // A closed day keeps its day rows only; the current day keeps its hours too.
+      this.store.replaceDay(siteId, dayStartMs, day.days, day.status === 'final' ? [] : day.hours, day.status, nowMs);
       if (this.lastError !== null) this.o.log.info({ day: new Date(dayStartMs).toISOString().slice(0, 10) }, 'ledger computing again');
       this.lastError = null;
       return day;

@@ -47,11 +47,11 @@ const COLUMNS = [
 
 export class LedgerStore {
   private readonly upsert: Database.Statement;
-  private readonly clearHours: Database.Statement;
+  private readonly clearDay: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.upsert = db.prepare(`INSERT OR REPLACE INTO finance_ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
-    this.clearHours = db.prepare('DELETE FROM finance_ledger WHERE siteId = ? AND periodHours = 1 AND periodStartMs >= ? AND periodStartMs < ?');
+    this.clearDay = db.prepare('DELETE FROM finance_ledger WHERE siteId = ? AND periodStartMs >= ? AND periodStartMs < ?');
   }
 
   /** Replaces the rows of one site's period (a day's rows, or that day's hourly rows too). */
@@ -69,9 +69,13 @@ export class LedgerStore {
     })();
   }
 
-  /** Hourly rows are kept for the current day only: a closed day drops them. */
-  dropHours(siteId: string, fromMs: number, toMs: number): void {
-    this.clearHours.run(siteId, fromMs, toMs);
+  /** Replaces a site's day: its day rows (and hourly rows) go, then the new ones are written, in one transaction. */
+  replaceDay(siteId: string, dayStartMs: number, days: readonly LedgerRow[], hours: readonly LedgerRow[], status: LedgerStatus, nowMs: number): void {
+    this.db.transaction(() => {
+      this.clearDay.run(siteId, dayStartMs, dayStartMs + 86_400_000);
+      this.save(siteId, days, status, nowMs);
+      this.save(siteId, hours, 'provisional', nowMs);
+    })();
   }
 
   /** Day rows with periodStartMs in [fromMs, toMs) (of one block when given), grouped. */

@@ -85,3 +85,19 @@ test('a day with a demand-response event: credits, restarts and margin to the ce
   assert.equal(b2.meteredMwh, 0);
   assert.equal(cents(b2.marginUsd), 1.65);
 });
+
+test('recomputing a day replaces its rows: a block that now has no data is gone, not left stale', async () => {
+  const { openStore } = await import('../../services/store/sqlite.ts');
+  const { LedgerStore } = await import('../../services/finance/ledger-store.ts');
+  const { ledgerRow } = await import('../../services/finance/ledger.ts');
+  const store = openStore({ path: join(dir, 'records.db') });
+  const ledger = new LedgerStore(store.db);
+  const row = (blockId: string, powerW: number) =>
+    ledgerRow({ blockId, startMs: DAY, periodHours: 24, capacityMw: 1, hours: [{ atMs: DAY, powerW, hashrateHs: null, priceUsdPerMwh: 10 }], hashpriceUsdPerPhDay: 45, btcPriceUsd: null, poolFee: 0.02, creditsUsd: 0, restartCostUsd: 0 });
+  ledger.replaceDay('s', DAY, [row('B1', 1e6), row('B2', 2e6)], [row('B1', 1e6)], 'provisional', DAY);
+  ledger.replaceDay('s', DAY, [row('B1', 3e6)], [], 'final', DAY + 86_400_000);
+  // 3 MW for one hour at $10/MWh: energy 30.00, margin −30.00; B2 and the hourly row are gone.
+  assert.deepEqual(ledger.rows(DAY, DAY + 86_400_000, 24).map((r) => [r.blockId, r.status, r.energyCostUsd, r.marginUsd]), [['B1', 'final', 30, -30]]);
+  assert.deepEqual(ledger.rows(DAY, DAY + 86_400_000, 1), []);
+  store.close();
+});

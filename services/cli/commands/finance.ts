@@ -9,6 +9,7 @@ import { loadCompanyFile } from '../../finance/load-company.ts';
 import { dayRange, dayStart, debtCsv, debtReport, marginsCsv, marginsReport, type DebtReport } from '../../finance/report.ts';
 import { ContextError } from '../../lib/errors.ts';
 import { logger, logToStderr } from '../../lib/log.ts';
+import { feesUsed } from '../../scheduler/backtest/backtest.ts';
 import { loadMarketSources } from '../../scheduler/market-sources.ts';
 import { openStore } from '../../store/sqlite.ts';
 import { createHistory } from '../../telemetry/index.ts';
@@ -103,6 +104,11 @@ export function registerFinance(program: Command): void {
           process.stdout.write(`${new Date(d.dayStartMs).toISOString().slice(0, 10)} ${d.status.padEnd(11)} ${String(hours).padStart(5)} block-hours  margin $${margin.toFixed(2)}${d.unpricedHours ? `  (${d.unpricedHours} block-hours without a price left out)` : ''}\n`);
         });
         process.stdout.write(`ledger: ${n} day${n === 1 ? '' : 's'} recomputed (hashprice: ${market.hashpriceSource})\n`);
+        if (market.chain) {
+          // Fees per block are chain data or a stated assumption, never a silent zero.
+          const f = feesUsed(market.chain, fromMs, toMs);
+          process.stdout.write(f.assumedDays === 0 ? `fees per block: chain data (${f.chainDays} days)\n` : `fees per block: chain data ${f.chainDays} days, ASSUMED ${f.assumedFeesPerBlockBtc} BTC/block on ${f.assumedDays} days (no transaction-fees chart covers them)\n`);
+        }
       } finally {
         await history.close();
         store.close();
