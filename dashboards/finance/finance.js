@@ -146,6 +146,9 @@ function fillHeadroom(debt) {
     return `<tr class="${headroomClass(false, headroom)}" data-instrument="${esc(b.instrumentId)}" data-kind="margin-call"><td>${esc(b.instrumentId)}</td><td>margin call (LTV ${b.marginCallLtvPct} %, now ${pct(b.ltvPct, 2)})</td><td>${b.marginCallLtvPct}</td><td>${pct(b.ltvPct, 2)}</td><td>—</td><td data-field="marginCallBtcUsd">${usd(b.marginCallBtcUsd)}</td><td>—</td><td>${pct(headroom)} · ${num(b.btcFree, 2)} BTC free</td></tr>`;
   });
   $('headroom').querySelector('tbody').innerHTML = [...covenantRows, ...loanRows].join('');
+  $('convertibles').textContent = debt.convertibles
+    .map((c) => `${c.instrumentId}: ${usd(c.principalUsd)} converts at ${usd(c.conversionPriceUsd)} a share (now ${usd(c.sharePriceUsd)}): ${c.inTheMoney === null ? 'no share price given' : c.inTheMoney ? 'in the money, converts' : `out of the money, ${usd(c.refinanceNeedUsd)} to refinance at ${c.maturityDate}`}.`)
+    .join(' ');
   $('assumptions').textContent = `Assumptions: ${debt.assumptions.join('; ')}.`;
 }
 

@@ -127,6 +127,9 @@ describe('finance page', () => {
     assert.equal(await page.getAttribute('#headroom tr[data-instrument="BTC-L"][data-kind="max-ltv"]', 'class'), 'close');
     assert.equal(await page.getAttribute('#headroom tr[data-instrument="TL-A"][data-kind="min-dscr"]', 'class'), 'breach');
 
+    // CN-T: $50,000 converting at $20 a share while the share is $10: refinanced at maturity.
+    assert.equal(await page.textContent('#convertibles'), 'CN-T: $50,000.00 converts at $20.00 a share (now $10.00): out of the money, $50,000.00 to refinance at 2030-06-15.');
+
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(problems, []);
   });
