@@ -46,6 +46,8 @@ export class FinanceService implements FinanceApi {
   private company: { mtimeMs: number; value: Company } | null = null;
   private cached: { atMs: number; report: DebtReport } | null = null;
   private readonly now: () => number;
+  /** Why the ledger job is not running, when it is not. */
+  ledgerOff: string | null = null;
 
   constructor(private readonly o: FinanceServiceOptions) {
     this.ledger = new LedgerStore(o.db);
@@ -54,7 +56,16 @@ export class FinanceService implements FinanceApi {
   }
 
   async start(): Promise<void> {
-    const market = await loadMarketSources({ site: this.o.site, sitePath: this.o.sitePath });
+    let market;
+    try {
+      market = await loadMarketSources({ site: this.o.site, sitePath: this.o.sitePath });
+    } catch (err) {
+      // A site without a hashprice or prices cannot be priced: the ledger stays off (and says
+      // why once); the debt reports still work. The platform runs either way.
+      this.ledgerOff = errorMessage(err);
+      this.o.log.warn({ err: this.ledgerOff }, 'finance ledger off: the site has no market data to price it');
+      return;
+    }
     let btcPriceUsd: number | undefined;
     try {
       btcPriceUsd = this.companyPath ? this.loadCompany().file.outlook.btcPriceUsd : undefined;
@@ -87,7 +98,7 @@ export class FinanceService implements FinanceApi {
 
   /** Recomputes one UTC day of the ledger now. */
   async computeDay(dayStartMs: number): Promise<void> {
-    if (!this.service) throw new Error('finance service not started');
+    if (!this.service) throw new Error(this.ledgerOff ? `finance ledger off: ${this.ledgerOff}` : 'finance service not started');
     await this.service.computeDay(dayStartMs);
   }
 
