@@ -26,6 +26,7 @@ import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import { financeRoutes } from './routes/finance.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -49,6 +50,8 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
+  finance?: import('../finance/finance-service.ts').FinanceApi;
 }
 
 export interface AppServices {
@@ -135,5 +138,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
   await app.register(dashboardRoutes);
+  await app.register(financeRoutes, { finance: deps.finance ?? null });
   return app;
 }

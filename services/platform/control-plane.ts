@@ -11,6 +11,7 @@ import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curta
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
+import { startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
@@ -121,6 +122,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       },
     });
 
+    // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance') });
+    cleanups.add('finance', () => finance.stop());
+
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
     const agentHub = new AgentHub(logger('agent-hub'));
     cleanups.add('agent channels', () => agentHub.closeAll());
@@ -151,6 +156,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       planner,
       curtailment,
       agentHub,
+      finance: finance.api,
     });
     cleanups.add('api', () => app.close());
     const listening = await listen(app, { port: opts.port, host: opts.host });
