@@ -1,0 +1,116 @@
+// Monte Carlo engine against closed forms (each within 3 standard errors) and against paper.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runPaths } from '../../simulations/finance/run.ts';
+import { meanAndVariance, normalCdf, probability } from '../../simulations/finance/stats.ts';
+import { bareModel, DAYS_PER_YEAR } from '../support/sim-model.ts';
+
+const within3Se = (value: number, expected: number, se: number, what: string) => {
+  console.log(`closed form ${what}: ${value.toPrecision(6)} ± ${se.toPrecision(3)} (SE) vs ${expected.toPrecision(6)}`);
+  assert.ok(Math.abs(value - expected) <= 3 * se, `${what}: ${value} vs ${expected} (3 SE = ${3 * se})`);
+};
+
+function terminal(prices: Float64Array, months: number): Float64Array {
+  const n = prices.length / months;
+  return Float64Array.from({ length: n }, (_, i) => prices[i * months + months - 1]!);
+}
+
+test('GBM terminal price: mean S0·e^{μT} and variance S0²e^{2μT}(e^{σ²T} − 1), within 3 SE', async () => {
+  // 12 months from 2026-01: T = 365 days = 365/365.25 years; μ = 10%/yr, σ = 60%/yr.
+  const model = bareModel({ months: 12, priceUsd: 100_000, driftPerYear: 0.1, volPerYear: 0.6 });
+  const T = model.days / DAYS_PER_YEAR;
+  const r = await runPaths(model, { paths: 20_000, seed: 7, workers: 0 });
+  const est = meanAndVariance(terminal(r.btcPriceUsd, 12));
+  const mean = 100_000 * Math.exp(0.1 * T);
+  const variance = 100_000 ** 2 * Math.exp(2 * 0.1 * T) * (Math.exp(0.36 * T) - 1);
+  within3Se(est.mean, mean, est.seMean, 'terminal mean');
+  within3Se(est.variance, variance, est.seVariance, 'terminal variance');
+});
+
+test('margin-call barrier touched within the horizon: continuous-monitoring formula with the Broadie–Glasserman–Kou shift for daily checks, within 3 SE', async () => {
+  // Down barrier B for GBM (ν = μ − σ²/2), touched by T:
+  //   P = N((ln(B/S0) − νT)/(σ√T)) + (B/S0)^(2ν/σ²) · N((ln(B/S0) + νT)/(σ√T)).
+  // Checked once a day, the path is touched as if the barrier were lower: B·e^(−0.5826·σ·√Δt)
+  // (Broadie, Glasserman & Kou 1997; 0.5826 = −ζ(1/2)/√(2π)), Δt one day.
+  const S0 = 100_000;
+  const mu = 0.05;
+  const sigma = 0.5;
+  const model = bareModel({ months: 12, priceUsd: S0, driftPerYear: mu, volPerYear: sigma });
+  const barrier = 80_000; // e.g. $60M loan on 1,000 BTC, margin call at 75% LTV
+  model.btcLoans = [{ id: 'L', marginCallPriceUsd: barrier, fromDay: 0, toDay: model.days }];
+  const T = model.days / DAYS_PER_YEAR;
+  const shifted = barrier * Math.exp(-0.5826 * sigma * Math.sqrt(1 / DAYS_PER_YEAR));
+  const nu = mu - (sigma * sigma) / 2;
+  const x = Math.log(shifted / S0);
+  const s = sigma * Math.sqrt(T);
+  const expected = normalCdf((x - nu * T) / s) + (shifted / S0) ** ((2 * nu) / (sigma * sigma)) * normalCdf((x + nu * T) / s);
+  const n = 20_000;
+  const r = await runPaths(model, { paths: n, seed: 11, workers: 0 });
+  const hits = r.marginCallMonth.reduce((k, m) => k + (m >= 0 ? 1 : 0), 0);
+  const p = probability(hits, n);
+  within3Se(p.p, expected, p.se, 'touch probability');
+});
+
+test('same seed, same numbers, whatever the number of workers; another seed moves the mean within its standard errors', async () => {
+  const model = bareModel({ months: 6, driftPerYear: 0, volPerYear: 0.5 });
+  const a = await runPaths(model, { paths: 1_000, seed: 42, workers: 0 });
+  const b = await runPaths(model, { paths: 1_000, seed: 42, workers: 2 });
+  assert.deepEqual(b.btcPriceUsd, a.btcPriceUsd);
+  const c = await runPaths(model, { paths: 1_000, seed: 43, workers: 0 });
+  assert.notDeepEqual(c.btcPriceUsd, a.btcPriceUsd);
+  const ea = meanAndVariance(terminal(a.btcPriceUsd, 6));
+  const ec = meanAndVariance(terminal(c.btcPriceUsd, 6));
+  within3Se(ec.mean, ea.mean, Math.hypot(ea.seMean, ec.seMean), 'mean under another seed');
+});
+
+test('the halving lands at height 1,050,000: day 833 at 144 blocks a day from height 930,000, and each month earns its subsidy', async () => {
+  // Height after day d = 930,000 + 144 × (d + 1) ≥ 1,050,000 first for d + 1 = 834 (120,000 / 144 = 833.3): day index 833,
+  // 2028-04-13 counting from 2026-01-01 (365 + 366 + 31 + 29 + 31 + 12 = 834th day).
+  const model = bareModel({ months: 36, priceUsd: 100_000 });
+  const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  assert.ok(r.halvingDay.every((d) => d === 833));
+  // Hashprice = 86,400 × 1e15 / (D × 2^32) × subsidy × price, D = 1.5e14:
+  // 86,400e15 / (1.5e14 × 4,294,967,296) = 0.134110 blocks/PH-day; × 3.125 × 100,000 = $41,909.5/PH-day... per PH/s.
+  const perBlock = (86_400 * 1e15) / (1.5e14 * 2 ** 32);
+  assert.ok(Math.abs(r.hashpriceUsdPerPhDay[0]! - perBlock * 3.125 * 100_000) < 1e-6);
+  // May 2028 (month 28) is all after the halving: 1.5625 BTC.
+  assert.ok(Math.abs(r.hashpriceUsdPerPhDay[28]! - perBlock * 1.5625 * 100_000) < 1e-6);
+  // April 2028 (month 27): day 833 is April 13th; 12 days at 3.125, April 13th splits 1,050,000 − (930,000 + 144 × 833) = 48 blocks at 3.125 and 96 at 1.5625,
+  // 17 days at 1.5625: mean subsidy = (12 × 3.125 + (48 × 3.125 + 96 × 1.5625) / 144 + 17 × 1.5625) / 30.
+  const april = (12 * 3.125 + (48 * 3.125 + 96 * 1.5625) / 144 + 17 * 1.5625) / 30;
+  assert.ok(Math.abs(r.hashpriceUsdPerPhDay[27]! - perBlock * april * 100_000) < 1e-6);
+});
+
+test('when the hashrate follows the price, blocks come faster or slower and the halving day differs by path', async () => {
+  const model = bareModel({ months: 48, priceUsd: 100_000, volPerYear: 0.6 });
+  model.chain.elasticity = 1;
+  model.chain.lagDays = 30;
+  const r = await runPaths(model, { paths: 256, seed: 3, workers: 0 });
+  const days = new Set(r.halvingDay);
+  assert.ok(days.size > 10, `halving days ${[...days].join(',')}`);
+  assert.ok(r.halvingDay.every((d) => d > 0));
+});
+
+test('a tenant default stops rent from the default month; the guarantor pays its share from then on', async () => {
+  // Rent $1,000,000 a month; default in month 4 (the 5th month); guarantor pays 40%:
+  // months 0–3: 1,000,000; months 4–11: 400,000. No other flows, so margin = rent.
+  const model = bareModel({ months: 12 });
+  model.tenants = [{ contractId: 'colo-1', rentUsd: new Float64Array(12).fill(1_000_000), defaultProbPerMonth: 0, forcedDefaultMonth: 4, recoveryShare: 0.4, operatorPaidMw: 0 }];
+  const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  const expected = [1e6, 1e6, 1e6, 1e6, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5];
+  assert.deepEqual(Array.from(r.marginUsd.subarray(0, 12)), expected);
+  // Cash at month 12 = 4 × 1,000,000 + 8 × 400,000 = 7,200,000.
+  assert.equal(r.cashUsd[11], 7_200_000);
+});
+
+test('tenant default hazard: P(default within 12 months) = 1 − (1 − q)^12, within 3 SE', async () => {
+  const q = 1 - (1 - 0.2) ** (1 / 12); // 20% a year
+  const model = bareModel({ months: 12 });
+  model.tenants = [{ contractId: 't', rentUsd: new Float64Array(12).fill(100), defaultProbPerMonth: q, forcedDefaultMonth: -1, recoveryShare: 0, operatorPaidMw: 0 }];
+  const n = 10_000;
+  const r = await runPaths(model, { paths: n, seed: 5, workers: 0 });
+  let defaulted = 0;
+  for (let i = 0; i < n; i++) if (r.marginUsd[i * 12 + 11] === 0) defaulted++;
+  const p = probability(defaulted, n);
+  within3Se(p.p, 0.2, p.se, 'default probability');
+});
