@@ -133,6 +133,15 @@ export const Block = Strict({
 });
 export type Block = Static<typeof Block>;
 
+/**
+ * Who pays the AI load's energy (finance issue 11 item 2): `pass-through` — the tenant is
+ * billed the metered kWh at the price the site paid (usual for colocation); `included` — the
+ * rent covers it and the operator pays; `operator-paid` — GPU cloud, the operator pays.
+ * Either way the energy is the metered (or utilisation-scaled) load, never nameplate.
+ */
+export const PowerCost = Type.Union([Type.Literal('pass-through'), Type.Literal('included'), Type.Literal('operator-paid')]);
+export type PowerCost = Static<typeof PowerCost>;
+
 export const ColocationLease = Strict({
   id: Id,
   kind: Type.Literal('colocation'),
@@ -148,6 +157,7 @@ export const ColocationLease = Strict({
   slaUptimePct: Pct,
   /** Credit owed per percentage point below the SLA, as a share of the monthly fee. */
   slaCreditPctPerPoint: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
+  powerCost: Type.Optional(PowerCost),
   /** How much of the tenant's load may be shed in a grid event (GPU power caps). */
   flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
 });
@@ -165,6 +175,7 @@ export const GpuCloudContract = Strict({
   startDate: IsoDate,
   termMonths: Type.Integer({ minimum: 1 }),
   slaUptimePct: Pct,
+  powerCost: Type.Optional(PowerCost),
   flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
 });
 export type GpuCloudContract = Static<typeof GpuCloudContract>;
@@ -214,6 +225,11 @@ export const DebtInstrument = Strict({
   /** For BTC-backed loans. */
   btcPledged: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   marginCallLtvPct: Type.Optional(Pct),
+  /**
+   * Rate a bullet is rolled at when it matures (a stated assumption): the refinanced principal
+   * keeps paying interest at this rate. Without it the company file's refinancing default applies.
+   */
+  refinanceCouponPct: Type.Optional(Type.Number({ minimum: 0, maximum: 50 })),
   covenants: Type.Array(Covenant, { default: [] }),
 });
 export type DebtInstrument = Static<typeof DebtInstrument>;

@@ -1,7 +1,7 @@
 import type { SiteFile } from '../../domain/site-schema.ts';
 import { defaultCatalogs, summarizeBlock, type Catalogs } from '../../domain/site.ts';
 import { gpuCloudRevenueUsd, leaseMonthlySchedule } from '../../finance/lease.ts';
-import { DAYS_PER_MONTH, HOURS_PER_MONTH, monthIndexOfDate } from './months.ts';
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, monthIndexOfDate } from '../../finance/months.ts';
 
 /**
  * The site as the strategic model sees it: which blocks could be converted and what each
