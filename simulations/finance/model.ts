@@ -1,14 +1,19 @@
 /**
  * The compiled model a worker runs: plain numbers and typed arrays only (it is copied to each
- * worker by structured clone), built once per run by compile.ts from the company and the
- * scenario. Money in USD, prices in USD per unit named, time in days (index 0 = the first day
- * of the first month) or months (index 0 = the first month).
+ * worker by structured clone), built once per run by compile.ts from the company's forward
+ * model (services/finance/forward.ts) and the scenario. The paths move *around* the forward
+ * model: BTC price = the outlook's month price × e^X (X a GBM with jumps, or a bootstrap, from
+ * 0), network hashrate = the outlook's × e^Y (Y follows X with a lag and an elasticity, plus
+ * drift), power level = the outlook's month price × e^Z (Z mean-reverting to 0) × storms. With
+ * every volatility at zero the paths are the forward model's, to the cent.
+ * Money in USD; days index from the first day of the first month; months from the first month.
  */
 
 export interface BtcModel {
   kind: 'gbm' | 'bootstrap';
-  startPriceUsd: number;
-  /** GBM: drift μ per day (of the price, so E[S_t] = S_0·e^{μt} without jumps). */
+  /** The outlook's BTC price by month (constant within a month), USD. */
+  basePriceUsd: Float64Array;
+  /** GBM: drift of the price around the outlook, per day (E[S] = base × e^{μt} without jumps). */
   driftPerDay: number;
   /** GBM: σ per √day. */
   volPerSqrtDay: number;
@@ -16,7 +21,7 @@ export interface BtcModel {
   jumpProbPerDay: number;
   jumpLogMean: number;
   jumpLogSd: number;
-  /** Bootstrap: historical daily log returns and the block length in days. */
+  /** Bootstrap: historical daily log returns (demeaned: the trend is the outlook's) and the block length in days. */
   returns: Float64Array;
   blockDays: number;
   /** A log move added on each day (scenario shocks: "falls 40% in a month"); length = days. */
@@ -24,27 +29,28 @@ export interface BtcModel {
 }
 
 export interface ChainModel {
-  startDifficulty: number;
+  /** The outlook's hashprice before the reward factor: start × (price trend / difficulty trend)^(m/12), USD/PH/day. */
+  hashpriceTrendUsd: Float64Array;
+  /** Fees as a share of the start reward (held constant in BTC). */
+  feeShare: number;
+  /** Subsidy at the start height, BTC. */
+  startSubsidyBtc: number;
+  /** Height of the next block at the first day's start (the outlook's 144-a-day heights). */
   startHeight: number;
   /** Days between a price move and the hashrate's answer to it. */
   lagDays: number;
-  /** Hashrate moves elasticity × the lagged log price move. */
+  /** log hashrate moves by elasticity × the lagged log price deviation. */
   elasticity: number;
-  /** Drift of log network hashrate per day (independent of price). */
-  hashrateDriftPerDay: number;
-  /** Fees per block as a share of the subsidy (used when feesPerBlockBtc is NaN). */
-  feeShareOfSubsidy: number;
-  /** Fixed fees per block, BTC; NaN when fees are a share of the subsidy. */
-  feesPerBlockBtc: number;
+  /** Drift of log network hashrate beyond the outlook's difficulty trend, accumulated to each day's end (length days + 1, [0] = 0). */
+  hashrateDriftCum: Float64Array;
   /** Blocks between difficulty adjustments (2016). */
   retargetBlocks: number;
 }
 
 export interface PowerModel {
-  /** Long-run mean of the daily level, USD/MWh (the level is log-mean-reverting around it). */
-  meanLevelUsdPerMwh: number;
-  startLevelUsdPerMwh: number;
-  /** Mean reversion κ per day and σ per √day of the log level. */
+  /** The outlook's power price by month, USD/MWh. */
+  basePriceUsdPerMwh: Float64Array;
+  /** Mean reversion κ per day and σ per √day of the log level around the outlook. */
   reversionPerDay: number;
   volPerSqrtDay: number;
   /** Hour multipliers (mean 1 over a day) by calendar month: 12 × 24, month-major. */
@@ -59,20 +65,19 @@ export interface MiningBlockModel {
   id: string;
   /** PH/s when hashing. */
   phs: number;
-  /** MW drawn at the wall (IT × overhead) when hashing. */
+  /** MW drawn at the wall (gross) × uptime when on. */
   wallMw: number;
   /** Revenue share kept: uptime × (1 − pool fee). */
   keptShare: number;
-  /** USD per restart of the whole block (restart cost per MW × MW). */
+  /** USD per restart of the whole block (restart cost per MW × gross MW). */
   restartCostUsd: number;
-  /** Months [from, to) the block mines (to = months when it mines to the end). */
-  fromMonth: number;
-  toMonth: number;
+  /** Mining opex of the block, USD per month (paid whether it hashes or not). */
+  opexUsdPerMonth: number;
 }
 
 export interface TenantModel {
   contractId: string;
-  /** Scheduled revenue by month, USD (0 outside the term). */
+  /** Scheduled rent by month, USD (0 outside the term). */
   rentUsd: Float64Array;
   /** Monthly default probability (from the annual hazard). */
   defaultProbPerMonth: number;
@@ -80,8 +85,6 @@ export interface TenantModel {
   forcedDefaultMonth: number;
   /** Share of scheduled rent the guarantor or backstop pays from the default month on. */
   recoveryShare: number;
-  /** Operator-paid energy load, MW (GPU cloud): billed at the day's mean price. */
-  operatorPaidMw: number;
 }
 
 export interface ConversionModel {
@@ -93,33 +96,38 @@ export interface ConversionModel {
   overrunSd: number;
   /** Extra months before ready: uniform integer in [0, maxDelayMonths]. */
   maxDelayMonths: number;
-  /** Month the block is ready (base) and the tenant rent that starts then (by month of the base schedule). */
   readyMonth: number;
-  rentUsd: Float64Array;
+  /** Tenant (index) whose rent starts when the block is ready, or -1. */
+  tenantIndex: number;
 }
 
 export interface BtcLoanModel {
   id: string;
-  /** Margin call when the day's price is at or below this, while the loan is outstanding. */
+  /** Margin call when a day's price is at or below this while the loan is outstanding. */
   marginCallPriceUsd: number;
   fromDay: number;
   toDay: number;
 }
 
-export type CovenantModel =
-  | { instrumentId: string; kind: 'min-dscr'; threshold: number; windowMonths: number; fromMonth: number; toMonth: number }
-  | { instrumentId: string; kind: 'max-net-leverage'; threshold: number; fromMonth: number; toMonth: number }
-  /** Breach when the day's price is at or below `priceUsd` (LTV above the covenant). */
-  | { instrumentId: string; kind: 'max-ltv'; threshold: number; priceUsd: number; fromDay: number; toDay: number };
+export interface CovenantModel {
+  instrumentId: string;
+  kind: 'min-dscr' | 'max-net-leverage' | 'min-liquidity-usd' | 'max-ltv';
+  threshold: number;
+  /** Months it is tested on (quarter ends while outstanding with a full window left). */
+  testMonths: Int32Array;
+  /** max-ltv: loan balance at each test month's end, USD, and the BTC pledged. */
+  balanceUsd: Float64Array;
+  btcPledged: number;
+}
 
 export interface DecisionModel {
   id: string;
   blockId: string;
-  /** Index into mining blocks of the block kept mining. */
+  /** Index into blocks of the block kept mining. */
   blockIndex: number;
   /** Convert: capex by month from the decision month, USD (before overrun). */
   convertCapexUsd: Float64Array;
-  /** Convert: rent by month after ready (index 0 = ready month), USD. */
+  /** Convert: rent net of opex by month after ready (index 0 = the ready month), USD. */
   convertRentUsd: Float64Array;
   readyMonth: number;
   maxDelayMonths: number;
@@ -132,27 +140,30 @@ export interface DecisionModel {
 export interface CompiledModel {
   days: number;
   months: number;
-  /** Month index of each day. */
   monthOfDay: Int32Array;
   /** Calendar month (0..11) of each day, for the price shape. */
   calMonthOfDay: Int32Array;
-  /** Days in each month. */
   daysInMonth: Int32Array;
   btc: BtcModel;
   chain: ChainModel;
   power: PowerModel;
   blocks: MiningBlockModel[];
   tenants: TenantModel[];
+  /** AI operating costs as a share of rent received. */
+  aiOpexShare: number;
+  /** Energy of AI load the operator pays, MWh by month (billed at the path's power level). */
+  aiEnergyMwh: Float64Array;
   conversions: ConversionModel[];
-  /** Other fixed costs by month (site opex, corporate), USD. */
-  fixedCostsUsd: Float64Array;
-  /** Interest and scheduled principal paid by month (all instruments), USD. */
-  interestUsd: Float64Array;
-  principalUsd: Float64Array;
-  /** Debt outstanding at each month's end, USD (net leverage). */
+  /** Corporate G&A by month, USD. */
+  gAndAUsd: Float64Array;
+  /** Interest + scheduled principal by month (all instruments, bullets rolled), USD. */
+  debtServiceUsd: Float64Array;
+  /** Debt outstanding at each month's end, USD. */
   debtOutstandingUsd: Float64Array;
   startCashUsd: number;
   cashFloorUsd: number;
+  /** Months in the forward DSCR / leverage window. */
+  windowMonths: number;
   btcLoans: BtcLoanModel[];
   covenants: CovenantModel[];
   decisions: DecisionModel[];
@@ -168,19 +179,59 @@ export interface PathBlockResult {
   btcPriceUsd: Float64Array;
   hashpriceUsdPerPhDay: Float64Array;
   marginUsd: Float64Array;
+  ebitdaUsd: Float64Array;
   freeCashUsd: Float64Array;
   cashUsd: Float64Array;
+  /** Forward-window DSCR; NaN where none is due or no full window is left. */
   dscr: Float64Array;
-  /** count × covenants × quarters: 1 when breached in that quarter. */
+  /** count × covenants × months: 1 where a test month fails. */
   covenantBreach: Uint8Array;
   /** count × btcLoans: month of the first margin call, or -1. */
   marginCallMonth: Int32Array;
   /** count × decisions × 2: NPV of keep (0) and convert (1), USD. */
   decisionNpvUsd: Float64Array;
-  /** count: day the halving (next multiple of 210,000) landed on, or -1; for tests. */
-  halvingDay: Int32Array;
+  /** count: first month with the next halving's subsidy, or -1. */
+  halvingMonth: Int32Array;
 }
 
-export function quartersOf(months: number): number {
-  return Math.ceil(months / 3);
+export const RESULT_ARRAYS = [
+  'btcPriceUsd',
+  'hashpriceUsdPerPhDay',
+  'marginUsd',
+  'ebitdaUsd',
+  'freeCashUsd',
+  'cashUsd',
+  'dscr',
+  'covenantBreach',
+  'marginCallMonth',
+  'decisionNpvUsd',
+  'halvingMonth',
+] as const;
+
+/** Entries per path of each result array. */
+export function perPath(model: Pick<CompiledModel, 'months' | 'covenants' | 'btcLoans' | 'decisions'>, key: (typeof RESULT_ARRAYS)[number]): number {
+  if (key === 'covenantBreach') return model.covenants.length * model.months;
+  if (key === 'marginCallMonth') return model.btcLoans.length;
+  if (key === 'decisionNpvUsd') return model.decisions.length * 2;
+  if (key === 'halvingMonth') return 1;
+  return model.months;
+}
+
+export function allocateResult(model: CompiledModel, firstPath: number, count: number): PathBlockResult {
+  const f = (k: (typeof RESULT_ARRAYS)[number]) => count * perPath(model, k);
+  return {
+    firstPath,
+    count,
+    btcPriceUsd: new Float64Array(f('btcPriceUsd')),
+    hashpriceUsdPerPhDay: new Float64Array(f('hashpriceUsdPerPhDay')),
+    marginUsd: new Float64Array(f('marginUsd')),
+    ebitdaUsd: new Float64Array(f('ebitdaUsd')),
+    freeCashUsd: new Float64Array(f('freeCashUsd')),
+    cashUsd: new Float64Array(f('cashUsd')),
+    dscr: new Float64Array(f('dscr')),
+    covenantBreach: new Uint8Array(f('covenantBreach')),
+    marginCallMonth: new Int32Array(f('marginCallMonth')).fill(-1),
+    decisionNpvUsd: new Float64Array(f('decisionNpvUsd')),
+    halvingMonth: new Int32Array(count).fill(-1),
+  };
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ContextError } from '../../services/lib/errors.ts';
 import { simulatePaths } from './kernel.ts';
-import { quartersOf, type CompiledModel, type PathBlockResult } from './model.ts';
+import { allocateResult, perPath, RESULT_ARRAYS, type CompiledModel, type PathBlockResult } from './model.ts';
 import { PATHS_PER_STREAM } from './rng.ts';
 import type { FromWorker, ToWorker } from './worker-body.ts';
 
@@ -32,7 +32,7 @@ const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 export async function runPaths(model: CompiledModel, opts: RunOptions): Promise<AllPaths> {
   const { paths, seed } = opts;
   if (!Number.isInteger(paths) || paths < 1) throw new RangeError(`paths must be a positive integer, got ${paths}`);
-  const all = allocate(model, paths);
+  const all: AllPaths = allocateResult(model, 0, paths);
   const chunks: Array<{ firstPath: number; count: number }> = [];
   for (let p = 0; p < paths; p += CHUNK_PATHS) chunks.push({ firstPath: p, count: Math.min(CHUNK_PATHS, paths - p) });
   let done = 0;
@@ -98,34 +98,6 @@ function aborted(): Error {
   return err;
 }
 
-function allocate(model: CompiledModel, paths: number): AllPaths {
-  const M = model.months;
-  return {
-    count: paths,
-    btcPriceUsd: new Float64Array(paths * M),
-    hashpriceUsdPerPhDay: new Float64Array(paths * M),
-    marginUsd: new Float64Array(paths * M),
-    freeCashUsd: new Float64Array(paths * M),
-    cashUsd: new Float64Array(paths * M),
-    dscr: new Float64Array(paths * M),
-    covenantBreach: new Uint8Array(paths * model.covenants.length * quartersOf(M)),
-    marginCallMonth: new Int32Array(paths * model.btcLoans.length),
-    decisionNpvUsd: new Float64Array(paths * model.decisions.length * 2),
-    halvingDay: new Int32Array(paths),
-  };
-}
-
 function copyInto(all: AllPaths, r: PathBlockResult, model: CompiledModel): void {
-  const M = model.months;
-  const p = r.firstPath;
-  all.btcPriceUsd.set(r.btcPriceUsd, p * M);
-  all.hashpriceUsdPerPhDay.set(r.hashpriceUsdPerPhDay, p * M);
-  all.marginUsd.set(r.marginUsd, p * M);
-  all.freeCashUsd.set(r.freeCashUsd, p * M);
-  all.cashUsd.set(r.cashUsd, p * M);
-  all.dscr.set(r.dscr, p * M);
-  all.covenantBreach.set(r.covenantBreach, p * model.covenants.length * quartersOf(M));
-  all.marginCallMonth.set(r.marginCallMonth, p * model.btcLoans.length);
-  all.decisionNpvUsd.set(r.decisionNpvUsd, p * model.decisions.length * 2);
-  all.halvingDay.set(r.halvingDay, p);
+  for (const key of RESULT_ARRAYS) all[key].set(r[key] as never, r.firstPath * perPath(model, key));
 }

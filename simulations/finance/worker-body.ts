@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { simulatePaths } from './kernel.ts';
-import type { CompiledModel, PathBlockResult } from './model.ts';
+import { RESULT_ARRAYS, type CompiledModel, type PathBlockResult } from './model.ts';
 
 /** Messages between run.ts and a worker: the model once, then path blocks one at a time. */
 export type ToWorker = { kind: 'model'; model: CompiledModel; seed: number } | { kind: 'block'; firstPath: number; count: number };
@@ -18,7 +18,7 @@ parentPort?.on('message', (msg: ToWorker) => {
     }
     if (!model) throw new Error('path block before the model');
     const result = simulatePaths(model, seed, msg.firstPath, msg.count);
-    const transfer = [result.btcPriceUsd, result.hashpriceUsdPerPhDay, result.marginUsd, result.freeCashUsd, result.cashUsd, result.dscr, result.covenantBreach, result.marginCallMonth, result.decisionNpvUsd, result.halvingDay].map((a) => a.buffer as ArrayBuffer);
+    const transfer = RESULT_ARRAYS.map((k) => result[k].buffer as ArrayBuffer);
     parentPort!.postMessage({ kind: 'block', result } satisfies FromWorker, transfer);
   } catch (err) {
     parentPort!.postMessage({ kind: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies FromWorker);
