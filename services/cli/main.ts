@@ -7,6 +7,7 @@ import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTwin } from './commands/twin.ts';
 
@@ -26,6 +27,7 @@ export function buildCli(): Command {
   registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);
+  registerSimulate(program);
   return program;
 }
 
