@@ -1,4 +1,4 @@
-import { dispatchTable, hoursOn } from './dispatch-table.ts';
+import { dispatchTable } from './dispatch-table.ts';
 import { allocateResult, type CompiledModel, type PathBlockResult } from './model.ts';
 import { PATHS_PER_STREAM, streamFor, type Stream } from './rng.ts';
 
@@ -37,12 +37,21 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
   const calMonthOfDay = model.calMonthOfDay;
   const table = dispatchTable(power.shape);
   const sumShape = table.sumShape;
+  const sorted = table.sorted;
   const restartsTable = table.restarts;
   const bPhsKept = Float64Array.from(model.blocks, (b) => (b.phs * b.keptShare) / 24);
   const bWall = Float64Array.from(model.blocks, (b) => b.wallMw);
   const bRestart = Float64Array.from(model.blocks, (b) => b.restartCostUsd);
+  // Revenue per hour per unit hashprice ÷ MW at the wall: break-even price ÷ hashprice.
+  const bRatio = Float64Array.from(model.blocks, (b) => (b.phs * b.keptShare) / 24 / b.wallMw);
+  const byRatio = Int32Array.from(model.blocks.map((_, b) => b).sort((a, b) => bRatio[b]! - bRatio[a]! || a - b));
+  const monthMargin = new Float64Array(Math.max(1, nb));
   const bOpex = Float64Array.from(model.blocks, (b) => b.opexUsdPerMonth);
-  const loanBarrier = Float64Array.from(model.btcLoans, (l) => l.marginCallPriceUsd);
+  // Margin call when price ≤ barrier, i.e. X ≤ ln(barrier / the month's outlook price).
+  const logBarrier = new Float64Array(Math.max(1, model.btcLoans.length * M));
+  model.btcLoans.forEach((l, k) => {
+    for (let m = 0; m < M; m++) logBarrier[k * M + m] = Math.log(l.marginCallPriceUsd / btc.basePriceUsd[m]!);
+  });
   const loanFrom = Int32Array.from(model.btcLoans, (l) => l.fromDay);
   const loanTo = Int32Array.from(model.btcLoans, (l) => l.toDay);
   const shock = btc.shockLogPerDay;
@@ -121,6 +130,10 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
     let nextRetarget = (Math.floor(height / retarget) + 1) * retarget;
     let z = 0;
     let stormLeft = 0;
+    // Days until the next jump / storm start, drawn as geometric waits: the same law as a
+    // Bernoulli draw each day, one uniform per event instead of one per day.
+    let jumpWait = jumpP > 0 ? geometricWait(rng, jumpP) : -1;
+    let stormWait = stormP > 0 ? geometricWait(rng, stormP) : -1;
     let bootIdx = 0;
     let bootPos = blockDays;
     let d = 0;
@@ -130,7 +143,6 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       const nDays = daysInMonth[m]!;
       const pBase = basePrice[m]!;
       const powerBase = basePower[m]!;
-      let price = pBase;
       for (let j = 0; j < nDays; j++, d++) {
         // BTC: the day's move of X.
         if (bootstrap) {
@@ -142,11 +154,13 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
           bootPos++;
         } else if (sigDay > 0 || muDay !== 0) {
           x += muDay + (sigDay > 0 ? sigDay * rng.normal() : 0);
-          if (jumpP > 0 && rng.uniform() < jumpP) x += btc.jumpLogMean + btc.jumpLogSd * rng.normal();
+          if (jumpWait === 0) {
+            x += btc.jumpLogMean + btc.jumpLogSd * rng.normal();
+            jumpWait = geometricWait(rng, jumpP);
+          } else if (jumpWait > 0) jumpWait--;
         }
         x += shock[d]!;
         xDay[d + 1] = x;
-        price = pBase * Math.exp(x);
 
         // Hashrate, blocks, difficulty: hashprice ∝ price / difficulty in force today.
         const src = d + 1 - lag;
@@ -161,13 +175,17 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
         // Power: log level reverts to the outlook; storms multiply it for a few days.
         if (sigL > 0) z += -kappa * z + sigL * rng.normal();
         if (stormLeft > 0) stormLeft--;
-        else if (stormP > 0 && rng.uniform() < stormP) stormLeft = stormLen;
+        else if (stormWait === 0) {
+          stormLeft = stormLen;
+          stormWait = geometricWait(rng, stormP);
+        } else if (stormWait > 0) stormWait--;
         dayLevel[j] = powerBase * (z === 0 ? 1 : Math.exp(z)) * (stormLeft > 0 ? stormMult : 1);
 
         for (let l = 0; l < nl; l++) {
-          if (d >= loanFrom[l]! && d < loanTo[l]! && price <= loanBarrier[l]! && out.marginCallMonth[loanRow + l] === -1) out.marginCallMonth[loanRow + l] = m;
+          if (d >= loanFrom[l]! && d < loanTo[l]! && x <= logBarrier[l * M + m]! && out.marginCallMonth[loanRow + l] === -1) out.marginCallMonth[loanRow + l] = m;
         }
       }
+      const price = pBase * Math.exp(x);
       monthEndPrice[m] = price;
 
       // The month's subsidy: the one in force for its last block.
@@ -183,24 +201,37 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       let hpSum = 0;
       let levelSum = 0;
       const firstDay = d - nDays;
+      monthMargin.fill(0);
       for (let j = 0; j < nDays; j++) {
         const hp = hpMonth * dayHpFactor[j]!;
         const level = dayLevel[j]!;
         hpSum += hp;
         levelSum += level;
         const cal = calMonthOfDay[firstDay + j]!;
-        for (let b = 0; b < nb; b++) {
+        const sb = cal * 24;
+        const s25 = cal * 25;
+        const lo0 = sorted[sb]!;
+        const hi0 = sorted[sb + 23]!;
+        // Break-even ÷ level for block b is u × ratio_b; blocks go by falling ratio, so the
+        // hours on only fall from one block to the next: walk k down instead of searching.
+        const u = hp / level;
+        let k = 24;
+        for (let q = 0; q < nb; q++) {
+          const b = byRatio[q]!;
+          const t = u * bRatio[b]!;
+          if (t < lo0) k = 0;
+          else if (t < hi0) while (k > 0 && sorted[sb + k - 1]! > t) k--;
           const revPerHour = hp * bPhsKept[b]!;
-          const k = hoursOn(table, cal, revPerHour / (bWall[b]! * level));
           const rev = revPerHour * k;
-          const energy = level * sumShape[cal * 25 + k]! * bWall[b]!;
-          const restart = restartsTable[cal * 25 + k]! * bRestart[b]!;
+          const energy = level * sumShape[s25 + k]! * bWall[b]!;
+          const restart = restartsTable[s25 + k]! * bRestart[b]!;
           miningRev += rev;
           miningEnergy += energy;
           restarts += restart;
-          blockMargin[b * M + m] = blockMargin[b * M + m]! + rev - energy - restart;
+          monthMargin[b] = monthMargin[b]! + rev - energy - restart;
         }
       }
+      for (let b = 0; b < nb; b++) blockMargin[b * M + m] = monthMargin[b]!;
       let blockOpex = 0;
       for (let b = 0; b < nb; b++) blockOpex += bOpex[b]!;
 
@@ -291,6 +322,12 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
     }
   }
   return out;
+}
+
+/** Days before the next event of daily probability q: failures before the first success, by inversion. */
+function geometricWait(rng: Stream, q: number): number {
+  if (q >= 1) return 0;
+  return Math.floor(Math.log(rng.uniform()) / Math.log(1 - q));
 }
 
 /** First month of default for a monthly probability q (geometric, by inversion); one draw always, so streams stay aligned. */
