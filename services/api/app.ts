@@ -25,6 +25,7 @@ import type { AgentHub } from '../curtailment/agent-hub.ts';
 import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
+import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 
 export interface AppDeps {
@@ -49,6 +50,8 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
+  simulations?: SimulationPort;
 }
 
 export interface AppServices {
@@ -65,6 +68,7 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  simulations: SimulationPort | null;
 }
 
 declare module 'fastify' {
@@ -91,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    simulations: deps.simulations ?? null,
   };
 
   const app = Fastify({
@@ -134,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(planRoutes);
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
+  await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
   return app;
 }
