@@ -7,6 +7,7 @@ import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTwin } from './commands/twin.ts';
@@ -18,6 +19,7 @@ export function buildCli(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
+  registerServe(program);
   registerHashprice(program);
   registerTwin(program);
   registerAgent(program);
