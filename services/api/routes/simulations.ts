@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { Strict } from '../../lib/strict.ts';
@@ -87,10 +89,13 @@ const RecordSchema = Strict({
 });
 const DetailSchema = Type.Composite([RecordSchema, Strict({ progress: Type.Number(), scenario: Type.Unknown(), result: Type.Unknown() })]);
 const ListSchema = Strict({ simulations: Type.Array(RecordSchema), maxPaths: Type.Integer() });
+const pageDir = fileURLToPath(new URL('../../../dashboards/whatif/', import.meta.url));
 const WRITE = ['finance', 'admin'] as const;
 const READ = ['finance', 'admin'] as const;
 
 export async function simulationRoutes(app: FastifyInstance): Promise<void> {
+  // The what-if page (dashboards/whatif/): static files, no data; it reads the routes below.
+  await app.register(fastifyStatic, { root: pageDir, prefix: '/whatif/', wildcard: false, index: ['index.html'], decorateReply: false, redirect: true });
   const port = () => {
     const p = app.services.simulations;
     if (!p) throw new ApiError('E_UNAVAILABLE', 'simulations are not running in this process (no company file)');
