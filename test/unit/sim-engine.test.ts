@@ -113,3 +113,27 @@ test('tenant default hazard: P(default within 12 months) = 1 − (1 − q)^12, w
   const p = probability(defaulted, n);
   within3Se(p.p, 0.2, p.se, 'default probability');
 });
+
+test('GBM with jumps: E[S_T] = S0 · e^{μT} · (1 + p(e^{m + s²/2} − 1))^days, within 3 SE', async () => {
+  // Jumps on a day with probability p (drawn as geometric waits between jump days: the same law),
+  // log size ~ N(m, s²): each day multiplies the mean by 1 + p(e^{m+s²/2} − 1).
+  const model = bareModel({ months: 12, priceUsd: 100_000, driftPerYear: 0, volPerYear: 0.3 });
+  const p = 6 / DAYS_PER_YEAR;
+  const m = Math.log(0.85);
+  const s = 0.1;
+  Object.assign(model.btc, { jumpProbPerDay: p, jumpLogMean: m, jumpLogSd: s });
+  const r = await runPaths(model, { paths: 20_000, seed: 21, workers: 0 });
+  const est = meanAndVariance(terminal(r.btcPriceUsd, 12));
+  within3Se(est.mean, 100_000 * (1 + p * (Math.exp(m + (s * s) / 2) - 1)) ** model.days, est.seMean, 'jump-diffusion terminal mean');
+});
+
+test('bootstrap of daily returns (blocks of 1 day): log S_T/S0 has mean 0 (returns demeaned) and variance days × var(returns), within 3 SE', async () => {
+  // Returns: ±1 %, ±3 % (mean 0, variance (1 + 9)/2 × 1e-4 = 5e-4).
+  const model = bareModel({ months: 6, priceUsd: 100_000 });
+  Object.assign(model.btc, { kind: 'bootstrap', returns: Float64Array.from([0.01, -0.01, 0.03, -0.03]), blockDays: 1 });
+  const r = await runPaths(model, { paths: 10_000, seed: 4, workers: 0 });
+  const logs = Float64Array.from(terminal(r.btcPriceUsd, 6), (v) => Math.log(v / 100_000));
+  const est = meanAndVariance(logs);
+  within3Se(est.mean, 0, est.seMean, 'bootstrap log-return mean');
+  within3Se(est.variance, model.days * 5e-4, est.seVariance, 'bootstrap log-return variance');
+});
