@@ -46,6 +46,9 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
   const bRatio = Float64Array.from(model.blocks, (b) => (b.phs * b.keptShare) / 24 / b.wallMw);
   const byRatio = Int32Array.from(model.blocks.map((_, b) => b).sort((a, b) => bRatio[b]! - bRatio[a]! || a - b));
   const monthMargin = new Float64Array(Math.max(1, nb));
+  const hpHours = new Float64Array(Math.max(1, nb));
+  const levelShape = new Float64Array(Math.max(1, nb));
+  const starts = new Float64Array(Math.max(1, nb));
   const bOpex = Float64Array.from(model.blocks, (b) => b.opexUsdPerMonth);
   // Margin call when price ≤ barrier, i.e. X ≤ ln(barrier / the month's outlook price).
   const logBarrier = new Float64Array(Math.max(1, model.btcLoans.length * M));
@@ -200,18 +203,21 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       let restarts = 0;
       let hpSum = 0;
       let levelSum = 0;
-      const firstDay = d - nDays;
-      monthMargin.fill(0);
+      // Per block, the month's Σ hashprice × hours on, Σ level × shape of the hours on, Σ restarts.
+      hpHours.fill(0);
+      levelShape.fill(0);
+      starts.fill(0);
+      // One calendar month per model month: its hour shape holds for every day of it.
+      const cal = calMonthOfDay[d - nDays]!;
+      const sb = cal * 24;
+      const s25 = cal * 25;
+      const lo0 = sorted[sb]!;
+      const hi0 = sorted[sb + 23]!;
       for (let j = 0; j < nDays; j++) {
         const hp = hpMonth * dayHpFactor[j]!;
         const level = dayLevel[j]!;
         hpSum += hp;
         levelSum += level;
-        const cal = calMonthOfDay[firstDay + j]!;
-        const sb = cal * 24;
-        const s25 = cal * 25;
-        const lo0 = sorted[sb]!;
-        const hi0 = sorted[sb + 23]!;
         // Break-even ÷ level for block b is u × ratio_b; blocks go by falling ratio, so the
         // hours on only fall from one block to the next: walk k down instead of searching.
         const u = hp / level;
@@ -221,15 +227,19 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
           const t = u * bRatio[b]!;
           if (t < lo0) k = 0;
           else if (t < hi0) while (k > 0 && sorted[sb + k - 1]! > t) k--;
-          const revPerHour = hp * bPhsKept[b]!;
-          const rev = revPerHour * k;
-          const energy = level * sumShape[s25 + k]! * bWall[b]!;
-          const restart = restartsTable[s25 + k]! * bRestart[b]!;
-          miningRev += rev;
-          miningEnergy += energy;
-          restarts += restart;
-          monthMargin[b] = monthMargin[b]! + rev - energy - restart;
+          hpHours[b] = hpHours[b]! + hp * k;
+          levelShape[b] = levelShape[b]! + level * sumShape[s25 + k]!;
+          starts[b] = starts[b]! + restartsTable[s25 + k]!;
         }
+      }
+      for (let b = 0; b < nb; b++) {
+        const rev = hpHours[b]! * bPhsKept[b]!;
+        const energy = levelShape[b]! * bWall[b]!;
+        const restart = starts[b]! * bRestart[b]!;
+        miningRev += rev;
+        miningEnergy += energy;
+        restarts += restart;
+        monthMargin[b] = rev - energy - restart;
       }
       for (let b = 0; b < nb; b++) blockMargin[b * M + m] = monthMargin[b]!;
       let blockOpex = 0;

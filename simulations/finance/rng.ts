@@ -10,15 +10,38 @@ import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
  *
  * Uniforms use one 32-bit draw each, centred in their 2^-32 cell, so they are never 0 or 1
  * (log and inverse transforms stay finite); 32 bits are plenty for a Monte Carlo of months.
+ *
+ * Normals: the ziggurat of Marsaglia & Tsang (2000) in Doornik's form (2005, "An improved
+ * ziggurat method"), 128 layers: one 32-bit draw gives the layer (its top 7 bits) and a uniform
+ * on (−1, 1) (its low 25 bits), so ~98.8 % of normals cost one draw and a table lookup — no log,
+ * no square root (the polar method it replaced spent most of a path's time there). The layer
+ * comes from the high bits because the low bits of xoroshiro128+ are its weakest.
  */
 export const PATHS_PER_STREAM = 64;
 
 const TWO_POW_MINUS_32 = 2 ** -32;
 
+const ZIG_LAYERS = 128;
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+/** Layer edges X[0..128] (X[0] = V / f(R) is the base strip's pseudo-width, X[1] = R, X[128] = 0) and X[i+1]/X[i]. */
+const ZIG_X = new Float64Array(ZIG_LAYERS + 1);
+const ZIG_RATIO = new Float64Array(ZIG_LAYERS);
+{
+  let f = Math.exp(-0.5 * ZIG_R * ZIG_R);
+  ZIG_X[0] = ZIG_V / f;
+  ZIG_X[1] = ZIG_R;
+  ZIG_X[ZIG_LAYERS] = 0;
+  for (let i = 2; i < ZIG_LAYERS; i++) {
+    ZIG_X[i] = Math.sqrt(-2 * Math.log(ZIG_V / ZIG_X[i - 1]! + f));
+    f = Math.exp(-0.5 * ZIG_X[i]! * ZIG_X[i]!);
+  }
+  for (let i = 0; i < ZIG_LAYERS; i++) ZIG_RATIO[i] = ZIG_X[i + 1]! / ZIG_X[i]!;
+}
+const TWO_POW_MINUS_24 = 2 ** -24;
+
 export class Stream {
   private readonly g: RandomGenerator;
-  private spare = 0;
-  private hasSpare = false;
 
   constructor(g: RandomGenerator) {
     this.g = g;
@@ -29,24 +52,31 @@ export class Stream {
     return ((this.g.next() >>> 0) + 0.5) * TWO_POW_MINUS_32;
   }
 
-  /** Standard normal (Marsaglia's polar method; the second draw is kept for the next call). */
+  /** Standard normal (ziggurat). */
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
+    for (;;) {
+      const w = this.g.next() >>> 0;
+      const i = w >>> 25;
+      const u = ((w & 0x1ffffff) + 0.5) * TWO_POW_MINUS_24 - 1;
+      if (Math.abs(u) < ZIG_RATIO[i]!) return u * ZIG_X[i]!;
+      if (i === 0) return this.tail(u < 0);
+      const x = u * ZIG_X[i]!;
+      const x2 = x * x;
+      const f0 = Math.exp(-0.5 * (ZIG_X[i]! * ZIG_X[i]! - x2));
+      const f1 = Math.exp(-0.5 * (ZIG_X[i + 1]! * ZIG_X[i + 1]! - x2));
+      if (f1 + this.uniform() * (f0 - f1) < 1) return x;
     }
-    let u = 0;
-    let v = 0;
-    let s = 0;
+  }
+
+  /** Beyond R (Marsaglia 1964): x = −ln(U)/R, y = −ln(U), accept when 2y > x². */
+  private tail(negative: boolean): number {
+    let x = 0;
+    let y = 0;
     do {
-      u = 2 * this.uniform() - 1;
-      v = 2 * this.uniform() - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spare = v * f;
-    this.hasSpare = true;
-    return u * f;
+      x = Math.log(this.uniform()) / ZIG_R;
+      y = Math.log(this.uniform());
+    } while (-2 * y < x * x);
+    return negative ? x - ZIG_R : ZIG_R - x;
   }
 
   /** Integer in [0, n). */

@@ -19,6 +19,12 @@ export interface RunOptions {
   paths: number;
   seed: number;
   workers?: number;
+  /**
+   * The calling thread also simulates blocks between worker messages (the CLI and the bench:
+   * it would otherwise wait idle, and it covers the workers' start-up). Never in a server: a
+   * block holds the event loop for ~100 ms.
+   */
+  mainThread?: boolean;
   /** Called after each block with paths done so far. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -72,6 +78,21 @@ export async function runPaths(model: CompiledModel, opts: RunOptions): Promise<
       const c = chunks[next++];
       if (c) w.postMessage({ kind: 'block', ...c } satisfies ToWorker);
     };
+    if (opts.mainThread) {
+      const inline = () => {
+        if (finished) return;
+        const c = chunks[next++];
+        if (!c) return;
+        try {
+          place(simulatePaths(model, seed, c.firstPath, c.count));
+        } catch (err) {
+          return stop(err instanceof Error ? err : new Error(String(err)));
+        }
+        if (done === paths) return stop();
+        setImmediate(inline);
+      };
+      setImmediate(inline);
+    }
     for (let k = 0; k < workers; k++) {
       const w = new Worker(WORKER_URL, { execArgv: [] });
       pool.push(w);

@@ -11,6 +11,8 @@ export interface SimulateOptions {
   paths: number;
   seed: number;
   workers?: number;
+  /** Simulate on the calling thread too (CLI; never in a server). */
+  mainThread?: boolean;
   nowMs?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -22,6 +24,6 @@ export const MAX_PATHS = 100_000;
 export async function simulate(company: Company, scenario: Scenario, opts: SimulateOptions): Promise<SimulationResult> {
   const bootstrapReturns = scenario.btc.model === 'bootstrap' ? await loadDailyReturns(scenario.btc.historyFiles ?? []) : undefined;
   const run = compileRun(company, scenario, { nowMs: opts.nowMs, bootstrapReturns });
-  const all = await runPaths(run.model, { paths: opts.paths, seed: opts.seed, workers: opts.workers, onProgress: opts.onProgress, signal: opts.signal });
+  const all = await runPaths(run.model, { paths: opts.paths, seed: opts.seed, workers: opts.workers, mainThread: opts.mainThread, onProgress: opts.onProgress, signal: opts.signal });
   return summarise(run, all, { scenario: scenario.name, seed: opts.seed });
 }

@@ -27,7 +27,7 @@ export async function run(): Promise<void> {
 
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const all = await runPaths(model, { paths: PATHS, seed: SEED, workers });
+  const all = await runPaths(model, { paths: PATHS, seed: SEED, workers, mainThread: true });
   const oursS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const oursCpuS = (cpu.user + cpu.system) / 1e6;
@@ -58,7 +58,7 @@ export async function run(): Promise<void> {
     for (let i = 0; i < PATHS; i++) v += (all.cashUsd[i * M + M - 1]! - mean) ** 2;
     const se = Math.sqrt(v / (PATHS - 1) / PATHS);
     const z = (mean - peer.cashEndMean) / Math.hypot(se, peer.cashEndSe);
-    console.log(`ours (TypeScript, typed arrays, ${workers} worker threads): ${oursS.toFixed(2)} s for the paths, ${oursCpuS.toFixed(2)} s CPU in all threads (+${summaryS.toFixed(2)} s percentiles and probabilities), peak RSS ${oursPeakMb.toFixed(0)} MB (whole bench process)`);
+    console.log(`ours (TypeScript, typed arrays, ${workers} worker threads + the main thread): ${oursS.toFixed(2)} s for the paths, ${oursCpuS.toFixed(2)} s CPU in all threads (+${summaryS.toFixed(2)} s percentiles and probabilities), peak RSS ${oursPeakMb.toFixed(0)} MB (whole bench process)`);
     console.log(`numpy: ${peer.wallS.toFixed(2)} s for the paths, ${peer.cpuS.toFixed(2)} s CPU (${pyTotalS.toFixed(2)} s with interpreter start and reading the model), peak RSS ${peer.peakRssMb.toFixed(0)} MB`);
     console.log(`ratio: numpy ÷ ours = ${(peer.wallS / oursS).toFixed(2)} wall (goal ≥ 1.0); CPU per path numpy ÷ ours = ${(peer.cpuS / oursCpuS).toFixed(2)} (wall on a shared machine swings with its load; CPU seconds less)`);
     console.log(`agreement: cash at ${compiled.months[M - 1]} mean ${(mean / 1e6).toFixed(2)}M ± ${(se / 1e6).toFixed(2)} vs numpy ${(peer.cashEndMean / 1e6).toFixed(2)}M ± ${(peer.cashEndSe / 1e6).toFixed(2)} (z = ${z.toFixed(2)}); any-breach ${result.covenants.map((c) => c.anyBreachProbability.toFixed(3)).join('/')} vs ${peer.anyBreach.map((p) => p.toFixed(3)).join('/')}; margin call ${result.btcLoans.map((l) => l.marginCallProbability.toFixed(3)).join('/')} vs ${peer.marginCall.map((p) => p.toFixed(3)).join('/')}`);

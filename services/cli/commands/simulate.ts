@@ -38,7 +38,7 @@ export function registerSimulate(program: Command): void {
       const bar = !opts.json && process.stderr.isTTY ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | {value}/{total} paths | {eta}s left', stream: process.stderr }) : null;
       bar?.start(opts.paths, 0);
       try {
-        const result = await simulate(company, scenario, { paths: opts.paths, seed: opts.seed, workers: opts.workers, onProgress: (done) => bar?.update(done) });
+        const result = await simulate(company, scenario, { paths: opts.paths, seed: opts.seed, workers: opts.workers, mainThread: true, onProgress: (done) => bar?.update(done) });
         bar?.stop();
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : formatSimulation(result));
       } finally {
