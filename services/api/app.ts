@@ -25,6 +25,7 @@ import type { AgentHub } from '../curtailment/agent-hub.ts';
 import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
+import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import { financeRoutes } from './routes/finance.ts';
 
@@ -52,6 +53,8 @@ export interface AppDeps {
   agentHub?: AgentHub;
   /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
   finance?: import('../finance/finance-service.ts').FinanceApi;
+  /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
+  simulations?: SimulationPort;
 }
 
 export interface AppServices {
@@ -68,6 +71,7 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  simulations: SimulationPort | null;
 }
 
 declare module 'fastify' {
@@ -94,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    simulations: deps.simulations ?? null,
   };
 
   const app = Fastify({
@@ -137,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(planRoutes);
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
+  await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
   await app.register(financeRoutes, { finance: deps.finance ?? null });
   return app;
