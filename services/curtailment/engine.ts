@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { AckBatch, CommandBatch, DeviceAck as AgentAck, LocalShedReport } from '../agent-contract/protocol.ts';
-import { asicCatalog } from '../domain/catalog.ts';
+import { asicCatalog, type AsicModel } from '../domain/catalog.ts';
+import { minerDevices } from '../domain/devices.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { ContextError, errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { JobQueue } from '../queue/index.ts';
 import type { LiveState } from '../telemetry/live-state.ts';
-import type { AgentHub } from './agent-hub.ts';
+import type { CommandHub } from './command-hub.ts';
 import { Arbiter } from './arbitration.ts';
 import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import {
@@ -25,7 +26,10 @@ import {
 import { EventStore, type EventControl } from './event-store.ts';
 import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
+import { NOT_RESTORABLE, restoreSettled, shedRows, supersedePending, toPutBack, unrestored, type ShedRow } from './record-devices.ts';
 import { planRestore, type ShedDevice } from './restore-plan.ts';
+import { commandFromRow, shedDeviceFromRow } from './shed-device.ts';
+import { boundWindow, DEFAULT_TIME_BOUNDS, TimeBoundsError, timeBoundsFromEnv, type TimeBounds } from './time-bounds.ts';
 import { planShed, replan, type ShedPlan } from './shed-plan.ts';
 import type { CurtailmentPort, CurtailSignal } from './signal.ts';
 
@@ -48,7 +52,7 @@ export interface EngineOptions {
   site: SiteFile;
   db: Database;
   live: LiveState;
-  hub: AgentHub;
+  hub: CommandHub;
   queue: JobQueue<CurtailJob>;
   log: Logger;
   now?: () => number;
@@ -67,6 +71,14 @@ export interface EngineOptions {
   supervisorMs?: number;
   /** Revenue-meter samples kept for baselines, ms (default 15 min). */
   baselineWindowMs?: number;
+  /** Start horizon and longest event (default: SWITCHYARD_CURTAILMENT_HORIZON_HOURS / _MAX_HOURS, 7 days / 24 h). */
+  bounds?: TimeBounds;
+  /** How long an event that starts before the first revenue-meter reading waits for it, ms (default 60 s). */
+  meterWaitMs?: number;
+  /** Restore rounds for devices whose restore failed or that were shed late, before the failure stands (default 3). */
+  restoreRounds?: number;
+  /** Pause before such a round, ms (default 5 s: an agent reconnecting, a miner rebooting). */
+  restoreRetryMs?: number;
 }
 
 interface Batch {
@@ -95,6 +107,10 @@ interface Active {
   topUps: number;
   over: number;
   waves: { atMs: number; commands: DeviceCommand[]; sent: boolean }[] | null;
+  /** Restore rounds planned so far (a round re-drives what the last one did not put back). */
+  restoreRounds: number;
+  /** Logged that the start waits for the first meter reading. */
+  waitingForMeter: boolean;
   dirty: boolean;
 }
 
@@ -120,6 +136,8 @@ export class CurtailmentEngine implements CurtailmentPort {
   private lastPublishMs = 0;
   private readonly now: () => number;
   private readonly asics = asicCatalog();
+  private readonly modelById: Map<string, string>;
+  private readonly bounds: TimeBounds;
   private readonly shedState: LiveShedState;
   private readonly onLive = () => this.onMeter();
   private readonly onAcks = (agentId: string, b: AckBatch) => this.handleAcks(agentId, b);
@@ -130,6 +148,8 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
     this.now = o.now ?? Date.now;
+    this.modelById = new Map(minerDevices(o.site).map((d) => [d.id, d.model]));
+    this.bounds = o.bounds ?? (o.now ? DEFAULT_TIME_BOUNDS : timeBoundsFromEnv(process.env));
   }
 
   async start(): Promise<void> {
@@ -137,11 +157,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.o.hub.on('acks', this.onAcks);
     this.o.hub.on('local-shed', this.onLocal);
     this.o.queue.process((job) => this.runJob(job.data), { concurrency: 8 });
-    for (const e of this.store.active()) {
-      this.active.set(e.record.id, this.fresh(e.record, e.control));
-      this.arbiter.claim(e.record.id, e.control.priority, e.record.devices.filter((d) => d.phase === 'shed' && d.outcome === 'acked').map((d) => d.deviceId), { allowAi: e.record.allowAi });
-      this.o.log.warn({ eventId: e.record.id, status: e.record.status }, 'resuming a curtailment event after a restart');
-    }
+    for (const e of this.store.active()) this.resume(e.record, e.control);
     this.supervisor = setInterval(() => this.supervise(), this.o.supervisorMs ?? 1000);
     this.supervisor.unref();
     this.publishPlanInForce();
@@ -156,6 +172,37 @@ export class CurtailmentEngine implements CurtailmentPort {
     for (const a of this.active.values()) this.flush(a);
   }
 
+  /**
+   * Takes an open event up again from its record after a restart: which devices it shed (and
+   * has not put back) comes from its device rows, not from memory. Commands whose ack was lost
+   * with the old process are marked failed and their devices driven again; the event then goes
+   * on from its status (the supervisor restores a restoring or aborted one).
+   */
+  private resume(stored: EventRecord, control: EventControl): void {
+    const now = this.now();
+    const { record, superseded } = stored.status === 'planned' ? { record: stored, superseded: [] } : supersedePending(stored, now, 'no acknowledgement before the control plane restarted: state unknown, driven again');
+    const a = this.fresh(record, control);
+    this.active.set(record.id, a);
+    const held = [...shedRows(record).values()].filter((r) => !restoreSettled(r) || r.last.outcome === 'failed');
+    for (const r of held) {
+      a.shed.set(r.shed.deviceId, shedDeviceFromRow(r.shed, this.modelOf(r.shed.deviceId), r.shed.ackAtMs ?? r.shed.sentAtMs));
+      if (r.shed.outcome === 'failed') a.failed.add(r.shed.deviceId);
+    }
+    this.arbiter.claim(record.id, control.priority, held.map((r) => r.shed.deviceId), { allowAi: record.allowAi });
+    if (record.status === 'shedding' || record.status === 'meter-confirmed') {
+      const commands = held.map((r) => commandFromRow(r.shed));
+      const shedW = commands.reduce((sum, c) => sum - c.expectedDeltaW, 0);
+      a.plan = { requiredShedW: shedW, allowAi: record.allowAi, commands, expectedShedW: shedW, shortfallW: 0, byBlock: {}, excludedDeviceIds: [...a.failed] };
+      // Top-ups wait a confirm window from here: the meter needs time to show the state.
+      a.lastAckAtMs = now;
+    }
+    if (record.status !== 'planned') {
+      this.update(a, addTimeline(a.record, [{ kind: 'resumed', atMs: now, detail: `after a restart: ${held.length} devices shed per the record, ${superseded.length} commands without an ack driven again` }]));
+      this.flush(a);
+    }
+    this.o.log.warn({ eventId: record.id, status: record.status, shed: held.length, unacked: superseded.length }, 'resuming a curtailment event after a restart');
+  }
+
   // ---- CurtailmentPort ----
 
   async request(signal: CurtailSignal): Promise<{ eventId: string }> {
@@ -163,8 +210,14 @@ export class CurtailmentEngine implements CurtailmentPort {
       const known = this.store.byExternalId(signal.externalId);
       if (known) return { eventId: known };
     }
-    if (!(signal.endMs > signal.startMs)) throw new EngineError(`event end ${new Date(signal.endMs).toISOString()} is not after its start ${new Date(signal.startMs).toISOString()}`);
     const now = this.now();
+    let window;
+    try {
+      window = boundWindow(signal.startMs, signal.endMs, now, this.bounds);
+    } catch (err) {
+      if (err instanceof TimeBoundsError) throw new EngineError(err.message);
+      throw err;
+    }
     const id = `ev-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
     let record = newEventRecord({
       id,
@@ -180,11 +233,15 @@ export class CurtailmentEngine implements CurtailmentPort {
     });
     record = addMeterSamples(record, this.meterRing.filter((s) => s.atMs >= now - record.baselineWindowMs));
     if (record.meterSamples.length) record = { ...record, baselineW: mean(record.meterSamples.map((s) => s.loadW)) };
-    const control: EventControl = { priority: signal.priority ?? DEFAULT_PRIORITY[signal.program], startMs: signal.startMs, endMs: signal.endMs, requestedBy: signal.requestedBy, ...(signal.externalId ? { externalId: signal.externalId } : {}) };
+    if (window.cutFromMs !== undefined) {
+      record = addTimeline(record, [{ kind: 'plan-made', atMs: now, detail: `end cut from ${new Date(window.cutFromMs).toISOString()} to ${new Date(window.endMs).toISOString()}: events last at most ${this.bounds.maxDurationMs / 3_600_000} h (SWITCHYARD_CURTAILMENT_MAX_HOURS)` }]);
+    }
+    const control: EventControl = { priority: signal.priority ?? DEFAULT_PRIORITY[signal.program], startMs: window.startMs, endMs: window.endMs, requestedBy: signal.requestedBy, ...(signal.externalId ? { externalId: signal.externalId } : {}) };
     this.store.insert({ record, control }, now);
     const a = this.fresh(record, control);
     this.active.set(id, a);
     this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
+    if (window.cutFromMs !== undefined) this.o.log.warn({ eventId: id, askedEndMs: window.cutFromMs, endMs: window.endMs }, 'event end cut to the maximum duration');
     if (signal.startMs > now + 1000) this.preArm(a);
     // Not awaited: with Redis away an add may wait for it; the supervisor starts the event anyway.
     void this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, signal.startMs - now) }).catch((err: unknown) => this.o.log.warn({ eventId: id, err: errorMessage(err) }, 'queueing the start failed; the supervisor will start the event'));
@@ -221,10 +278,12 @@ export class CurtailmentEngine implements CurtailmentPort {
   }
 
   /** The shed plan a signal would get now; nothing is sent (dry run). */
-  preview(target: CurtailSignal['target'], allowAi: boolean): ShedPlan {
+  preview(target: CurtailSignal['target'], allowAi: boolean): ShedPlan & { floorMw?: number; unreachable?: string } {
     const load = this.siteLoadW();
     if (load === null) throw new EngineError('no revenue-meter reading yet: cannot plan a shed');
-    return planShed({ ...target, allowAi }, this.shedState.at(load, this.owned()));
+    const plan = planShed({ ...target, allowAi }, this.shedState.at(load, this.owned()));
+    const floor = floorOf(target, plan, load, allowAi);
+    return floor ? { ...plan, floorMw: floor.floorW / 1e6, unreachable: floor.reason } : plan;
   }
 
   /** An admin's abort: stop shedding now and put back what this event shed. */
@@ -253,7 +312,14 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (a.record.status !== 'planned') return;
     const load = this.siteLoadW();
     if (load === null) {
-      this.update(a, transition(a.record, 'failed', this.now(), 'no revenue-meter reading: the shed cannot be planned or proven'));
+      // Right after a start the meter may not have been read yet: wait for it, bounded.
+      const waitMs = this.o.meterWaitMs ?? 60_000;
+      if (this.now() < a.control.startMs + waitMs) {
+        if (!a.waitingForMeter) this.o.log.warn({ eventId: a.record.id, waitMs }, 'no revenue-meter reading yet: the event waits for it');
+        a.waitingForMeter = true;
+        return;
+      }
+      this.update(a, transition(a.record, 'failed', this.now(), `no revenue-meter reading within ${Math.round(waitMs / 1000)} s of the start: the shed cannot be planned or proven`));
       this.finish(a);
       return;
     }
@@ -270,6 +336,11 @@ export class CurtailmentEngine implements CurtailmentPort {
     const plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, state);
     a.plan = plan;
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `${plan.commands.length} commands, expected ${(plan.expectedShedW / 1e6).toFixed(3)} MW of ${(plan.requiredShedW / 1e6).toFixed(3)} MW needed${plan.shortfallW > 0 ? `, short ${(plan.shortfallW / 1e6).toFixed(3)} MW` : ''}` }]));
+    const floor = floorOf(a.record.target, plan, load, a.record.allowAi);
+    if (floor) {
+      this.update(a, addTimeline({ ...a.record, floorW: floor.floorW }, [{ kind: 'floor', atMs: this.now(), detail: floor.reason }]));
+      this.o.log.warn({ eventId: a.record.id, floorMw: floor.floorW / 1e6 }, floor.reason);
+    }
     this.arbiter.claim(a.record.id, a.control.priority, plan.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
     this.publishPlanInForce();
     if (plan.commands.length === 0) {
@@ -363,7 +434,7 @@ export class CurtailmentEngine implements CurtailmentPort {
       const byId = new Map((a.plan?.commands ?? []).map((c) => [c.deviceId, c]));
       for (const x of known) {
         const c = byId.get(x.deviceId);
-        if (x.ok && c) a.shed.set(x.deviceId, this.shedDevice(c, x.atMs));
+        if (x.ok && c) a.shed.set(x.deviceId, shedDeviceFromRow({ ...c, sentAtMs: x.atMs }, this.modelOf(x.deviceId)));
         if (!x.ok) a.failed.add(x.deviceId);
       }
       const failed = known.filter((x) => !x.ok).map((x) => x.deviceId);
@@ -423,7 +494,8 @@ export class CurtailmentEngine implements CurtailmentPort {
     const onTarget = s.loadW <= target + tol;
     const firstCommand = a.record.timeline.find((e) => e.kind === 'first-command');
     if (a.record.status === 'shedding' && firstCommand && s.atMs > firstCommand.atMs && onTarget) {
-      this.update(a, transition(a.record, 'meter-confirmed', s.atMs, `revenue meter ${(s.loadW / 1e6).toFixed(3)} MW ≤ target ${(target / 1e6).toFixed(3)} MW + ${(tol / 1e6).toFixed(3)} MW`));
+      const floor = a.record.floorW !== undefined ? ` (the site's floor: the target is below what it can reach; holding there)` : '';
+      this.update(a, transition(a.record, 'meter-confirmed', s.atMs, `revenue meter ${(s.loadW / 1e6).toFixed(3)} MW ≤ ${floor ? 'floor' : 'target'} ${(target / 1e6).toFixed(3)} MW + ${(tol / 1e6).toFixed(3)} MW${floor}`));
       this.o.log.info({ eventId: a.record.id, loadMw: s.loadW / 1e6, targetMw: target / 1e6 }, 'curtailment confirmed on the revenue meter');
       a.over = 0;
       this.flush(a);
@@ -470,25 +542,60 @@ export class CurtailmentEngine implements CurtailmentPort {
     // Not while shed commands are still out: their devices may be asleep and must be put back
     // (the supervisor calls again; a batch without acks counts as failed at its deadline).
     if ([...a.batches.values()].some((b) => b.phase === 'shed' && b.ackedAtMs === null)) return;
-    const now = this.now();
     if (!aborted) {
-      if (a.record.status !== 'shedding' && a.record.status !== 'meter-confirmed') return;
-      this.update(a, transition(a.record, 'restoring', now));
+      if (a.record.status === 'shedding' || a.record.status === 'meter-confirmed') this.update(a, transition(a.record, 'restoring', this.now()));
+      else if (a.record.status !== 'restoring') return;
     }
-    const { restore } = this.arbiter.release(a.record.id);
-    const free = new Set(restore);
-    const devices = [...a.shed.values()].filter((d) => free.has(d.deviceId));
+    this.restoreRound(a, aborted);
+  }
+
+  /**
+   * Plans and queues one restore round: every device the record shows shed and not put back
+   * (acked, pending or failed — a timed-out sleep may have landed), and devices adopted from
+   * lower-priority events. The plan is made before any device is released and never throws; a
+   * device it cannot plan gets a failed restore row with the reason.
+   */
+  private restoreRound(a: Active, aborted: boolean): void {
+    const now = this.now();
+    // Failed restores are retried too (a restart marks its pending commands failed).
+    const fromRecord = toPutBack(a.record, true).map((r) => shedDeviceFromRow(r.shed, this.modelOf(r.shed.deviceId), r.shed.ackAtMs ?? r.shed.sentAtMs));
+    const inRecord = new Set(fromRecord.map((d) => d.deviceId));
+    const adopted = [...a.shed.values()].filter((d) => !inRecord.has(d.deviceId));
     const r = this.o.restore ?? { rampMwPerMin: 20, staggerMs: 2000, minOffMs: 60_000 };
-    const plan = planRestore(devices, { nowMs: now, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs: aborted ? 0 : r.minOffMs });
-    a.waves = plan.waves.map((w) => ({ atMs: w.atMs, commands: w.commands, sent: false }));
+    const startMs = now + (a.restoreRounds > 0 ? (this.o.restoreRetryMs ?? 5000) : 0);
+    const plan = planRestore([...fromRecord, ...adopted], { nowMs: startMs, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs: aborted || a.restoreRounds > 0 ? 0 : r.minOffMs });
+    a.restoreRounds++;
+    this.arbiter.release(a.record.id);
+    // A device another event owns now (it adopted it) stays off: that event restores it.
+    const mine = (id: string) => {
+      const owner = this.arbiter.ownerOf(id);
+      return owner === undefined || owner === a.record.id;
+    };
+    a.waves = plan.waves
+      .map((w) => ({ atMs: w.atMs, commands: w.commands.filter((c) => mine(c.deviceId)), sent: false }))
+      .filter((w) => w.commands.length > 0);
+    if (plan.fallbacks.length) {
+      this.update(a, addTimeline(a.record, [{ kind: 'restore-start', atMs: now, detail: `restore fallbacks: ${plan.fallbacks.slice(0, 20).map((f) => `${f.deviceId}: ${f.reason}`).join('; ')}${plan.fallbacks.length > 20 ? ` (+${plan.fallbacks.length - 20} more)` : ''}` }]));
+      this.o.log.warn({ eventId: a.record.id, devices: plan.fallbacks.length, first: plan.fallbacks[0] }, 'restoring some devices on a fallback');
+    }
+    const cannot = plan.unplanned.filter((u) => mine(u.deviceId));
+    if (cannot.length) {
+      const ids = new Set(cannot.map((u) => u.deviceId));
+      const rows = [...shedRows(a.record).values()].filter((x) => ids.has(x.shed.deviceId));
+      let record = logCommands(a.record, 'restore', rows.map((x) => ({ ...commandFromRow(x.shed), expectedDeltaW: 0 })), now);
+      record = recordAcks(record, cannot.map((u) => ({ deviceId: u.deviceId, atMs: now, ok: false, error: `${NOT_RESTORABLE}${u.reason}` })));
+      this.update(a, record);
+      this.o.log.error({ eventId: a.record.id, devices: cannot.length, first: cannot[0] }, 'some shed devices cannot be restored automatically; recorded as failed');
+    }
     this.publishPlanInForce();
-    this.o.log.info({ eventId: a.record.id, devices: devices.length, waves: a.waves.length, finishMs: plan.finishMs }, aborted ? 'putting back what the aborted event shed' : 'restoring');
+    this.o.log.info({ eventId: a.record.id, round: a.restoreRounds, devices: a.waves.reduce((n, w) => n + w.commands.length, 0), waves: a.waves.length, finishMs: plan.finishMs }, aborted ? 'putting back what the aborted event shed' : 'restoring');
     if (a.waves.length === 0) {
       this.completeRestore(a);
       return;
     }
+    const round = a.restoreRounds;
     a.waves.forEach((w, i) => {
-      void this.o.queue.add('restore-wave', { kind: 'restore-wave', eventId: a.record.id, wave: i }, { jobId: `${a.record.id}.wave.${i}`, delayMs: Math.max(0, w.atMs - now) }).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err), eventId: a.record.id }, 'queueing a restore wave failed; the supervisor will send it'));
+      void this.o.queue.add('restore-wave', { kind: 'restore-wave', eventId: a.record.id, wave: i }, { jobId: `${a.record.id}.r${round}.wave.${i}`, delayMs: Math.max(0, w.atMs - now) }).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err), eventId: a.record.id }, 'queueing a restore wave failed; the supervisor will send it'));
     });
     this.flush(a);
   }
@@ -501,6 +608,26 @@ export class CurtailmentEngine implements CurtailmentPort {
   }
 
   private completeRestore(a: Active): void {
+    // The event may not close while a device it shed is not back (or failed with a reason):
+    // a failed restore, or a shed ack that came late, gets another round.
+    const free = (r: ShedRow) => this.arbiter.ownerOf(r.shed.deviceId) === undefined;
+    const left = toPutBack(a.record, true).filter(free);
+    if (left.length && a.restoreRounds < (this.o.restoreRounds ?? 3)) {
+      this.o.log.warn({ eventId: a.record.id, devices: left.length, round: a.restoreRounds + 1 }, 'shed devices not back yet: another restore round');
+      a.waves = null;
+      this.restoreRound(a, true);
+      return;
+    }
+    const stuck = unrestored(a.record).filter(free);
+    if (stuck.length) {
+      // Past the last round nothing is pending (every command has an ack or a deadline), so
+      // these were shed after the last round was planned: say so in the record, not silently.
+      const now = this.now();
+      let record = logCommands(a.record, 'restore', stuck.map((x) => ({ ...commandFromRow(x.shed), expectedDeltaW: 0 })), now);
+      record = recordAcks(record, stuck.map((x) => ({ deviceId: x.shed.deviceId, atMs: now, ok: false, error: `${NOT_RESTORABLE}still shed after ${a.restoreRounds} restore rounds` })));
+      this.update(a, record);
+      this.o.log.error({ eventId: a.record.id, devices: stuck.length }, 'shed devices still not back after the last restore round');
+    }
     if (a.record.status === 'restoring') this.update(a, transition(a.record, 'done', this.now()));
     else this.update(a, addTimeline(a.record, [{ kind: 'restore-end', atMs: this.now() }]));
     this.o.log.info({ eventId: a.record.id, status: a.record.status }, 'curtailment event closed');
@@ -526,7 +653,7 @@ export class CurtailmentEngine implements CurtailmentPort {
           }
         }
         if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) this.startRestore(a, false);
-        if (a.record.status === 'aborted' && !a.waves) this.startRestore(a, true);
+        if ((a.record.status === 'aborted' || a.record.status === 'restoring') && !a.waves) this.startRestore(a, a.record.status === 'aborted');
         a.waves?.forEach((w, i) => {
           if (!w.sent && now >= w.atMs + 2000) this.sendWave(a, i);
         });
@@ -540,7 +667,7 @@ export class CurtailmentEngine implements CurtailmentPort {
   // ---- helpers ----
 
   private fresh(record: EventRecord, control: EventControl): Active {
-    return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, dirty: false };
+    return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, restoreRounds: 0, waitingForMeter: false, dirty: false };
   }
 
   private update(a: Active, record: EventRecord): void {
@@ -558,6 +685,7 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   private finish(a: Active): void {
     this.flush(a);
+    this.store.close(a.record.id);
     this.arbiter.release(a.record.id);
     this.active.delete(a.record.id);
     this.publishPlanInForce();
@@ -627,31 +755,16 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.publishPlanInForce();
   }
 
-  private shedDevice(c: DeviceCommand, atMs: number): ShedDevice {
-    const r = this.o.live.reading(c.deviceId);
-    // A GPU host has no reading of its own (its GPUs do): its draw before was the cap plus the cut.
-    const pre = c.action === 'gpu-power-cap' && c.targetW !== undefined ? c.targetW - c.expectedDeltaW : typeof r?.metrics.power_w === 'number' ? r.metrics.power_w : Math.abs(c.expectedDeltaW);
-    const model = this.asics.get(this.modelOf(c.deviceId) ?? '');
-    return {
-      deviceId: c.deviceId,
-      blockId: c.blockId,
-      shedAction: c.action === 'wake' ? 'sleep' : c.action,
-      preEventW: pre,
-      currentW: Math.max(0, pre + c.expectedDeltaW),
-      ...(c.action === 'set-power-target' ? { restoreTargetW: model?.powerW ?? pre } : {}),
-      shedAtMs: atMs,
-      ...(model ? { efficiencyJPerTh: model.efficiencyJPerTh } : {}),
-    };
+  private modelOf(deviceId: string): AsicModel | undefined {
+    const id = this.modelById.get(deviceId) ?? this.o.live.reading(deviceId)?.labels?.model;
+    return id === undefined ? undefined : this.asics.get(id);
   }
 
-  private modelOf(deviceId: string): string | undefined {
-    return this.o.live.reading(deviceId)?.labels?.model;
-  }
-
+  /** What the meter must show, W: the target, or the site's floor when the target is below it. */
   private targetW(a: Active): number | null {
     const t = a.record.target;
-    if ('targetMw' in t) return t.targetMw * 1e6;
-    return a.record.baselineW === null ? null : a.record.baselineW - t.shedMw * 1e6;
+    const want = 'targetMw' in t ? t.targetMw * 1e6 : a.record.baselineW === null ? null : a.record.baselineW - t.shedMw * 1e6;
+    return want === null ? null : Math.max(want, a.record.floorW ?? 0);
   }
 
   private revenueReading(): MeterSample | null {
@@ -666,6 +779,24 @@ export class CurtailmentEngine implements CurtailmentPort {
   private siteLoadW(): number | null {
     return this.revenueReading()?.loadW ?? null;
   }
+}
+
+/** Below a kilowatt a shortfall is rounding, not an unreachable target. */
+const FLOOR_EPSILON_W = 1_000;
+
+/**
+ * The load the site can get down to when the plan cannot cover the target (every sheddable
+ * device in it), with the reason in words; undefined when the target is reachable.
+ */
+export function floorOf(target: CurtailSignal['target'], plan: ShedPlan, loadW: number, allowAi: boolean): { floorW: number; reason: string } | undefined {
+  if (!(plan.shortfallW > FLOOR_EPSILON_W)) return undefined;
+  const floorW = Math.max(0, loadW - plan.expectedShedW);
+  const asked = 'targetMw' in target ? `target ${target.targetMw.toFixed(3)} MW` : `shed of ${target.shedMw.toFixed(3)} MW`;
+  const ai = allowAi ? 'AI load capped only as far as its contracts allow' : 'AI load is not curtailed by this event';
+  return {
+    floorW,
+    reason: `the ${asked} is beyond what the site can reach: with every sheddable device in the plan (${ai}; offline devices and those other events hold are not counted) the site's floor is about ${(floorW / 1e6).toFixed(3)} MW, ${(plan.shortfallW / 1e6).toFixed(3)} MW short; the event holds at the floor`,
+  };
 }
 
 function mean(xs: readonly number[]): number {
