@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
 import type { AckBatch, CommandBatch, DeviceAck as AgentAck, LocalShedReport } from '../agent-contract/protocol.ts';
 import { asicCatalog, type AsicModel } from '../domain/catalog.ts';
 import { minerDevices } from '../domain/devices.ts';
-import type { SiteFile } from '../domain/site-schema.ts';
-import { ContextError, errorMessage } from '../lib/errors.ts';
-import type { Logger } from '../lib/log.ts';
-import type { JobQueue } from '../queue/index.ts';
-import type { LiveState } from '../telemetry/live-state.ts';
-import type { CommandHub } from './command-hub.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { Arbiter } from './arbitration.ts';
 import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import {
@@ -26,12 +20,20 @@ import {
 import { EventStore, type EventControl } from './event-store.ts';
 import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
-import { NOT_RESTORABLE, restoreSettled, shedRows, supersedePending, toPutBack, unrestored, type ShedRow } from './record-devices.ts';
-import { planRestore, type ShedDevice } from './restore-plan.ts';
+import { restoreSettled, shedRows, supersedePending } from './record-devices.ts';
 import { commandFromRow, shedDeviceFromRow } from './shed-device.ts';
 import { boundWindow, DEFAULT_TIME_BOUNDS, TimeBoundsError, timeBoundsFromEnv, type TimeBounds } from './time-bounds.ts';
 import { planShed, replan, type ShedPlan } from './shed-plan.ts';
 import type { CurtailmentPort, CurtailSignal } from './signal.ts';
+
+import { completeRestore, sendWave, startRestore, type EngineHost } from './engine-restore.ts';
+import { EngineError, freshActive, TERMINAL, type Active, type CurtailJob, type EngineOptions } from './engine-types.ts';
+import { floorOf } from './floor.ts';
+
+export { EngineError, type CurtailJob, type EngineOptions } from './engine-types.ts';
+export { floorOf } from './floor.ts';
+
+const PLAN_PUBLISH_MS = 250;
 
 /**
  * The curtailment engine: turns signals into events and carries each one through its life —
@@ -42,91 +44,9 @@ import type { CurtailmentPort, CurtailSignal } from './signal.ts';
  * the store, not the queue, is what an event is.
  */
 
-export type CurtailJob =
-  | { kind: 'start'; eventId: string }
-  | { kind: 'send'; eventId: string; batchId: string }
-  | { kind: 'restore'; eventId: string }
-  | { kind: 'restore-wave'; eventId: string; wave: number };
-
-export interface EngineOptions {
-  site: SiteFile;
-  db: Database;
-  live: LiveState;
-  hub: CommandHub;
-  queue: JobQueue<CurtailJob>;
-  log: Logger;
-  now?: () => number;
-  /** Per-device deadline for one try, ms (default 5000: a web-API sleep takes two requests), and tries (default 2). */
-  deviceTimeoutMs?: number;
-  attempts?: number;
-  /** The meter counts as on target within this much above it, W (default max(1% of baseline, 50 kW)). */
-  toleranceW?: number;
-  /** After the last ack, how long the meter may take to show the target before more is shed (default 15 s). */
-  confirmWindowMs?: number;
-  /** How long a batch waits for its agent to (re)connect before its devices count as failed (default 60 s). */
-  agentWaitMs?: number;
-  /** Rounds of extra shedding on a meter shortfall (default 3). */
-  maxTopUps?: number;
-  restore?: { rampMwPerMin: number; staggerMs: number; minOffMs: number };
-  supervisorMs?: number;
-  /** Revenue-meter samples kept for baselines, ms (default 15 min). */
-  baselineWindowMs?: number;
-  /** Start horizon and longest event (default: SWITCHYARD_CURTAILMENT_HORIZON_HOURS / _MAX_HOURS, 7 days / 24 h). */
-  bounds?: TimeBounds;
-  /** How long an event that starts before the first revenue-meter reading waits for it, ms (default 60 s). */
-  meterWaitMs?: number;
-  /** Restore rounds for devices whose restore failed or that were shed late, before the failure stands (default 3). */
-  restoreRounds?: number;
-  /** Pause before such a round, ms (default 5 s: an agent reconnecting, a miner rebooting). */
-  restoreRetryMs?: number;
-}
-
-interface Batch {
-  batchId: string;
-  agentId: string;
-  phase: 'shed' | 'restore';
-  commands: DeviceCommand[];
-  queuedAtMs: number;
-  /** Held because the agent was not connected (logged once). */
-  waiting?: boolean;
-  sentAtMs: number | null;
-  /** When the last of its devices was acknowledged (acks come in chunks). */
-  ackedAtMs: number | null;
-  acks: number;
-}
-
-interface Active {
-  record: EventRecord;
-  control: EventControl;
-  plan: ShedPlan | null;
-  batches: Map<string, Batch>;
-  /** Devices this event shed and that acknowledged: what restore puts back. */
-  shed: Map<string, ShedDevice>;
-  failed: Set<string>;
-  lastAckAtMs: number | null;
-  topUps: number;
-  over: number;
-  waves: { atMs: number; commands: DeviceCommand[]; sent: boolean }[] | null;
-  /** Restore rounds planned so far (a round re-drives what the last one did not put back). */
-  restoreRounds: number;
-  /** Logged that the start waits for the first meter reading. */
-  waitingForMeter: boolean;
-  dirty: boolean;
-}
-
-const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
-const PLAN_PUBLISH_MS = 250;
-
-export class EngineError extends ContextError {
-  constructor(message: string) {
-    super('E_CURTAILMENT', message);
-    this.name = 'EngineError';
-  }
-}
-
-export class CurtailmentEngine implements CurtailmentPort {
+export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private readonly store: EventStore;
-  private readonly arbiter = new Arbiter();
+  readonly arbiter = new Arbiter();
   private readonly active = new Map<string, Active>();
   private readonly meterIds: string[];
   private meterRing: MeterSample[] = [];
@@ -134,7 +54,7 @@ export class CurtailmentEngine implements CurtailmentPort {
   private supervisor: NodeJS.Timeout | null = null;
   private publishTimer: NodeJS.Timeout | null = null;
   private lastPublishMs = 0;
-  private readonly now: () => number;
+  readonly now: () => number;
   private readonly asics = asicCatalog();
   private readonly modelById: Map<string, string>;
   private readonly bounds: TimeBounds;
@@ -143,7 +63,7 @@ export class CurtailmentEngine implements CurtailmentPort {
   private readonly onAcks = (agentId: string, b: AckBatch) => this.handleAcks(agentId, b);
   private readonly onLocal = (agentId: string, r: LocalShedReport) => this.handleLocalShed(agentId, r);
 
-  constructor(private readonly o: EngineOptions) {
+  constructor(readonly o: EngineOptions) {
     this.store = new EventStore(o.db);
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
@@ -181,7 +101,7 @@ export class CurtailmentEngine implements CurtailmentPort {
   private resume(stored: EventRecord, control: EventControl): void {
     const now = this.now();
     const { record, superseded } = stored.status === 'planned' ? { record: stored, superseded: [] } : supersedePending(stored, now, 'no acknowledgement before the control plane restarted: state unknown, driven again');
-    const a = this.fresh(record, control);
+    const a = freshActive(record, control);
     this.active.set(record.id, a);
     const held = [...shedRows(record).values()].filter((r) => !restoreSettled(r) || r.last.outcome === 'failed');
     for (const r of held) {
@@ -238,7 +158,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     }
     const control: EventControl = { priority: signal.priority ?? DEFAULT_PRIORITY[signal.program], startMs: window.startMs, endMs: window.endMs, requestedBy: signal.requestedBy, ...(signal.externalId ? { externalId: signal.externalId } : {}) };
     this.store.insert({ record, control }, now);
-    const a = this.fresh(record, control);
+    const a = freshActive(record, control);
     this.active.set(id, a);
     this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
     if (window.cutFromMs !== undefined) this.o.log.warn({ eventId: id, askedEndMs: window.cutFromMs, endMs: window.endMs }, 'event end cut to the maximum duration');
@@ -293,7 +213,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (a.record.status === 'restoring') throw new EngineError(`event ${eventId} is already restoring; it cannot be aborted`);
     this.update(a, transition(a.record, 'aborted', this.now(), `aborted by ${by}`));
     this.o.log.warn({ eventId, by }, 'curtailment event aborted');
-    this.startRestore(a, true);
+    startRestore(this, a, true);
     return a.record;
   }
 
@@ -304,8 +224,8 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (!a) return; // finished meanwhile: jobs are idempotent
     if (job.kind === 'start') this.startShed(a);
     else if (job.kind === 'send') this.send(a, job.batchId);
-    else if (job.kind === 'restore') this.startRestore(a, false);
-    else this.sendWave(a, job.wave);
+    else if (job.kind === 'restore') startRestore(this, a, false);
+    else sendWave(this, a, job.wave, job.round ?? a.restoreRounds);
   }
 
   private startShed(a: Active): void {
@@ -353,7 +273,7 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   /** Splits commands by agent, logs them, and queues one send per agent. */
   /** `via: 'now'` sends at once (a restore wave runs inside its own job already). */
-  private dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[], via: 'queue' | 'now' = 'queue'): void {
+  dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[], via: 'queue' | 'now' = 'queue'): void {
     const now = this.now();
     const byAgent = new Map<string, DeviceCommand[]>();
     const unroutable: DeviceCommand[] = [];
@@ -449,7 +369,7 @@ export class CurtailmentEngine implements CurtailmentPort {
         if (re.added.length) this.dispatch(a, 'shed', re.added);
       }
     } else if (a.waves && a.waves.every((w) => w.sent) && a.record.devices.every((d) => d.outcome !== 'pending')) {
-      this.completeRestore(a);
+      completeRestore(this, a);
     }
     a.dirty = true;
   }
@@ -535,105 +455,6 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.dispatch(a, 'shed', more.commands);
   }
 
-  // ---- restore ----
-
-  private startRestore(a: Active, aborted: boolean): void {
-    if (a.waves) return;
-    // Not while shed commands are still out: their devices may be asleep and must be put back
-    // (the supervisor calls again; a batch without acks counts as failed at its deadline).
-    if ([...a.batches.values()].some((b) => b.phase === 'shed' && b.ackedAtMs === null)) return;
-    if (!aborted) {
-      if (a.record.status === 'shedding' || a.record.status === 'meter-confirmed') this.update(a, transition(a.record, 'restoring', this.now()));
-      else if (a.record.status !== 'restoring') return;
-    }
-    this.restoreRound(a, aborted);
-  }
-
-  /**
-   * Plans and queues one restore round: every device the record shows shed and not put back
-   * (acked, pending or failed — a timed-out sleep may have landed), and devices adopted from
-   * lower-priority events. The plan is made before any device is released and never throws; a
-   * device it cannot plan gets a failed restore row with the reason.
-   */
-  private restoreRound(a: Active, aborted: boolean): void {
-    const now = this.now();
-    // Failed restores are retried too (a restart marks its pending commands failed).
-    const fromRecord = toPutBack(a.record, true).map((r) => shedDeviceFromRow(r.shed, this.modelOf(r.shed.deviceId), r.shed.ackAtMs ?? r.shed.sentAtMs));
-    const inRecord = new Set(fromRecord.map((d) => d.deviceId));
-    const adopted = [...a.shed.values()].filter((d) => !inRecord.has(d.deviceId));
-    const r = this.o.restore ?? { rampMwPerMin: 20, staggerMs: 2000, minOffMs: 60_000 };
-    const startMs = now + (a.restoreRounds > 0 ? (this.o.restoreRetryMs ?? 5000) : 0);
-    const plan = planRestore([...fromRecord, ...adopted], { nowMs: startMs, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs: aborted || a.restoreRounds > 0 ? 0 : r.minOffMs });
-    a.restoreRounds++;
-    this.arbiter.release(a.record.id);
-    // A device another event owns now (it adopted it) stays off: that event restores it.
-    const mine = (id: string) => {
-      const owner = this.arbiter.ownerOf(id);
-      return owner === undefined || owner === a.record.id;
-    };
-    a.waves = plan.waves
-      .map((w) => ({ atMs: w.atMs, commands: w.commands.filter((c) => mine(c.deviceId)), sent: false }))
-      .filter((w) => w.commands.length > 0);
-    if (plan.fallbacks.length) {
-      this.update(a, addTimeline(a.record, [{ kind: 'restore-start', atMs: now, detail: `restore fallbacks: ${plan.fallbacks.slice(0, 20).map((f) => `${f.deviceId}: ${f.reason}`).join('; ')}${plan.fallbacks.length > 20 ? ` (+${plan.fallbacks.length - 20} more)` : ''}` }]));
-      this.o.log.warn({ eventId: a.record.id, devices: plan.fallbacks.length, first: plan.fallbacks[0] }, 'restoring some devices on a fallback');
-    }
-    const cannot = plan.unplanned.filter((u) => mine(u.deviceId));
-    if (cannot.length) {
-      const ids = new Set(cannot.map((u) => u.deviceId));
-      const rows = [...shedRows(a.record).values()].filter((x) => ids.has(x.shed.deviceId));
-      let record = logCommands(a.record, 'restore', rows.map((x) => ({ ...commandFromRow(x.shed), expectedDeltaW: 0 })), now);
-      record = recordAcks(record, cannot.map((u) => ({ deviceId: u.deviceId, atMs: now, ok: false, error: `${NOT_RESTORABLE}${u.reason}` })));
-      this.update(a, record);
-      this.o.log.error({ eventId: a.record.id, devices: cannot.length, first: cannot[0] }, 'some shed devices cannot be restored automatically; recorded as failed');
-    }
-    this.publishPlanInForce();
-    this.o.log.info({ eventId: a.record.id, round: a.restoreRounds, devices: a.waves.reduce((n, w) => n + w.commands.length, 0), waves: a.waves.length, finishMs: plan.finishMs }, aborted ? 'putting back what the aborted event shed' : 'restoring');
-    if (a.waves.length === 0) {
-      this.completeRestore(a);
-      return;
-    }
-    const round = a.restoreRounds;
-    a.waves.forEach((w, i) => {
-      void this.o.queue.add('restore-wave', { kind: 'restore-wave', eventId: a.record.id, wave: i }, { jobId: `${a.record.id}.r${round}.wave.${i}`, delayMs: Math.max(0, w.atMs - now) }).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err), eventId: a.record.id }, 'queueing a restore wave failed; the supervisor will send it'));
-    });
-    this.flush(a);
-  }
-
-  private sendWave(a: Active, i: number): void {
-    const w = a.waves?.[i];
-    if (!w || w.sent) return;
-    w.sent = true;
-    this.dispatch(a, 'restore', w.commands, 'now');
-  }
-
-  private completeRestore(a: Active): void {
-    // The event may not close while a device it shed is not back (or failed with a reason):
-    // a failed restore, or a shed ack that came late, gets another round.
-    const free = (r: ShedRow) => this.arbiter.ownerOf(r.shed.deviceId) === undefined;
-    const left = toPutBack(a.record, true).filter(free);
-    if (left.length && a.restoreRounds < (this.o.restoreRounds ?? 3)) {
-      this.o.log.warn({ eventId: a.record.id, devices: left.length, round: a.restoreRounds + 1 }, 'shed devices not back yet: another restore round');
-      a.waves = null;
-      this.restoreRound(a, true);
-      return;
-    }
-    const stuck = unrestored(a.record).filter(free);
-    if (stuck.length) {
-      // Past the last round nothing is pending (every command has an ack or a deadline), so
-      // these were shed after the last round was planned: say so in the record, not silently.
-      const now = this.now();
-      let record = logCommands(a.record, 'restore', stuck.map((x) => ({ ...commandFromRow(x.shed), expectedDeltaW: 0 })), now);
-      record = recordAcks(record, stuck.map((x) => ({ deviceId: x.shed.deviceId, atMs: now, ok: false, error: `${NOT_RESTORABLE}still shed after ${a.restoreRounds} restore rounds` })));
-      this.update(a, record);
-      this.o.log.error({ eventId: a.record.id, devices: stuck.length }, 'shed devices still not back after the last restore round');
-    }
-    if (a.record.status === 'restoring') this.update(a, transition(a.record, 'done', this.now()));
-    else this.update(a, addTimeline(a.record, [{ kind: 'restore-end', atMs: this.now() }]));
-    this.o.log.info({ eventId: a.record.id, status: a.record.status }, 'curtailment event closed');
-    this.finish(a);
-  }
-
   // ---- the supervisor: re-drives steps whose job was lost ----
 
   private supervise(): void {
@@ -652,10 +473,10 @@ export class CurtailmentEngine implements CurtailmentPort {
             this.settle(a, b.commands.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: now, tries: 0, error: `no acknowledgement from agent ${b.agentId}` })), b.phase);
           }
         }
-        if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) this.startRestore(a, false);
-        if ((a.record.status === 'aborted' || a.record.status === 'restoring') && !a.waves) this.startRestore(a, a.record.status === 'aborted');
+        if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) startRestore(this, a, false);
+        if ((a.record.status === 'aborted' || a.record.status === 'restoring') && !a.waves) startRestore(this, a, a.record.status === 'aborted');
         a.waves?.forEach((w, i) => {
-          if (!w.sent && now >= w.atMs + 2000) this.sendWave(a, i);
+          if (!w.sent && now >= w.atMs + 2000) sendWave(this, a, i);
         });
         if (a.dirty) this.flush(a);
       } catch (err) {
@@ -666,24 +487,21 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   // ---- helpers ----
 
-  private fresh(record: EventRecord, control: EventControl): Active {
-    return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, restoreRounds: 0, waitingForMeter: false, dirty: false };
-  }
 
-  private update(a: Active, record: EventRecord): void {
+  update(a: Active, record: EventRecord): void {
     const statusChanged = record.status !== a.record.status;
     a.record = record;
     a.dirty = true;
     if (statusChanged) this.flush(a);
   }
 
-  private flush(a: Active): void {
+  flush(a: Active): void {
     if (!a.dirty) return;
     this.store.save(a.record, this.now());
     a.dirty = false;
   }
 
-  private finish(a: Active): void {
+  finish(a: Active): void {
     this.flush(a);
     this.store.close(a.record.id);
     this.arbiter.release(a.record.id);
@@ -703,7 +521,7 @@ export class CurtailmentEngine implements CurtailmentPort {
    * send the whole plan (megabytes at 50k miners) to every agent several times a second. The
    * first change goes at once; later ones within the window go together at its end.
    */
-  private publishPlanInForce(): void {
+  publishPlanInForce(): void {
     const wait = this.lastPublishMs + PLAN_PUBLISH_MS - this.now();
     if (wait <= 0) {
       this.publishNow();
@@ -755,7 +573,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.publishPlanInForce();
   }
 
-  private modelOf(deviceId: string): AsicModel | undefined {
+  modelOf(deviceId: string): AsicModel | undefined {
     const id = this.modelById.get(deviceId) ?? this.o.live.reading(deviceId)?.labels?.model;
     return id === undefined ? undefined : this.asics.get(id);
   }
@@ -779,24 +597,6 @@ export class CurtailmentEngine implements CurtailmentPort {
   private siteLoadW(): number | null {
     return this.revenueReading()?.loadW ?? null;
   }
-}
-
-/** Below a kilowatt a shortfall is rounding, not an unreachable target. */
-const FLOOR_EPSILON_W = 1_000;
-
-/**
- * The load the site can get down to when the plan cannot cover the target (every sheddable
- * device in it), with the reason in words; undefined when the target is reachable.
- */
-export function floorOf(target: CurtailSignal['target'], plan: ShedPlan, loadW: number, allowAi: boolean): { floorW: number; reason: string } | undefined {
-  if (!(plan.shortfallW > FLOOR_EPSILON_W)) return undefined;
-  const floorW = Math.max(0, loadW - plan.expectedShedW);
-  const asked = 'targetMw' in target ? `target ${target.targetMw.toFixed(3)} MW` : `shed of ${target.shedMw.toFixed(3)} MW`;
-  const ai = allowAi ? 'AI load capped only as far as its contracts allow' : 'AI load is not curtailed by this event';
-  return {
-    floorW,
-    reason: `the ${asked} is beyond what the site can reach: with every sheddable device in the plan (${ai}; offline devices and those other events hold are not counted) the site's floor is about ${(floorW / 1e6).toFixed(3)} MW, ${(plan.shortfallW / 1e6).toFixed(3)} MW short; the event holds at the floor`,
-  };
 }
 
 function mean(xs: readonly number[]): number {
