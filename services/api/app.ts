@@ -26,6 +26,7 @@ import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -49,6 +50,8 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
+  clockSkewMs?: number;
 }
 
 export interface AppServices {
@@ -65,6 +68,8 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
+  ingest: IngestScreen;
 }
 
 declare module 'fastify' {
@@ -91,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
   };
 
   const app = Fastify({

@@ -42,10 +42,10 @@ export interface PlannerOptions {
   now?: () => number;
 }
 
-export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs'>> & { planner?: PlannerOptions } = {}): Promise<Harness> {
-  const { planner: plannerOpts, ...appOpts } = opts;
+export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs'>> & { planner?: PlannerOptions; site?: SiteFile } = {}): Promise<Harness> {
+  const { planner: plannerOpts, site: givenSite, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
-  const site = loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
+  const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
   const planner = plannerOpts
     ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}) })
