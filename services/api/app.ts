@@ -28,6 +28,7 @@ import { curtailmentRoutes } from './routes/curtailment.ts';
 import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import { financeRoutes } from './routes/finance.ts';
+import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -55,6 +56,8 @@ export interface AppDeps {
   finance?: import('../finance/finance-service.ts').FinanceApi;
   /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
   simulations?: SimulationPort;
+  /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
+  clockSkewMs?: number;
 }
 
 export interface AppServices {
@@ -72,6 +75,8 @@ export interface AppServices {
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
   simulations: SimulationPort | null;
+  /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
+  ingest: IngestScreen;
 }
 
 declare module 'fastify' {
@@ -99,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
     simulations: deps.simulations ?? null,
+    ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
   };
 
   const app = Fastify({
