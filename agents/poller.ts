@@ -7,6 +7,7 @@ import type { DeviceDriver, PollTarget } from './device-driver.ts';
 import { cgminerDriver } from './drivers/cgminer/driver.ts';
 import { cgminerInventoryDriver } from './drivers/cgminer/inventory.ts';
 import { pollTier } from './poll-tier.ts';
+import { Slots } from './pool.ts';
 import { Repeater } from './repeater.ts';
 import { StaleTracker } from './stale.ts';
 
@@ -41,6 +42,13 @@ export interface PollerConfig {
   minerTimeoutMs: number;
   /** Miner connections in flight at once. */
   minerConcurrency: number;
+  /**
+   * Miner connections in flight at once while a command batch runs (default half of
+   * minerConcurrency, at least 1): polling goes on at a reduced rate, so nothing goes stale
+   * during a long shed (a cycle at most twice as long stays inside the 3-interval stale
+   * threshold), and the batch gets the sockets and CPU the other half leaves.
+   */
+  minerConcurrencyWhileCommanding?: number;
   /** Slow tier: miner inventory (version). 0 turns it off; default 300 000. */
   minerInventoryIntervalMs?: number;
   /** A device with no online reading for this long is stale. Default 3 × its interval. */
@@ -76,6 +84,8 @@ export interface PollerStats {
   /** Devices with no online reading for longer than staleAfterMs. */
   stale: number;
   inventoryCycles: number;
+  /** Miner reads allowed in flight now (lower while a command batch runs). */
+  minerConcurrencyNow: number;
 }
 
 export class Poller {
@@ -92,7 +102,7 @@ export class Poller {
   private readonly stale: StaleTracker;
   private readonly stopping = new AbortController();
   private minerHolds = 0;
-  private minerCycle: AbortController | null = null;
+  private readonly minerSlots: Slots;
   private readonly minerDriver = cgminerDriver();
 
   constructor(
@@ -102,6 +112,7 @@ export class Poller {
   ) {
     this.states = new DeviceStates(log);
     this.stale = new StaleTracker(log);
+    this.minerSlots = new Slots(Math.max(1, config.minerConcurrency));
     // Every read in flight listens to it (up to the concurrency of each tier).
     setMaxListeners(0, this.stopping.signal);
     this.minerLoop = new Repeater('miner polling', config.minerIntervalMs, () => this.pollMinersOnce(), log);
@@ -127,38 +138,43 @@ export class Poller {
   }
 
   /**
-   * Commands come first: while a command batch runs, miner polling stops (the cycle in flight
-   * is cut short; miners it had not read keep their last reading, and stale detection still
-   * applies) so the batch has the sockets and the CPU. Call the returned function when done.
+   * Commands come first, but polling goes on: while a command batch runs, miner reads are
+   * limited to minerConcurrencyWhileCommanding in flight (reads already in flight finish), so
+   * the batch has most sockets and the CPU and no miner goes stale during a long shed.
+   * Call the returned function when the batch is done.
    */
   preemptMinerPolling(): () => void {
     this.minerHolds++;
-    this.minerCycle?.abort(new Error('miner polling preempted by a command batch'));
+    if (this.minerHolds === 1) {
+      this.minerSlots.setLimit(this.reducedMinerConcurrency());
+      this.log.info({ concurrency: this.minerSlots.limit }, 'command batch running: miner polling at a reduced rate');
+    }
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.minerHolds--;
+      if (this.minerHolds === 0) {
+        this.minerSlots.setLimit(Math.max(1, this.config.minerConcurrency));
+        this.log.info({ concurrency: this.minerSlots.limit }, 'command batches done: miner polling at the full rate');
+      }
     };
   }
 
+  private reducedMinerConcurrency(): number {
+    const full = Math.max(1, this.config.minerConcurrency);
+    return Math.min(full, Math.max(1, this.config.minerConcurrencyWhileCommanding ?? Math.floor(full / 2)));
+  }
+
   async pollMinersOnce(): Promise<CycleResult> {
-    if (this.minerHolds > 0) return { readings: 0, online: 0, offline: 0, error: 0, wallMs: 0, cpuMs: 0 };
-    const cycle = new AbortController();
-    this.minerCycle = cycle;
-    const signal = AbortSignal.any([this.stopping.signal, cycle.signal]);
-    // Every read in flight listens on it (hundreds at once), as on the stopping signal.
-    setMaxListeners(0, signal);
-    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal };
+    const signal = this.stopping.signal;
+    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal, slots: this.minerSlots };
     const result = await this.cycle(async (emit) => {
       await pollTier(this.minerDriver, this.config.miners, opts, (reading) => {
-        // A read cut short by a command batch says nothing about the miner.
-        if (cycle.signal.aborted) return;
         const inv = this.inventory.get(reading.deviceId);
         emit(inv === undefined || reading.status !== 'online' ? reading : { ...reading, labels: { ...inv, ...reading.labels } });
       });
     });
-    if (this.minerCycle === cycle) this.minerCycle = null;
     this.stale.check(this.config.miners, this.config.staleAfterMs ?? 3 * this.config.minerIntervalMs, Date.now());
     // The slow tier starts once the first miner cycle is done, so the two never compete at start-up.
     if (this.minerCycles === 0 && !this.stopping.signal.aborted) this.inventoryLoop?.start();
@@ -207,6 +223,7 @@ export class Poller {
       devices: this.states.counts(),
       stale: this.stale.count(),
       inventoryCycles: this.inventoryCycles,
+      minerConcurrencyNow: this.minerSlots.limit,
     };
   }
 

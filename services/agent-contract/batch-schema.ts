@@ -42,5 +42,7 @@ export const IngestAck = Strict({
   accepted: Type.Integer(),
   duplicate: Type.Boolean(),
   seq: Type.Integer(),
+  /** Readings refused, by reason (another agent's device, dated ahead, value out of bounds); absent when none. */
+  rejected: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
 });
 export type IngestAck = Static<typeof IngestAck>;

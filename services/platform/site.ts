@@ -27,6 +27,11 @@ export interface SiteOptions {
   meterPort?: number;
   /** Agent settings (tests): the fail-safe grace, command concurrency. */
   agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
+  /**
+   * Store-and-forward for the agent: what it could not send (the control plane down, or gone
+   * with the parent process) waits here and is sent by the next start.
+   */
+  spoolDir?: string;
   log?: Logger;
 }
 
@@ -62,6 +67,7 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     minerIntervalMs: opts.intervals.minerMs,
     meterIntervalMs: opts.intervals.meterMs,
     shipIntervalMs: opts.intervals.shipMs,
+    ...(opts.spoolDir !== undefined ? { spoolDir: opts.spoolDir } : {}),
     ...(devices.antminerWebPort !== undefined ? { minerWebPort: devices.antminerWebPort } : {}),
     ...(opts.agent ?? {}),
   });

@@ -1,6 +1,25 @@
-import { blockSubsidyBtc, HALVING_INTERVAL_BLOCKS } from '../../market/chain.ts';
-import type { HashpriceOutlook } from './offers-schema.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { Strict } from '../lib/strict.ts';
+import { blockSubsidyBtc, HALVING_INTERVAL_BLOCKS } from '../market/chain.ts';
 import { dateMs, monthIndexOfDate, monthStartMs, monthLabel } from './months.ts';
+
+const IsoDate = Type.String({ format: 'date' });
+const growthPct = () => Type.Number({ exclusiveMinimum: -100, maximum: 1000, default: 0 });
+
+/** How hashprice is expected to move: BTC price and difficulty trends, the fee share, the halvings. */
+export const HashpriceOutlook = Strict({
+  startUsdPerPhDay: Type.Number({ minimum: 0 }),
+  btcPriceGrowthPctPerYear: growthPct(),
+  difficultyGrowthPctPerYear: growthPct(),
+  /** Transaction fees as a share of the block reward at the start; the rest is subsidy, which halves. */
+  feeSharePct: Type.Number({ minimum: 0, maximum: 100, default: 2 }),
+  /** Date block 1,050,000 is expected (the 2028 halving). Exclusive with `anchor`. */
+  halvingDate: Type.Optional(IsoDate),
+  /** A known height and its date; later heights follow at 144 blocks a day. Default: 840,000 on 2024-04-20. */
+  anchor: Type.Optional(Strict({ height: Type.Integer({ minimum: 0 }), date: IsoDate })),
+});
+export type HashpriceOutlook = Static<typeof HashpriceOutlook>;
+
 
 /**
  * Monthly hashprice path, USD per PH/s per day. Pure.

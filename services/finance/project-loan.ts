@@ -1,4 +1,4 @@
-import { annuityPayment } from './debt-service.ts';
+import { annuityPayment } from './debt-schedule.ts';
 
 /**
  * Service of a project loan that funds a share of conversion capex. Pure.
