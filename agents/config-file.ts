@@ -7,7 +7,7 @@ import { check } from '../services/domain/schema.ts';
 import { Strict } from '../services/lib/strict.ts';
 import { ContextError, wrap } from '../services/lib/errors.ts';
 import type { AgentConfig } from './agent.ts';
-import { siteDevices } from './drivers/registry.ts';
+import { DRIVER_FILE_DEFAULTS, DRIVER_FILE_PROPERTIES, siteDevices } from './drivers/registry.ts';
 
 /**
  * The agent's YAML config file (`switchyard agent --config FILE`). Devices come from the site
@@ -15,7 +15,7 @@ import { siteDevices } from './drivers/registry.ts';
  * file itself (token), else from tokenFile (as `switchyard serve` writes it to
  * data/agent-tokens/<agentId>.token), else from the environment variable named by tokenEnv.
  */
-export const AgentFile = Strict({
+const AgentFileOwn = Strict({
   agentId: Type.String({ minLength: 1, maxLength: 128 }),
   /** Default: the site file's site.id. */
   siteId: Type.Optional(Type.String({ minLength: 1 })),
@@ -30,20 +30,18 @@ export const AgentFile = Strict({
   minerPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /** Read every meter on this port instead of the site file's. */
   meterPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-  // Measured on 2 cores: one pass over ~35,000 twin miners takes ~4–6 s and 4–7 CPU-seconds
-  // (agent and twin together), so 30 s leaves most of the machine to the control plane.
-  minerIntervalMs: Type.Integer({ minimum: 100, default: 30_000 }),
-  meterIntervalMs: Type.Integer({ minimum: 100, default: 1_000 }),
-  snmpIntervalMs: Type.Integer({ minimum: 100, default: 10_000 }),
-  gpuIntervalMs: Type.Integer({ minimum: 100, default: 5_000 }),
   shipIntervalMs: Type.Integer({ minimum: 50, default: 1_000 }),
-  minerTimeoutMs: Type.Optional(Type.Integer({ minimum: 50 })),
-  meterTimeoutMs: Type.Optional(Type.Integer({ minimum: 50 })),
-  minerConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
   maxBatchReadings: Type.Optional(Type.Integer({ minimum: 1, maximum: 200_000 })),
   maxQueuedReadings: Type.Optional(Type.Integer({ minimum: 1 })),
 });
-export type AgentFile = Static<typeof AgentFile>;
+
+/**
+ * The file's keys: the agent's own above, and every driver's (intervals, deadlines, profile
+ * folders; agents/drivers/<protocol>/entry.ts), all optional with the drivers' file defaults.
+ * Devices are never listed here: they come from the site file.
+ */
+export const AgentFile = Type.Object({ ...AgentFileOwn.properties, ...DRIVER_FILE_PROPERTIES }, { additionalProperties: false });
+export type AgentFile = Static<typeof AgentFileOwn> & Record<string, unknown>;
 
 export class AgentConfigError extends ContextError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -73,7 +71,7 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
   }
   let file: AgentFile;
   try {
-    file = check(AgentFile, value, `agent config ${path}`);
+    file = check(AgentFile, value, `agent config ${path}`) as AgentFile;
   } catch (err) {
     throw new AgentConfigError((err as Error).message, { cause: err });
   }
@@ -85,20 +83,21 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     throw new AgentConfigError(`agent config ${path}: no token (set ${file.tokenEnv}, or add token or tokenFile to the file)`);
   }
   const site = loadSiteFile(resolve(dirname(path), file.siteFile));
-  const config: AgentConfig = {
+  // Required driver keys (the miner and meter intervals) come from the drivers' file defaults;
+  // startAgent checks the whole config against AgentConfig.
+  const config = {
     agentId: file.agentId,
     siteId: file.siteId ?? site.site.id,
     controlPlaneUrl: file.controlPlaneUrl,
     token,
     // Every driver's devices from the site file (agents/drivers/registry.ts).
     ...siteDevices(site, { ...(file.minerPort === undefined ? {} : { cgminer: file.minerPort }), ...(file.meterPort === undefined ? {} : { modbus: file.meterPort }) }),
-    minerIntervalMs: file.minerIntervalMs,
-    meterIntervalMs: file.meterIntervalMs,
-    snmpIntervalMs: file.snmpIntervalMs,
-    gpuIntervalMs: file.gpuIntervalMs,
     shipIntervalMs: file.shipIntervalMs,
-  };
-  for (const key of ['minerTimeoutMs', 'meterTimeoutMs', 'minerConcurrency', 'maxBatchReadings', 'maxQueuedReadings'] as const) {
+    // The drivers' keys: their file defaults, then what the file sets.
+    ...DRIVER_FILE_DEFAULTS,
+    ...(Object.fromEntries(Object.keys(DRIVER_FILE_PROPERTIES).flatMap((k) => (file[k] === undefined ? [] : [[k, file[k]]]))) as Partial<AgentConfig>),
+  } as AgentConfig;
+  for (const key of ['maxBatchReadings', 'maxQueuedReadings'] as const) {
     const v = file[key];
     if (v !== undefined) config[key] = v;
   }

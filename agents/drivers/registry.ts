@@ -1,3 +1,4 @@
+import { Type, type TProperties } from '@sinclair/typebox';
 import type { SiteFile } from '../../services/domain/site-schema.ts';
 import type { DriverEntry } from './driver-entry.ts';
 import { cgminer } from './cgminer/entry.ts';
@@ -23,6 +24,19 @@ export const DRIVER_CONFIG_PROPERTIES = {
   ...snmp.config.properties,
   ...nvidiaSmi.config.properties,
 };
+
+/** The agent config's device lists (from the site file, never set in an agent config file). */
+const DEVICE_LIST_KEYS = new Set(DRIVERS.flatMap((d) => Object.entries(d.config.properties as TProperties).filter(([, v]) => v.type === 'array').map(([k]) => k)));
+
+/** The driver keys an agent config file may set (intervals, deadlines, profile folders), all optional. */
+export const DRIVER_FILE_PROPERTIES: TProperties = Object.fromEntries(
+  Object.entries(DRIVER_CONFIG_PROPERTIES)
+    .filter(([k]) => !DEVICE_LIST_KEYS.has(k))
+    .map(([k, schema]) => [k, Type.Optional(schema)]),
+);
+
+/** Their defaults in a file (each driver's fileDefaults). */
+export const DRIVER_FILE_DEFAULTS = { ...cgminer.fileDefaults, ...modbus.fileDefaults, ...snmp.fileDefaults, ...nvidiaSmi.fileDefaults };
 
 /** Every Reading kind a driver yields. */
 export const DEVICE_KINDS: readonly string[] = [...new Set(DRIVERS.flatMap((d) => d.deviceKinds))];

@@ -65,3 +65,26 @@ function readSample(): string {
 function readDemo(): string {
   return readFileSync('infra/sites/demo.yaml', 'utf8');
 }
+
+test("agent config: the drivers' keys come from the registry, with their defaults; device lists only from the site file", (t) => {
+  const dir = configDir(t);
+  const path = join(dir, 'agent.yaml');
+  const base = { agentId: 'a1', controlPlaneUrl: 'http://127.0.0.1:1', token: 't', siteFile: SITE };
+  writeFileSync(path, stringify(base));
+  const defaults = loadAgentConfigFile(path, {});
+  assert.equal(defaults.minerIntervalMs, 30_000);
+  assert.equal(defaults.meterIntervalMs, 1_000);
+  assert.equal(defaults.snmpIntervalMs, 10_000);
+  assert.equal(defaults.gpuIntervalMs, 5_000);
+  assert.equal(defaults.shipIntervalMs, 1_000);
+  // A key of the SNMP driver that this file's loader never names, and one of the Modbus driver.
+  writeFileSync(path, stringify({ ...base, snmpTimeoutMs: 2500, meterTimeoutMs: 400, minerIntervalMs: 5000 }));
+  const set = loadAgentConfigFile(path, {});
+  assert.equal(set.snmpTimeoutMs, 2500);
+  assert.equal(set.meterTimeoutMs, 400);
+  assert.equal(set.minerIntervalMs, 5000);
+  writeFileSync(path, stringify({ ...base, meters: [] }));
+  assert.throws(() => loadAgentConfigFile(path, {}), /meters/);
+  writeFileSync(path, stringify({ ...base, snmpTimeoutMs: 10 }));
+  assert.throws(() => loadAgentConfigFile(path, {}), /snmpTimeoutMs/);
+});

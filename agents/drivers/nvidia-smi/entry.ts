@@ -22,6 +22,7 @@ export const nvidiaSmi = driverEntry({
     /** Deadline per nvidia-smi call (default 5000); the tier's deadline adds the kill grace and a second. */
     gpuTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
   }),
+  fileDefaults: { gpuIntervalMs: NVIDIA_SMI_TIER_DEFAULTS.intervalMs },
   fromSite: (site) => ({ gpuHosts: gpuHostDevices(site) }),
   readme: fileURLToPath(new URL('./README.md', import.meta.url)),
   sampleConfig: fileURLToPath(new URL('./sample.yaml', import.meta.url)),
