@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
+import { DeviceOwners } from '../services/domain/device-owners.ts';
 import { loadSiteFile } from '../services/domain/load-site.ts';
+import type { SiteFile } from '../services/domain/site-schema.ts';
 import { check } from '../services/domain/schema.ts';
 import { Strict } from '../services/lib/strict.ts';
 import { ContextError, wrap } from '../services/lib/errors.ts';
@@ -62,6 +64,20 @@ function readTokenFile(tokenPath: string, configPath: string): string {
   return token;
 }
 
+/**
+ * The devices this agent polls: all of them on a site without an `agents` list, else the ones
+ * the site file gives this agent (DeviceOwners), so it never polls what another agent reports.
+ */
+function ownDevices<T extends Record<string, Array<{ id: string; blockId?: string }>>>(site: SiteFile, agentId: string, all: T, path: string): T {
+  const owners = new DeviceOwners(site);
+  if (!owners.assigned) return all;
+  if (!owners.agentIds.includes(agentId)) {
+    throw new AgentConfigError(`agent config ${path}: agent "${agentId}" is not in the site file's agents (${owners.agentIds.join(', ')})`);
+  }
+  const mine = (d: { id: string; blockId?: string }) => owners.ownerOf(d.id, d.blockId) === agentId;
+  return Object.fromEntries(Object.entries(all).map(([key, list]) => [key, list.filter(mine)])) as T;
+}
+
 export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let value: unknown;
   try {
@@ -83,6 +99,7 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     throw new AgentConfigError(`agent config ${path}: no token (set ${file.tokenEnv}, or add token or tokenFile to the file)`);
   }
   const site = loadSiteFile(resolve(dirname(path), file.siteFile));
+  const devices = ownDevices(site, file.agentId, siteDevices(site, { ...(file.minerPort === undefined ? {} : { cgminer: file.minerPort }), ...(file.meterPort === undefined ? {} : { modbus: file.meterPort }) }), path);
   // Required driver keys (the miner and meter intervals) come from the drivers' file defaults;
   // startAgent checks the whole config against AgentConfig.
   const config = {
@@ -90,8 +107,8 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     siteId: file.siteId ?? site.site.id,
     controlPlaneUrl: file.controlPlaneUrl,
     token,
-    // Every driver's devices from the site file (agents/drivers/registry.ts).
-    ...siteDevices(site, { ...(file.minerPort === undefined ? {} : { cgminer: file.minerPort }), ...(file.meterPort === undefined ? {} : { modbus: file.meterPort }) }),
+    // Every driver's devices from the site file (agents/drivers/registry.ts), this agent's only.
+    ...devices,
     shipIntervalMs: file.shipIntervalMs,
     // The drivers' keys: their file defaults, then what the file sets.
     ...DRIVER_FILE_DEFAULTS,

@@ -39,7 +39,7 @@ export interface ControlPlaneOptions {
   companyPath?: string;
   /** Worker threads per simulation run (default one per core). */
   simulationWorkers?: number;
-  /** Agents to mint a token for (default one, `agent-<site id>`). */
+  /** Agents to mint a token for (default the site file's `agents`, else one: `agent-<site id>`). */
   agentIds?: string[];
   /** Where the one-time admin token banner goes (default stdout). */
   print?: (text: string) => void;
@@ -93,7 +93,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
     const tokens = new TokenStore(store.db);
     const admin = ensureAdminToken(tokens, opts.dataDir, log, opts.print);
-    const agents = (opts.agentIds ?? [defaultAgentId(site)]).map((agentId) => ({
+    const agents = (opts.agentIds ?? site.agents?.map((a) => a.id) ?? [defaultAgentId(site)]).map((agentId) => ({
       agentId,
       token: ensureAgentToken(tokens, opts.dataDir, agentId, log),
       tokenPath: agentTokenPath(opts.dataDir, agentId),

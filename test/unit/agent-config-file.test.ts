@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadAgentConfigFile } from '../../agents/config-file.ts';
 
 const SITE = resolve('test/support/sites/small.yaml');
@@ -87,4 +87,28 @@ test("agent config: the drivers' keys come from the registry, with their default
   assert.throws(() => loadAgentConfigFile(path, {}), /meters/);
   writeFileSync(path, stringify({ ...base, snmpTimeoutMs: 10 }));
   assert.throws(() => loadAgentConfigFile(path, {}), /snmpTimeoutMs/);
+});
+
+test("agent config: on a site with an agents list, the agent polls only the devices the site file gives it", (t) => {
+  const dir = configDir(t);
+  const site = parse(readFileSync(SITE, 'utf8')) as Record<string, unknown>;
+  site.agents = [
+    { id: 'agent-hall', blocks: ['B1'], meters: ['M-REV'] },
+    { id: 'agent-rest', blocks: ['B2', 'B3'] },
+  ];
+  const sitePath = join(dir, 'site.yaml');
+  writeFileSync(sitePath, stringify(site));
+  const path = join(dir, 'agent.yaml');
+  writeFileSync(path, stringify({ agentId: 'agent-hall', controlPlaneUrl: 'http://127.0.0.1:1', token: 't', siteFile: 'site.yaml' }));
+  const hall = loadAgentConfigFile(path, {});
+  // small.yaml: B1 holds 8 + 4 + 2 + 2 = 16 miners; M-REV by name, M-B1 by its block.
+  assert.equal(hall.miners.length, 16);
+  assert.ok(hall.miners.every((m) => m.blockId === 'B1'));
+  assert.deepEqual(hall.meters.map((m) => m.id).sort(), ['M-B1', 'M-REV']);
+  writeFileSync(path, stringify({ agentId: 'agent-rest', controlPlaneUrl: 'http://127.0.0.1:1', token: 't', siteFile: 'site.yaml' }));
+  const rest = loadAgentConfigFile(path, {});
+  assert.equal(rest.miners.length, 4);
+  assert.deepEqual(rest.meters.map((m) => m.id).sort(), ['M-B2', 'M-B3']);
+  writeFileSync(path, stringify({ agentId: 'agent-x', controlPlaneUrl: 'http://127.0.0.1:1', token: 't', siteFile: 'site.yaml' }));
+  assert.throws(() => loadAgentConfigFile(path, {}), /agent "agent-x" is not in the site file's agents \(agent-hall, agent-rest\)/);
 });
