@@ -140,6 +140,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   private readonly staleAfterMsByKind: Partial<Record<DeviceKind, number>>;
   private readonly minerHistoryEveryMs: number;
   private readonly now: () => number;
+  private stateNowOf: ((blockId: string) => BlockState | undefined) | null = null;
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly byBlock = new Map<string, Set<string>>();
   private readonly meters = new Map<string, MeterInfo>();
@@ -148,7 +149,6 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   private readonly agentsSeen = new Map<string, AgentSeen>();
   private versionNo = 0;
   private cached: { key: string; snapshot: SiteLive } | null = null;
-  private stateNowOf: ((blockId: string) => BlockState | undefined) | null = null;
 
   constructor(site: SiteFile, opts: LiveStateOptions = {}) {
     super();
