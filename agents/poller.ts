@@ -48,6 +48,9 @@ export interface PollerConfig {
   meterTimeoutMs: number;
   /** Miner connections in flight at once. */
   minerConcurrency: number;
+  profileDir?: string;
+  /** Slow tier: miner inventory (version). 0 turns it off; default 300 000. */
+  minerInventoryIntervalMs?: number;
   /**
    * Miner connections in flight at once while a command batch runs (default half of
    * minerConcurrency, at least 1): polling goes on at a reduced rate, so nothing goes stale
@@ -55,9 +58,6 @@ export interface PollerConfig {
    * threshold), and the batch gets the sockets and CPU the other half leaves.
    */
   minerConcurrencyWhileCommanding?: number;
-  profileDir?: string;
-  /** Slow tier: miner inventory (version). 0 turns it off; default 300 000. */
-  minerInventoryIntervalMs?: number;
   /** A device with no online reading for this long is stale. Default 3 × its interval. */
   staleAfterMs?: number;
   /** Tiers of other drivers (SNMP PDUs, nvidia-smi hosts …). */
