@@ -1,8 +1,8 @@
-import { gpuHostDevices, snmpDevices } from '../domain/devices.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { wrap } from '../lib/errors.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import type { AgentConfig } from '../../agents/agent.ts';
+import { siteDevices } from '../../agents/drivers/registry.ts';
 import { Cleanups, type Running } from './cleanups.ts';
 import type { Intervals } from './intervals.ts';
 import { Supervised } from './children/supervisor.ts';
@@ -59,11 +59,11 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     siteId: site.site.id,
     controlPlaneUrl: opts.controlPlaneUrl,
     token: opts.token,
+    // Every driver's devices from the site file; the twin's miners and meters (as bound) in
+    // place of the file's. The others are the site's real devices (none on the demo site).
+    ...siteDevices(site),
     miners: devices.miners,
     meters: devices.meters,
-    // Not simulated by the twin: these are the site's real devices (none on the demo site).
-    snmpDevices: snmpDevices(site),
-    gpuHosts: gpuHostDevices(site),
     minerIntervalMs: opts.intervals.minerMs,
     meterIntervalMs: opts.intervals.meterMs,
     shipIntervalMs: opts.intervals.shipMs,

@@ -29,7 +29,7 @@ describe('poller while commands run', { timeout: 120_000 }, () => {
 
   const poller = (readings: Map<string, Reading>) =>
     new Poller(
-      { miners: twin.miners, meters: [], minerIntervalMs: 60_000, meterIntervalMs: 1_000, minerTimeoutMs: 3_000, meterTimeoutMs: 1_000, minerConcurrency: 16, minerConcurrencyWhileCommanding: 2, minerInventoryIntervalMs: 0 },
+      { miners: twin.miners, minerIntervalMs: 60_000, minerTimeoutMs: 3_000, minerConcurrency: 16, minerConcurrencyWhileCommanding: 2, minerInventoryIntervalMs: 0 },
       (r) => readings.set(r.deviceId, r),
       log,
     );
