@@ -15,7 +15,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { SiteFile } from '../../services/domain/site-schema.ts';
 import { startPlatform, type Platform } from '../../services/platform/platform.ts';
 import { until } from '../support/until.ts';
 import type { LatencyStats, LoadConfig, LoadResult } from './soak-load.ts';
@@ -66,7 +65,7 @@ interface SoakAgent {
 /**
  * The soak's site: SITE plus one empty block per soak agent, which that agent owns (the site
  * file's `agents` list), so its readings are accepted as any real agent's are; the platform's
- * own agent owns the rest. Written next to a temp data dir like the curtailment bench's site.
+ * own agent owns the rest. Written to the temp data dir, like the curtailment bench's site.
  */
 function soakSite(dir: string): { path: string; agents: SoakAgent[] } {
   const doc = parse(readFileSync(SITE, 'utf8')) as {
@@ -80,8 +79,7 @@ function soakSite(dir: string): { path: string; agents: SoakAgent[] } {
   doc.blocks.push(
     ...agents.map((a) => ({ id: a.blockId, name: `Soak ${a.agentId}`, feed: 'SOAK', capacityMw: 5, cooling: 'air', state: 'mining', capability: ['mining'], overheadFactor: 1.05, miners: [], gpus: [] })),
   );
-  // Device ownership per agent (issue 10, finding 4) is in the site schema once merged.
-  if ('agents' in SiteFile.properties) doc.agents = [
+  doc.agents = [
     { id: `agent-${doc.site.id}`, blocks: ownBlocks, meters: doc.meters.filter((m) => m.blockId === undefined).map((m) => m.id) },
     ...agents.map((a) => ({ id: a.agentId, blocks: [a.blockId] })),
   ];

@@ -81,7 +81,7 @@ describe('site view during a curtailment event', () => {
     const devices = b1.map((id) => entry(id, 'B1', 'shed', 'acked'));
     const r = record(devices, 'shedding');
     // The engine's floor (issue 10, finding 8): 27.1 kW the AI pod may not give up.
-    const held = { ...r, floorW: 27_100, timeline: [...r.timeline, { kind: 'floor', atMs: NOW - 1000, detail: 'AI pod B3 may not be capped' }] } as unknown as EventRecord;
+    const held: EventRecord = { ...r, floorW: 27_100, timeline: [...r.timeline, { kind: 'floor', atMs: NOW - 1000, detail: 'AI pod B3 may not be capped' }] };
     const live = new LiveState(site, { now: () => NOW });
     live.apply(smallBatch(site, { seq: 1, atMs: NOW, sleeping: b1 }));
     const ev = new SiteViewer(site, live, reads(held)).view(NOW).curtailment.events[0]!;
