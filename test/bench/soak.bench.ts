@@ -156,15 +156,26 @@ export async function run(): Promise<void> {
     // Stale miners on the control plane while the load and the curtailment run (polling goes
     // on at a reduced rate during command batches, so this should stay 0).
     let maxStale = 0;
-    const staleTimer = setInterval(() => (maxStale = Math.max(maxStale, p.live.snapshot().miners.stale)), 1000);
+    let firstStaleS: number | null = null;
+    const loadStart = Date.now();
+    const marks: string[] = [];
+    const mark = (what: string) => marks.push(`${what} at ${((Date.now() - loadStart) / 1000).toFixed(0)} s`);
+    const staleTimer = setInterval(() => {
+      const stale = p.live.snapshot().miners.stale;
+      if (stale > 0 && firstStaleS === null) firstStaleS = Math.round((Date.now() - loadStart) / 1000);
+      maxStale = Math.max(maxStale, stale);
+    }, 1000);
     const rssStart = process.memoryUsage().rss;
     const load = runLoad({ url: p.listening.url, durationMs: SECONDS * 1000, clients: CLIENTS, clientEveryMs: CLIENT_EVERY_MS, agents, siteId: p.site.site.id, shipMs: SHIP_MS }, dataDir);
     console.log(`soak: ${SECONDS} s, ${CLIENTS} clients on /api/site (${CLIENT_EVERY_MS ? `each every ${CLIENT_EVERY_MS} ms` : 'back to back'}), ${AGENTS} agents × ${AGENT_READINGS} readings every ${SHIP_MS} ms on /api/ingest`);
 
     // The same two, a fifth of the way into the soak (the load is up by then).
     await new Promise((r) => setTimeout(r, Math.min(30_000, (SECONDS * 1000) / 5)));
+    mark('plan job');
     const soakPlanMs = await planJobMs(p);
+    mark('curtailment');
     const soakCurtailMs = await curtailMs(p, 'soak');
+    mark('restored');
     const result = await load;
     clearInterval(staleTimer);
     const rssEnd = process.memoryUsage().rss;
@@ -173,7 +184,7 @@ export async function run(): Promise<void> {
     console.log(`${line('/api/ingest', result.ingest, result.wallMs / 1000)}, ${result.ingest.readings.toLocaleString('en-US')} readings accepted`);
     console.log(`plan job: idle ${idlePlanMs.toFixed(0)} ms, during the soak ${soakPlanMs.toFixed(0)} ms`);
     console.log(`curtailment signal → meter confirmed: idle ${idleCurtailMs} ms, during the soak ${soakCurtailMs} ms`);
-    console.log(`stale miners during the soak: at most ${maxStale}`);
+    console.log(`stale miners during the soak: at most ${maxStale}${firstStaleS === null ? '' : `, first at ${firstStaleS} s`} (${marks.join(', ')})`);
     console.log(`RSS (control plane): start ${mib(rssStart)}, end ${mib(rssEnd)}`);
     console.log(`ratio: soak / idle — plan job ${(soakPlanMs / idlePlanMs).toFixed(2)}×, curtailment ${(soakCurtailMs / idleCurtailMs).toFixed(2)}×`);
   } finally {
