@@ -22,16 +22,16 @@ export interface SiteOptions {
   intervals: Intervals;
   /** 'fork': twin and agent in child processes (npm start); 'inline': in this process (tests). */
   children?: 'fork' | 'inline';
-  /** Twin ports; default the site file's (miners :4028 on their loopback addresses). 0: random. */
-  minerPort?: number;
-  meterPort?: number;
-  /** Agent settings (tests): the fail-safe grace, command concurrency. */
-  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
   /**
    * Store-and-forward for the agent: what it could not send (the control plane down, or gone
    * with the parent process) waits here and is sent by the next start.
    */
   spoolDir?: string;
+  /** Twin ports; default the site file's (miners :4028 on their loopback addresses). 0: random. */
+  minerPort?: number;
+  meterPort?: number;
+  /** Agent settings (tests): the fail-safe grace, command concurrency. */
+  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
   log?: Logger;
 }
 

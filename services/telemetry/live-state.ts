@@ -140,6 +140,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   private readonly staleAfterMsByKind: Partial<Record<DeviceKind, number>>;
   private readonly minerHistoryEveryMs: number;
   private readonly now: () => number;
+  private stateNowOf: ((blockId: string) => BlockState | undefined) | null = null;
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly byBlock = new Map<string, Set<string>>();
   private readonly meters = new Map<string, MeterInfo>();
@@ -178,6 +179,16 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   /** Counts a batch that was already applied (its seq was seen before). */
   noteDuplicate(batch: AgentBatch): void {
     this.agent(batch.agentId).duplicates++;
+  }
+
+  /**
+   * What a block does now when it differs from its site-file state (a block whose miners a
+   * curtailment event holds off is `curtailed`): the per-state power sums, and so the
+   * site_state history the operator chart draws, follow it. Set by the API's site view.
+   */
+  setStateNow(stateNowOf: (blockId: string) => BlockState | undefined): void {
+    this.stateNowOf = stateNowOf;
+    this.cached = null;
   }
 
   /** The latest reading of a device, as the agent sent it. */
@@ -341,7 +352,8 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
       addCounts(devices, b.devices);
       if (b.powerW !== null) {
         blocksW = (blocksW ?? 0) + b.powerW;
-        powerByStateW[b.state] = (powerByStateW[b.state] ?? 0) + b.powerW;
+        const state = this.stateNowOf?.(b.id) ?? b.state;
+        powerByStateW[state] = (powerByStateW[state] ?? 0) + b.powerW;
       }
       if (b.hashrateHs !== null) hashrate = (hashrate ?? 0) + b.hashrateHs;
       if (b.lastReadingAtMs !== null) last = Math.max(last ?? 0, b.lastReadingAtMs);
