@@ -44,6 +44,12 @@ test('a malformed company file names the file, the line and the key', () => {
   assert.throws(() => parseCompany(dup, 'dup.yaml'), /dup\.yaml:\d+:\d+: debt\[1\]\.id: duplicate debt id "TL-1"/);
 });
 
+test('a site file the company lists but that is not there is named at its line', () => {
+  const text = readFileSync(DEMO, 'utf8').replace('  - demo.yaml', '  - nowhere.yaml');
+  const line = text.split('\n').findIndex((l) => l.includes('nowhere.yaml')) + 1;
+  assert.throws(() => parseCompany(text, 'c.yaml', 'infra/sites'), new RegExp(`c\\.yaml:${line}:5: sites\\[0\\]: no site file at .*nowhere\\.yaml`));
+});
+
 test('CLI: a malformed company file exits non-zero, prints the location and writes nothing', () => {
   const bad = join(tmp, 'bad-company.yaml');
   writeFileSync(bad, readFileSync(DEMO, 'utf8').replace('sites:\n  - demo.yaml', `sites:\n  - ${resolve('infra/sites/demo.yaml')}`).replace('    couponPct: 9.5', '    couponPct: lots'));
