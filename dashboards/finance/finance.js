@@ -31,6 +31,7 @@ async function refresh() {
     $('company').textContent = `${debt.company.name} · as of ${debt.asOf} · BTC ${usd(debt.btcPriceUsd)} · hashprice ${usd(debt.hashpriceUsdPerPhDay)}/PH/day`;
     drawMarginBlocks(perBlock);
     drawMix(byBlock);
+    drawMixDays(byDay);
     drawPerMwh(byDay);
     fillMargins(byBlock);
     drawLadder(debt);
@@ -59,18 +60,33 @@ function drawMarginBlocks(perBlock) {
   });
 }
 
+const perMwDay = (g, v) => (g.capacityMw > 0 && g.days > 0 ? v / (g.capacityMw * g.days) : null);
+
+function mixSeries(gs) {
+  return [
+    { name: 'mining', data: gs.map((g) => perMwDay(g, g.miningRevenueUsd)) },
+    { name: 'AI', data: gs.map((g) => perMwDay(g, g.aiRevenueUsd)) },
+    { name: 'credits', data: gs.map((g) => perMwDay(g, g.creditsUsd)) },
+    { name: 'energy', data: gs.map((g) => perMwDay(g, -g.energyCostUsd)) },
+  ];
+}
+
+function drawMixDays(byDay) {
+  draw('chart-mix-days', {
+    ...baseOptions('bar', 300),
+    chart: { ...baseOptions('bar', 300).chart, stacked: true },
+    series: mixSeries(byDay.groups),
+    xaxis: { categories: byDay.groups.map((g) => g.key) },
+    yaxis: { labels: { formatter: (v) => usdShort(v) }, title: { text: '$ per MW-day' } },
+  });
+}
+
 function drawMix(byBlock) {
-  const perMwDay = (g, v) => (g.capacityMw > 0 && g.days > 0 ? v / (g.capacityMw * g.days) : null);
   const gs = byBlock.groups;
   draw('chart-mix', {
     ...baseOptions('bar', 300),
     chart: { ...baseOptions('bar', 300).chart, stacked: true },
-    series: [
-      { name: 'mining', data: gs.map((g) => perMwDay(g, g.miningRevenueUsd)) },
-      { name: 'AI', data: gs.map((g) => perMwDay(g, g.aiRevenueUsd)) },
-      { name: 'credits', data: gs.map((g) => perMwDay(g, g.creditsUsd)) },
-      { name: 'energy', data: gs.map((g) => perMwDay(g, -g.energyCostUsd)) },
-    ],
+    series: mixSeries(gs),
     xaxis: { categories: gs.map((g) => g.key) },
     yaxis: { labels: { formatter: (v) => usdShort(v) }, title: { text: '$ per MW-day' } },
   });

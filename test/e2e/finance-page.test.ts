@@ -107,7 +107,7 @@ describe('finance page', () => {
     });
     await page.goto(`${platform.listening.url}/finance/?from=${from}&to=${to}#token=${token}`);
     await page.waitForFunction(() => document.querySelectorAll('#margins tbody tr').length === 4 && document.querySelectorAll('#headroom tbody tr').length > 0, undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => ['chart-margin-blocks', 'chart-mix', 'chart-per-mwh', 'chart-ladder', 'chart-dscr'].every((id) => document.querySelector(`#${id} svg`)), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => ['chart-margin-blocks', 'chart-mix', 'chart-mix-days', 'chart-per-mwh', 'chart-ladder', 'chart-dscr'].every((id) => document.querySelector(`#${id} svg`)), undefined, { timeout: 30_000 });
 
     const cell = (row: string, field: string) => page.textContent(`${row} td[data-field="${field}"]`);
     for (const g of [...margins.groups, { ...margins.total, key: 'total' }]) {
