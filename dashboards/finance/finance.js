@@ -42,7 +42,21 @@ async function refresh() {
     $('status').textContent = byBlock.groups.length === 0 ? `no ledger rows from ${from} to ${to}` : `${byDay.groups.length} days${provisional ? ' (today provisional)' : ''}`;
   } catch (err) {
     $('status').className = 'error';
-    $('status').textContent = err.status === 401 || err.status === 403 ? `${err.message}: open this page as /finance/#token=<a finance or admin token>` : err.message;
+    if (err.status === 401 || err.status === 403) await showSummary(err);
+    else $('status').textContent = err.message;
+  }
+}
+
+// A viewer (or no token) may read the summary only: show it, and say how to see the detail.
+async function showSummary(err) {
+  const how = 'the detail needs a finance or admin token: open this page as /finance/#token=<token>';
+  try {
+    const s = await api('/api/finance/summary');
+    const y = s.yesterday ? `yesterday ${usd(s.yesterday.marginUsd)} (${usd(s.yesterday.marginUsdPerMwDay)}/MW-day)` : 'no ledger yesterday';
+    const d = s.debt.available ? `debt ${usd(s.debt.totalDebtUsd)}, ${s.debt.covenantsInBreach} covenant(s) breaking on the forward model` : 'no debt report';
+    $('status').textContent = `Summary: ${y}; ${d}. ${how}.`;
+  } catch (e) {
+    $('status').textContent = `${err.message}; ${e.message}. ${how}.`;
   }
 }
 
