@@ -133,4 +133,19 @@ describe('finance page', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(problems, []);
   });
+
+  test('a viewer sees the summary only, and how to open the detail', { timeout: 60_000 }, async () => {
+    const created = await fetch(`${platform.listening.url}/api/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'finance-page-viewer', role: 'viewer' }),
+    });
+    assert.equal(created.status, 201);
+    const viewer = ((await created.json()) as { secret: string }).secret;
+    const page = await browser.newPage();
+    await page.goto(`${platform.listening.url}/finance/?from=${from}&to=${to}#token=${viewer}`);
+    await page.waitForFunction(() => /^Summary: /.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    assert.match((await page.textContent('#status')) ?? '', /debt \$\d[\d,]*\.\d\d, \d+ covenant\(s\) breaking on the forward model\. the detail needs a finance or admin token/);
+    assert.equal(await page.$$eval('#margins tbody tr', (trs) => trs.length), 0);
+  });
 });
