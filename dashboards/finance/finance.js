@@ -2,7 +2,7 @@
 // breaking a covenant or a margin call. Plain ES module; reads only the API:
 // /api/finance/margins, /api/finance/debt (finance or admin token: open as /finance/#token=...).
 
-import { api } from '../shared/api.js';
+import { api, downloadCsv } from '../shared/api.js';
 import { baseOptions, draw } from '../shared/charts.js';
 import { esc, isoDay, num, pct, usd, usdShort } from '../shared/format.js';
 
@@ -22,7 +22,6 @@ const margins = (from, to, extra = '') => api(`/api/finance/margins?from=${from}
 async function refresh() {
   const from = $('from').value;
   const to = $('to').value;
-  $('csv').href = `/api/finance/margins?from=${from}&to=${to}&groupBy=block&format=csv`;
   $('status').className = '';
   $('status').textContent = 'loading…';
   try {
@@ -183,6 +182,16 @@ function fillHeadroom(debt) {
 }
 
 initialRange();
+// The export needs the token, so it is fetched, not linked.
+$('csv').addEventListener('click', (e) => {
+  e.preventDefault();
+  const from = $('from').value;
+  const to = $('to').value;
+  downloadCsv(`/api/finance/margins?from=${from}&to=${to}&groupBy=block&format=csv`, `margins-${from}-${to}.csv`).catch((err) => {
+    $('status').className = 'error';
+    $('status').textContent = err.message;
+  });
+});
 $('range').addEventListener('submit', (e) => {
   e.preventDefault();
   refresh();

@@ -130,6 +130,13 @@ describe('finance page', () => {
     // CN-T: $50,000 converting at $20 a share while the share is $10: refinanced at maturity.
     assert.equal(await page.textContent('#convertibles'), 'CN-T: $50,000.00 converts at $20.00 a share (now $10.00): out of the money, $50,000.00 to refinance at 2030-06-15.');
 
+    // The CSV export is fetched with the token and downloaded: the same figures as the API's.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    assert.match(csv, /^block,days,capacityMw,meteredMwh,/);
+    const b1 = margins.groups.find((g) => g.key === 'B1')!;
+    assert.match(csv, new RegExp(`\r\nB1,3,[^\r]*,${b1.marginUsd},`));
+
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(problems, []);
   });
