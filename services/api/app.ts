@@ -50,8 +50,6 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
-  /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
-  finance?: import('../finance/finance-service.ts').FinanceApi;
 }
 
 export interface AppServices {
