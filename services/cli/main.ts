@@ -9,6 +9,7 @@ import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTwin } from './commands/twin.ts';
 
@@ -30,6 +31,7 @@ export function buildCli(): Command {
   registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);
+  registerSimulate(program);
   return program;
 }
 
