@@ -80,3 +80,13 @@ test('forward model, December 2026 on the demo company: AI rent by term, operato
   const rows = forwardAt(base, 1);
   assert.equal(rows[0]!.month, '2026-12');
 });
+
+test('fees per block: how many days came from chain data and how many from the stated fallback', async () => {
+  const { feesUsed } = await import('../../services/scheduler/backtest/backtest.ts');
+  const day = (d: number, feesSource: 'chain' | 'assumed', feesPerBlockBtc: number) =>
+    ({ dayStartMs: Date.UTC(2021, 1, d), height: 0, subsidyBtc: 6.25, feesPerBlockBtc, feesSource, difficulty: 1, difficultySource: 'difficulty', btcPriceUsd: 1, hashpriceUsdPerPhDay: 1 }) as const;
+  const chain = [day(14, 'chain', 0.9), day(15, 'assumed', 0.25), day(16, 'assumed', 0.25), day(17, 'chain', 1.1)];
+  // 15 Feb 06:00 → 17 Feb 06:00 touches the 15th, 16th and 17th.
+  assert.deepEqual(feesUsed(chain, Date.UTC(2021, 1, 15, 6), Date.UTC(2021, 1, 17, 6)), { chainDays: 1, assumedDays: 2, assumedFeesPerBlockBtc: 0.25 });
+  assert.deepEqual(feesUsed(chain, Date.UTC(2021, 1, 14), Date.UTC(2021, 1, 15)), { chainDays: 1, assumedDays: 0, assumedFeesPerBlockBtc: null });
+});
