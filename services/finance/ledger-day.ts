@@ -58,8 +58,10 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
   const powerBy = byBlock(power);
   const hashBy = byBlock(hashrate);
 
-  // Price paid each hour: spot, or under a PPA the blend of the PPA block and spot for the
-  // site's metered load that hour (every block pays the same blended price).
+  // Price paid each hour: spot; under a PPA the site's whole energy bill for the hour over its
+  // metered MWh — the PPA block is paid whether used or not, the unused part resold at spot less
+  // the resale discount, load above it bought at spot — so every block pays the same blended price:
+  //   bill = mw × ppa price − max(0, mw − load) × (spot − discount) + max(0, load − mw) × spot
   const siteMwAt = new Map<number, number>();
   for (const pts of powerBy.values()) for (const [at, w] of pts) siteMwAt.set(at, (siteMwAt.get(at) ?? 0) + w / 1e6);
   const ppa = settings?.ppa;
@@ -75,8 +77,8 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
     if (spot === undefined || !ppa) return spot;
     const load = siteMwAt.get(at) ?? 0;
     if (load <= 0) return spot;
-    const inPpa = Math.min(load, ppa.mw);
-    return (inPpa * ppa.priceUsdPerMwh + (load - inPpa) * spot) / load;
+    const bill = ppa.mw * ppa.priceUsdPerMwh - Math.max(0, ppa.mw - load) * (spot - (ppa.resaleDiscountUsdPerMwh ?? 0)) + Math.max(0, load - ppa.mw) * spot;
+    return bill / load;
   };
 
   const { credits, restarts } = eventMoney(src, site, dayStartMs, catalogs);

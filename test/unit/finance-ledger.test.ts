@@ -101,3 +101,23 @@ test('recomputing a day replaces its rows: a block that now has no data is gone,
   assert.deepEqual(ledger.rows(DAY, DAY + 86_400_000, 1), []);
   store.close();
 });
+
+test('under a PPA each block pays the site\'s blended price: the PPA block, its unused part resold, spot above it', async () => {
+  const site = loadSiteFile('test/support/finance/site.yaml');
+  site.dispatch!.ppa = { mw: 0.08, priceUsdPerMwh: 30, resaleDiscountUsdPerMwh: 5 };
+  const history = new SqliteHistory({ path: join(dir, 'ppa-history.db'), now: () => DAY + 2 * 86_400_000 });
+  await history.write(Array.from({ length: 24 }, (_, h) => ({ measurement: 'block', tags: { block: 'B1', state: 'mining' }, fields: { power_w: 50_000 }, atMs: DAY + h * H + 1_800_000 })));
+  const profile = site.dispatch!.priceProfileUsdPerMwh!;
+  const day = await ledgerDay(
+    { site, history, spotAt: (ms) => profile[(new Date(ms).getUTCHours() + 18) % 24], marketOn: () => ({ hashpriceUsdPerPhDay: 45, btcPriceUsd: null }), events: () => [] },
+    DAY,
+    DAY + 2 * 86_400_000,
+  );
+  await history.close();
+  // Each hour, load 0.05 MW under a 0.08 MW PPA at $30: bill = 0.08 × 30 − 0.03 × (spot − 5)
+  // = 2.55 − 0.03 × spot. Over the day (the profile's hours sum to 863): 24 × 2.55 − 0.03 × 863
+  // = 61.20 − 25.89 = $35.31 for 1.2 MWh → $29.425/MWh paid.
+  const b1 = day.days.find((r) => r.blockId === 'B1')!;
+  assert.equal(cents(b1.energyCostUsd), 35.31);
+  assert.ok(Math.abs(b1.priceUsdPerMwh! - 29.425) < 1e-9, String(b1.priceUsdPerMwh));
+});
