@@ -101,7 +101,9 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
     readings.sort((x, y) => x.atMs - y.atMs);
     const contract = b.state === 'ai' && b.contractId ? contracts.get(b.contractId) : undefined;
     const share = contract ? contractShare(site, b.id, contract.id, catalogs) : 0;
+    // A provisional day books the rent of the hours so far, like its energy; a closed day all of it.
     const dayRent = contract ? contractDayRentUsd(contract, dayStartMs) * share : 0;
+    const rentSoFar = dayRent * Math.min(1, (endMs - dayStartMs) / DAY);
     const ai = (rentUsd: number) =>
       contract
         ? {
@@ -113,12 +115,12 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
           }
         : undefined;
     const common = { blockId: b.id, capacityMw: b.capacityMw, hashpriceUsdPerPhDay: market.hashpriceUsdPerPhDay, btcPriceUsd: market.btcPriceUsd, poolFee: site.site.poolFee };
-    const aiDay = ai(dayRent);
+    const aiDay = ai(rentSoFar);
     const credit = credits.get(b.id) ?? 0;
     const restart = restarts.get(b.id) ?? 0;
     // No telemetry and no money: no row. A block without readings is unknown, not a zero margin
     // (a zero row would also dilute the per-MW figures of every group it falls in).
-    if (readings.length === 0 && dayRent === 0 && credit === 0 && restart === 0) continue;
+    if (readings.length === 0 && rentSoFar === 0 && credit === 0 && restart === 0) continue;
     days.push(
       ledgerRow({
         ...common,
