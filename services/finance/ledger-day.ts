@@ -3,7 +3,7 @@ import type { EventRecord } from '../curtailment/event-record.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { defaultCatalogs, summarizeBlock, type Catalogs } from '../domain/site.ts';
 import { errorMessage } from '../lib/errors.ts';
-import type { TelemetryHistory } from '../telemetry/history.ts';
+import type { Series, TelemetryHistory } from '../telemetry/history.ts';
 import { contractDayRentUsd, powerCostOf } from './contracts.ts';
 import { ledgerRow, type HourReading, type LedgerRow } from './ledger.ts';
 
@@ -42,14 +42,32 @@ export interface LedgerDay {
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: number): Promise<LedgerDay> {
+/** Hourly means of block power_w and hashrate_hs, grouped by block (as the history answers). */
+export interface DaySeries {
+  power: Series[];
+  hashrate: Series[];
+}
+
+/** The history's hourly block series over [fromMs, toMs): one query per field. */
+export async function blockSeries(history: TelemetryHistory, fromMs: number, toMs: number): Promise<DaySeries> {
+  const q = (field: string) => history.query({ measurement: 'block', field, groupBy: 'block', fromMs, toMs, stepMs: HOUR, aggregate: 'mean' });
+  const [power, hashrate] = await Promise.all([q('power_w'), q('hashrate_hs')]);
+  return { power, hashrate };
+}
+
+/** One day of a longer fetch (a backfill reads a week at a time). */
+export function sliceDay(s: DaySeries, dayStartMs: number): DaySeries {
+  const cut = (series: Series[]) => series.map((x) => ({ tags: x.tags, points: x.points.filter(([t]) => t >= dayStartMs && t < dayStartMs + DAY) }));
+  return { power: cut(s.power), hashrate: cut(s.hashrate) };
+}
+
+export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: number, fetched?: DaySeries): Promise<LedgerDay> {
   const catalogs = src.catalogs ?? defaultCatalogs();
   const site = src.site;
   const settings = site.dispatch;
   const endMs = Math.min(dayStartMs + DAY, Math.floor(nowMs / HOUR) * HOUR + HOUR);
   const status = nowMs >= dayStartMs + DAY ? 'final' : 'provisional';
-  const q = (field: string) => src.history.query({ measurement: 'block', field, groupBy: 'block', fromMs: dayStartMs, toMs: dayStartMs + DAY, stepMs: HOUR, aggregate: 'mean' });
-  const [power, hashrate] = await Promise.all([q('power_w'), q('hashrate_hs')]);
+  const { power, hashrate } = fetched ?? (await blockSeries(src.history, dayStartMs, dayStartMs + DAY));
   const byBlock = (series: typeof power) => {
     const m = new Map<string, Map<number, number>>();
     for (const s of series) if (s.tags.block) m.set(s.tags.block, new Map(s.points));
