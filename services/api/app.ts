@@ -52,8 +52,6 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
-  /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
-  finance?: import('../finance/finance-service.ts').FinanceApi;
   /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
   simulations?: SimulationPort;
   /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */

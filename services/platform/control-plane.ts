@@ -129,7 +129,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
 
     // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
-    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance') });
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance'), ...(opts.companyPath ? { companyPath: opts.companyPath } : {}) });
     cleanups.add('finance', () => finance.stop());
 
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
