@@ -3,7 +3,7 @@ import { leaseMonthlySchedule } from '../../services/finance/lease.ts';
 import { balanceAt, forwardBase, type ForwardBase } from '../../services/finance/forward.ts';
 import { testMonths } from '../../services/finance/covenants.ts';
 import { committedConversions } from '../../services/finance/conversion.ts';
-import { contractDayRentUsd, inTerm } from '../../services/finance/contracts.ts';
+import { contractDayRentUsd, contractTerm, inTerm } from '../../services/finance/contracts.ts';
 import { DEFAULT_ANCHOR, hashpricePath } from '../../services/finance/hashprice-outlook.ts';
 import type { Company } from '../../services/finance/load-company.ts';
 import { monthStartMs } from '../../services/finance/months.ts';
@@ -47,6 +47,8 @@ export interface CompileOptions {
   nowMs?: number;
   /** Daily log returns for a bootstrap (history.ts). */
   bootstrapReturns?: Float64Array;
+  /** BTC price today from the history (scenario startFromHistory). */
+  startPriceUsd?: number;
 }
 
 export function compileRun(company: Company, scenario: Scenario, opts: CompileOptions = {}): CompiledRun {
@@ -79,7 +81,11 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
   const anchor = h.halvingDate !== undefined ? { height: HALVING_2028_HEIGHT, date: h.halvingDate } : (h.anchor ?? DEFAULT_ANCHOR);
   const startHeight = Math.max(0, Math.floor(anchor.height + ((startMs - Date.parse(`${anchor.date}T00:00:00Z`)) / DAY_MS) * 144));
   const trend = (1 + h.btcPriceGrowthPctPerYear / 100) / (1 + h.difficultyGrowthPctPerYear / 100);
-  const hashpriceTrendUsd = Float64Array.from({ length: n }, (_, m) => h.startUsdPerPhDay * trend ** (m / 12));
+  // A start price other than the outlook's scales BTC and hashprice alike (hashprice ∝ price).
+  const startPrice = s.startPriceUsd ?? opts.startPriceUsd;
+  if (startPrice !== undefined && !(startPrice > 0)) throw new ScenarioMismatchError('btc.startFromHistory', 'the history has no positive last price');
+  const priceScale = startPrice === undefined ? 1 : startPrice / outlook.btcPriceUsd;
+  const hashpriceTrendUsd = Float64Array.from({ length: n }, (_, m) => h.startUsdPerPhDay * trend ** (m / 12) * priceScale);
   const drift = scenario.difficulty;
   const driftPerDay = Math.log(1 + drift.extraGrowthPctPerMonth / 100) / (DAYS_PER_YEAR / 12);
   let driftFrom = 0;
@@ -128,8 +134,16 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
           if (inTerm(c, dayMs)) rentUsd[m] = rentUsd[m]! + contractDayRentUsd(c, dayMs);
         }
       }
+      // After the term: the rent in force on its last day, per day, for renewal (scaled by the scenario).
+      const endMs = contractTerm(c).endMs;
+      const lastDayRent = contractDayRentUsd(c, endMs - DAY_MS);
+      const renewalRentUsd = new Float64Array(n);
+      for (let m = 0; m < n; m++) {
+        const first = monthStartMs(base.startMonth, m);
+        for (let d = 0; d < cal.daysInMonth[m]!; d++) if (first + d * DAY_MS >= endMs) renewalRentUsd[m] = renewalRentUsd[m]! + lastDayRent;
+      }
       tenantOfContract.set(c.id, tenants.length);
-      tenants.push({ contractId: c.id, rentUsd, defaultProbPerMonth: 0, forcedDefaultMonth: -1, recoveryShare: 0 });
+      tenants.push({ contractId: c.id, rentUsd, renewalRentUsd, renewalProb: 0, defaultProbPerMonth: 0, forcedDefaultMonth: -1, recoveryShare: 0 });
     }
   }
   scenario.tenants.forEach((t, i) => {
@@ -139,6 +153,8 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     tm.defaultProbPerMonth = monthlyFromAnnual(t.defaultPctPerYear / 100);
     tm.forcedDefaultMonth = t.defaultMonth === undefined ? -1 : t.defaultMonth - 1;
     tm.recoveryShare = t.recoveryPct / 100;
+    tm.renewalProb = t.renewalPct / 100;
+    for (let m = 0; m < n; m++) tm.renewalRentUsd[m] = tm.renewalRentUsd[m]! * (t.renewalRatePct / 100);
   });
 
   // Conversions already under way.
@@ -228,7 +244,7 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     daysInMonth: cal.daysInMonth,
     btc: {
       kind: s.model,
-      basePriceUsd: Float64Array.from(base.btcPriceUsd),
+      basePriceUsd: Float64Array.from(base.btcPriceUsd, (p) => p * priceScale),
       driftPerDay: Math.log(1 + s.driftPctPerYear / 100) / DAYS_PER_YEAR,
       volPerSqrtDay: s.volatilityPctPerYear / 100 / Math.sqrt(DAYS_PER_YEAR),
       jumpProbPerDay: (s.jumps?.perYear ?? 0) / DAYS_PER_YEAR,
@@ -286,6 +302,7 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
       'paths move around the forward model: BTC price × e^X (X from 0), network hashrate × e^Y (Y follows X with a lag and an elasticity), power level × e^Z (Z reverts to 0) and storm days',
       'a halving cuts the whole month it falls in, at the height each path reaches',
       'covenants are tested at quarter ends as in the forward model; margin calls are checked every day while the loan is outstanding, on the original principal; a margin call is counted, its cure is not in the cash flows',
+      'a tenant renews at the end of its term with the scenario probability, at the scenario share of the rent in force on its last day (no renewal: no rent)',
       'AI energy the operator pays is billed at the month mean power level; a defaulted tenant\'s hall draws no power saving',
       `decisions: NPV at ${scenario.discountRatePctPerYear} %/yr over the horizon of the block's mining margin (less mining opex) against converting it now (capex over the lead time, rent net of opex from the ready month)`,
     ],

@@ -92,6 +92,7 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
   const prefixD = new Float64Array(M + 1);
   for (let m = 0; m < M; m++) prefixD[m + 1] = prefixD[m]! + model.debtServiceUsd[m]!;
   const tenantDefault = new Int32Array(nt);
+  const tenantRenews = new Uint8Array(nt);
   const convDelay = new Int32Array(nconv);
   const convOverrun = new Float64Array(nconv);
   const decDelay = new Int32Array(nd);
@@ -110,6 +111,7 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       const tm = model.tenants[t]!;
       const drawn = geometricMonth(rng, tm.defaultProbPerMonth);
       tenantDefault[t] = tm.forcedDefaultMonth >= 0 ? tm.forcedDefaultMonth : drawn;
+      tenantRenews[t] = rng.uniform() < tm.renewalProb ? 1 : 0;
     }
     for (let c = 0; c < nconv; c++) {
       const cv = model.conversions[c]!;
@@ -249,7 +251,7 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       let rent = 0;
       for (let t = 0; t < nt; t++) {
         const tm = model.tenants[t]!;
-        const r = tm.rentUsd[m]!;
+        const r = tm.rentUsd[m]! + (tenantRenews[t] === 1 ? tm.renewalRentUsd[m]! : 0);
         rent += m < tenantDefault[t]! ? r : r * tm.recoveryShare;
       }
       let capex = 0;

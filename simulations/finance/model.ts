@@ -79,6 +79,9 @@ export interface TenantModel {
   contractId: string;
   /** Scheduled rent by month, USD (0 outside the term). */
   rentUsd: Float64Array;
+  /** Rent by month after the term if the tenant renews, USD. */
+  renewalRentUsd: Float64Array;
+  renewalProb: number;
   /** Monthly default probability (from the annual hazard). */
   defaultProbPerMonth: number;
   /** Month the tenant defaults on every path (scenario), or -1. */

@@ -17,6 +17,10 @@ export const BtcRisk = Strict(
     /** gbm: geometric Brownian motion with jumps around the outlook; bootstrap: blocks of historical daily returns. */
     model: OneOf(['gbm', 'bootstrap'] as const, 'gbm'),
     volatilityPctPerYear: Pct({ default: 0 }),
+    /** BTC price today, USD, instead of the outlook's (hashprice moves with it). */
+    startPriceUsd: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Start from the last price in historyFiles (a bootstrap's history) instead of the outlook's. */
+    startFromHistory: Type.Boolean({ default: false }),
     /** Drift beyond the outlook's BTC growth, %/yr (may be negative). */
     driftPctPerYear: Type.Number({ minimum: -100, maximum: 1000, default: 0 }),
     jumps: Type.Optional(
@@ -76,6 +80,10 @@ export const TenantRisk = Strict({
   defaultMonth: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Share of rent the guarantor or backstop pays after a default. */
   recoveryPct: Pct({ maximum: 100, default: 0 }),
+  /** Probability the tenant renews when its term ends inside the horizon. */
+  renewalPct: Pct({ maximum: 100, default: 0 }),
+  /** Rent at renewal, % of the rent in force at the end of the term. */
+  renewalRatePct: Pct({ default: 100 }),
 });
 
 export const ConversionRisk = Strict({

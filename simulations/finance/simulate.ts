@@ -1,6 +1,6 @@
 import type { Company } from '../../services/finance/load-company.ts';
 import { compileRun } from './compile.ts';
-import { loadDailyReturns } from './history.ts';
+import { loadBtcHistory } from './history.ts';
 import { runPaths } from './run.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { summarise, type SimulationResult } from './summarise.ts';
@@ -22,8 +22,12 @@ export interface SimulateOptions {
 export const MAX_PATHS = 100_000;
 
 export async function simulate(company: Company, scenario: Scenario, opts: SimulateOptions): Promise<SimulationResult> {
-  const bootstrapReturns = scenario.btc.model === 'bootstrap' ? await loadDailyReturns(scenario.btc.historyFiles ?? []) : undefined;
-  const run = compileRun(company, scenario, { nowMs: opts.nowMs, bootstrapReturns });
+  const history = scenario.btc.historyFiles ? await loadBtcHistory(scenario.btc.historyFiles) : undefined;
+  const run = compileRun(company, scenario, {
+    nowMs: opts.nowMs,
+    ...(history && scenario.btc.model === 'bootstrap' ? { bootstrapReturns: history.returns } : {}),
+    ...(history && scenario.btc.startFromHistory ? { startPriceUsd: history.lastPriceUsd } : {}),
+  });
   const all = await runPaths(run.model, { paths: opts.paths, seed: opts.seed, workers: opts.workers, mainThread: opts.mainThread, onProgress: opts.onProgress, signal: opts.signal });
   return summarise(run, all, { scenario: scenario.name, seed: opts.seed });
 }

@@ -94,7 +94,7 @@ test('a tenant default stops rent from the default month; the guarantor pays its
   // Rent $1,000,000 a month; default in month 4 (the 5th month); guarantor pays 40%:
   // months 0–3: 1,000,000; months 4–11: 400,000. No other flows, so margin = rent.
   const model = bareModel({ months: 12 });
-  model.tenants = [{ contractId: 'colo-1', rentUsd: new Float64Array(12).fill(1_000_000), defaultProbPerMonth: 0, forcedDefaultMonth: 4, recoveryShare: 0.4 }];
+  model.tenants = [{ contractId: 'colo-1', rentUsd: new Float64Array(12).fill(1_000_000), defaultProbPerMonth: 0, forcedDefaultMonth: 4, recoveryShare: 0.4, renewalRentUsd: new Float64Array(12), renewalProb: 0 }];
   const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
   const expected = [1e6, 1e6, 1e6, 1e6, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5];
   assert.deepEqual(Array.from(r.marginUsd.subarray(0, 12)), expected);
@@ -105,7 +105,7 @@ test('a tenant default stops rent from the default month; the guarantor pays its
 test('tenant default hazard: P(default within 12 months) = 1 − (1 − q)^12, within 3 SE', async () => {
   const q = 1 - (1 - 0.2) ** (1 / 12); // 20% a year
   const model = bareModel({ months: 12 });
-  model.tenants = [{ contractId: 't', rentUsd: new Float64Array(12).fill(100), defaultProbPerMonth: q, forcedDefaultMonth: -1, recoveryShare: 0 }];
+  model.tenants = [{ contractId: 't', rentUsd: new Float64Array(12).fill(100), defaultProbPerMonth: q, forcedDefaultMonth: -1, recoveryShare: 0, renewalRentUsd: new Float64Array(12), renewalProb: 0 }];
   const n = 10_000;
   const r = await runPaths(model, { paths: n, seed: 5, workers: 0 });
   let defaulted = 0;
@@ -136,4 +136,21 @@ test('bootstrap of daily returns (blocks of 1 day): log S_T/S0 has mean 0 (retur
   const est = meanAndVariance(logs);
   within3Se(est.mean, 0, est.seMean, 'bootstrap log-return mean');
   within3Se(est.variance, model.days * 5e-4, est.seVariance, 'bootstrap log-return variance');
+});
+
+test('renewal: a tenant that renews pays the renewal rent after its term; the share of paths renewing is the probability, within 3 SE', async () => {
+  // Term rent $1,000,000 for months 0–5, renewal rent $800,000 for months 6–11.
+  const model = bareModel({ months: 12 });
+  const rentUsd = Float64Array.from({ length: 12 }, (_, m) => (m < 6 ? 1e6 : 0));
+  const renewalRentUsd = Float64Array.from({ length: 12 }, (_, m) => (m < 6 ? 0 : 8e5));
+  model.tenants = [{ contractId: 't', rentUsd, renewalRentUsd, renewalProb: 1, defaultProbPerMonth: 0, forcedDefaultMonth: -1, recoveryShare: 0 }];
+  const sure = await runPaths(model, { paths: 64, seed: 2, workers: 0 });
+  assert.deepEqual(Array.from(sure.marginUsd.subarray(0, 12)), [1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 8e5, 8e5, 8e5, 8e5, 8e5, 8e5]);
+  model.tenants[0]!.renewalProb = 0.3;
+  const n = 10_000;
+  const r = await runPaths(model, { paths: n, seed: 2, workers: 0 });
+  let renewed = 0;
+  for (let i = 0; i < n; i++) if (r.marginUsd[i * 12 + 11] === 8e5) renewed++;
+  const p = probability(renewed, n);
+  within3Se(p.p, 0.3, p.se, 'renewal probability');
 });

@@ -35,7 +35,7 @@ test('cross-checks: duplicate tenant, bootstrap without history, YAML syntax', (
 });
 
 test('the shipped scenarios load, with defaults filled', () => {
-  for (const f of ['base', 'btc-crash', 'tenant-default', 'deterministic']) loadScenarioFile(`simulations/finance/scenarios/${f}.yaml`);
+  for (const f of ['base', 'btc-crash', 'tenant-default', 'deterministic', 'bootstrap']) loadScenarioFile(`simulations/finance/scenarios/${f}.yaml`);
   const s = parseScenario('name: d\n', 'd.yaml');
   assert.equal(s.btc.model, 'gbm');
   assert.equal(s.btc.volatilityPctPerYear, 0);
