@@ -47,6 +47,8 @@ export interface CompileOptions {
   nowMs?: number;
   /** Daily log returns for a bootstrap (history.ts). */
   bootstrapReturns?: Float64Array;
+  /** Hour shape by month from a price file (scenario power.shape: file; price-shape.ts). */
+  priceShape?: Float64Array;
   /** BTC price today from the history (scenario startFromHistory). */
   startPriceUsd?: number;
 }
@@ -104,6 +106,10 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     const mean = profile.reduce((a, b) => a + b, 0) / 24;
     if (!(mean > 0)) throw new ScenarioMismatchError('power.shape', 'the site price profile averages ≤ 0; it cannot scale a level');
     for (let c = 0; c < 12; c++) for (let hr = 0; hr < 24; hr++) shape[c * 24 + hr] = profile[hr]! / mean;
+  }
+  if (p.shape === 'file') {
+    if (!opts.priceShape || opts.priceShape.length !== 12 * 24) throw new ScenarioMismatchError('power.priceFile', 'no hour shape was read from the price file');
+    shape.set(opts.priceShape);
   }
 
   // Mining blocks from the forward model.

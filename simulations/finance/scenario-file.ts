@@ -15,6 +15,7 @@ const WHAT = 'scenario file';
 export function loadScenarioFile(path: string): Scenario {
   const s = parseScenario(readYamlText(path, WHAT), path);
   if (s.btc.historyFiles) s.btc.historyFiles = s.btc.historyFiles.map((f) => resolve(dirname(path), f));
+  if (s.power.priceFile) s.power.priceFile = resolve(dirname(path), s.power.priceFile);
   return s;
 }
 
@@ -40,6 +41,8 @@ export function crossCheckScenario(s: Scenario): Finding[] {
   if (s.btc.startFromHistory && !s.btc.historyFiles) out.push({ path: ['btc', 'startFromHistory'], message: 'startFromHistory needs historyFiles', severity: 'error' });
   if (s.btc.startFromHistory && s.btc.startPriceUsd !== undefined) out.push({ path: ['btc', 'startPriceUsd'], message: 'give startPriceUsd or startFromHistory, not both', severity: 'error' });
   if (s.btc.model === 'gbm' && s.btc.historyFiles && !s.btc.startFromHistory) out.push({ path: ['btc', 'historyFiles'], message: 'historyFiles are read only by model: bootstrap or startFromHistory', severity: 'error' });
+  if (s.power.shape === 'file' && !s.power.priceFile) out.push({ path: ['power', 'shape'], message: 'shape: file needs power.priceFile', severity: 'error' });
+  if (s.power.shape !== 'file' && s.power.priceFile) out.push({ path: ['power', 'priceFile'], message: 'priceFile is read only with shape: file', severity: 'error' });
   if (s.horizonMonths !== undefined) {
     s.btc.shocks.forEach((k, i) => {
       if (k.month > s.horizonMonths!) out.push({ path: ['btc', 'shocks', i, 'month'], message: `month ${k.month} is past the horizon (${s.horizonMonths} months)`, severity: 'error' });

@@ -59,8 +59,12 @@ export const PowerRisk = Strict(
     volatilityPctPerYear: Pct({ default: 0 }),
     /** Speed of mean reversion of the log level, per year (12: a shock halves in ~3 weeks). */
     reversionPerYear: Type.Number({ minimum: 0, maximum: 1000, default: 12 }),
-    /** Hour shape: flat, or the site's dispatch price profile (one day, every month). */
-    shape: OneOf(['flat', 'site'] as const, 'flat'),
+    /** Hour shape: flat, the site's dispatch price profile (one day, every month), or by month from priceFile's history. */
+    shape: OneOf(['flat', 'site', 'file'] as const, 'flat'),
+    /** ERCOT posting or timestamp,price_usd_per_mwh CSV (shape: file); relative to the scenario file. */
+    priceFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** Settlement point to read from priceFile (default: the first site's). */
+    settlementPoint: Type.Optional(Type.String({ minLength: 1 })),
     storms: Type.Optional(
       Strict({
         perYear: Type.Number({ minimum: 0, maximum: 365 }),

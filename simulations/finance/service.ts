@@ -152,6 +152,7 @@ export class SimulationService implements SimulationPort {
     const found = crossCheckScenario(value).filter((f) => f.severity === 'error');
     if (found.length > 0) throw new ScenarioInvalidError(found.map((f) => ({ path: keyPath(f.path), message: f.message })));
     if (value.btc.historyFiles) throw new ScenarioInvalidError([{ path: 'btc.historyFiles', message: 'files on the server are not read for API runs; run a bootstrap with switchyard simulate' }]);
+    if (value.power.priceFile) throw new ScenarioInvalidError([{ path: 'power.priceFile', message: 'files on the server are not read for API runs; use switchyard simulate' }]);
     try {
       compileRun(this.company, value, { nowMs: this.now() });
     } catch (err) {

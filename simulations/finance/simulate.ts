@@ -1,6 +1,8 @@
 import type { Company } from '../../services/finance/load-company.ts';
 import { compileRun } from './compile.ts';
+import { loadPriceFile } from '../../services/market/load.ts';
 import { loadBtcHistory } from './history.ts';
+import { shapeFromPrices } from './price-shape.ts';
 import { runPaths } from './run.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { summarise, type SimulationResult } from './summarise.ts';
@@ -23,8 +25,15 @@ export const MAX_PATHS = 100_000;
 
 export async function simulate(company: Company, scenario: Scenario, opts: SimulateOptions): Promise<SimulationResult> {
   const history = scenario.btc.historyFiles ? await loadBtcHistory(scenario.btc.historyFiles) : undefined;
+  let priceShape: Float64Array | undefined;
+  if (scenario.power.shape === 'file') {
+    const site = company.sites[0]!.site;
+    const series = await loadPriceFile(scenario.power.priceFile!, { settlementPoint: scenario.power.settlementPoint ?? site.site.market.settlementPoint });
+    priceShape = shapeFromPrices(series, site.site.timezone).shape;
+  }
   const run = compileRun(company, scenario, {
     nowMs: opts.nowMs,
+    ...(priceShape ? { priceShape } : {}),
     ...(history && scenario.btc.model === 'bootstrap' ? { bootstrapReturns: history.returns } : {}),
     ...(history && scenario.btc.startFromHistory ? { startPriceUsd: history.lastPriceUsd } : {}),
   });

@@ -67,3 +67,12 @@ test('bootstrap from the recorded BTC history, starting at its last price', { sk
   // The last recorded price (the file's last row) is the start; month 1's spread is the bootstrap's, not zero.
   assert.ok(out.months[0]!.btcPriceUsd.p95 > out.months[0]!.btcPriceUsd.p5);
 });
+
+const URI = '../shared/fixtures/market/ercot/ercot_dam_hub_lz_spp_2021-02-10_to_2021-02-21_extract.csv';
+test('power shape from the recorded Uri posting (LZ_WEST): the run completes with finite margins', { skip: requireFixtures(URI) }, () => {
+  const r = cli(...COMPANY, '--scenario', 'simulations/finance/scenarios/uri.yaml', '--paths', '200', '--seed', '3', '--workers', '1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as SimulationResult;
+  assert.equal(out.months.length, 24);
+  assert.ok(out.months.every((m) => Number.isFinite(m.marginUsd.p50)));
+});
