@@ -10,7 +10,7 @@ import { compileRun, ScenarioMismatchError } from './compile.ts';
 import { resultCsv } from './export-csv.ts';
 import { crossCheckScenario } from './scenario-file.ts';
 import { Scenario } from './scenario-schema.ts';
-import { MAX_PATHS, simulate } from './simulate.ts';
+import { MAX_PATHS, maxPathsFor, simulate } from './simulate.ts';
 import type { SimulationResult } from './summarise.ts';
 
 /**
@@ -93,6 +93,8 @@ export class SimulationService implements SimulationPort {
   async submit(req: { name?: string; scenario: unknown; paths: number; seed?: number }): Promise<string> {
     if (req.paths > this.maxPaths) throw new TooManyPathsError(req.paths, this.maxPaths);
     const scenario = this.validate(req.scenario);
+    const limit = Math.min(this.maxPaths, maxPathsFor(scenario.horizonMonths ?? this.company.file.outlook.horizonMonths));
+    if (req.paths > limit) throw new TooManyPathsError(req.paths, limit);
     const id = randomUUID();
     const seed = req.seed ?? Math.floor(Math.random() * 2 ** 31);
     this.db

@@ -20,8 +20,15 @@ export interface SimulateOptions {
   signal?: AbortSignal;
 }
 
-/** The most paths a run may ask for on this machine (memory: ~1 KB per path-month of results). */
+/** The most paths a run may ask for on this machine. */
 export const MAX_PATHS = 100_000;
+/** Results take ~60 bytes per path-month (seven Float64 series plus covenant flags): 6e6 path-months is ~0.4 GB. */
+export const MAX_PATH_MONTHS = 6_000_000;
+
+/** The path limit for a horizon: MAX_PATHS, fewer for horizons past five years. */
+export function maxPathsFor(months: number): number {
+  return Math.min(MAX_PATHS, Math.floor(MAX_PATH_MONTHS / months));
+}
 
 export async function simulate(company: Company, scenario: Scenario, opts: SimulateOptions): Promise<SimulationResult> {
   const history = scenario.btc.historyFiles ? await loadBtcHistory(scenario.btc.historyFiles) : undefined;
