@@ -27,6 +27,7 @@ import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
 import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import { financeRoutes } from './routes/finance.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -52,6 +53,8 @@ export interface AppDeps {
   agentHub?: AgentHub;
   /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
   simulations?: SimulationPort;
+  /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
+  finance?: import('../finance/finance-service.ts').FinanceApi;
 }
 
 export interface AppServices {
@@ -141,5 +144,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(curtailmentRoutes);
   await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
+  await app.register(financeRoutes, { finance: deps.finance ?? null });
   return app;
 }

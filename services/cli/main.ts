@@ -3,6 +3,7 @@ import { registerAgent } from './commands/agent.ts';
 import { registerAllocate } from './commands/allocate.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerCurtail } from './commands/curtail.ts';
+import { registerFinance } from './commands/finance.ts';
 import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
@@ -26,6 +27,7 @@ export function buildCli(): Command {
   registerPlan(program);
   registerBacktest(program);
   registerAllocate(program);
+  registerFinance(program);
   registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);

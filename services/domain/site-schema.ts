@@ -142,6 +142,12 @@ export type Block = Static<typeof Block>;
 export const PowerCost = Type.Union([Type.Literal('pass-through'), Type.Literal('included'), Type.Literal('operator-paid')]);
 export type PowerCost = Static<typeof PowerCost>;
 
+/**
+ * A ramp: the share of the contracted capacity billed from each date (ascending). Before the
+ * first step, and without a ramp, the whole capacity is billed from the start date.
+ */
+export const Ramp = Type.Array(Strict({ fromDate: IsoDate, sharePct: Pct }), { minItems: 1 });
+
 export const ColocationLease = Strict({
   id: Id,
   kind: Type.Literal('colocation'),
@@ -158,6 +164,7 @@ export const ColocationLease = Strict({
   /** Credit owed per percentage point below the SLA, as a share of the monthly fee. */
   slaCreditPctPerPoint: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
   powerCost: Type.Optional(PowerCost),
+  ramp: Type.Optional(Ramp),
   /** How much of the tenant's load may be shed in a grid event (GPU power caps). */
   flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
 });
@@ -176,6 +183,7 @@ export const GpuCloudContract = Strict({
   termMonths: Type.Integer({ minimum: 1 }),
   slaUptimePct: Pct,
   powerCost: Type.Optional(PowerCost),
+  ramp: Type.Optional(Ramp),
   flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
 });
 export type GpuCloudContract = Static<typeof GpuCloudContract>;

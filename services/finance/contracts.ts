@@ -45,14 +45,27 @@ export function contractYear(c: Pick<Contract, 'startDate'>, atMs: number): numb
 }
 
 /**
- * Rent per hour at `atMs`, USD, at full contracted load; 0 outside the term.
+ * Share of the contracted capacity billed at `atMs`, 0..1: the sharePct of the last ramp step
+ * whose fromDate is at or before it; 1 before the first step or without a ramp.
+ */
+export function rampShare(c: Pick<Contract, 'ramp'>, atMs: number): number {
+  let share = 1;
+  for (const step of c.ramp ?? []) {
+    if (dateMs(step.fromDate) <= atMs) share = step.sharePct / 100;
+  }
+  return share;
+}
+
+/**
+ * Rent per hour at `atMs`, USD, at the contracted load (× the ramp's share); 0 outside the term.
  * Lease: rate × 12,000 × MW × (1 + escalator)^(year − 1) / 8,760 (take-or-pay: owed whatever
  * the load). GPU cloud: GPUs × $/GPU-hour × utilisation.
  */
 export function contractRentUsdPerHour(c: Contract, atMs: number): number {
   if (!inTerm(c, atMs)) return 0;
-  if (c.kind === 'gpu-cloud') return c.gpuCount * c.rateUsdPerGpuHour * c.utilization;
-  return (leaseRevenueUsdPerMwYear(c.rateUsdPerKwMonth, c.escalatorPctPerYear, contractYear(c, atMs)) * c.criticalItMw) / HOURS_PER_YEAR;
+  const share = rampShare(c, atMs);
+  if (c.kind === 'gpu-cloud') return c.gpuCount * c.rateUsdPerGpuHour * c.utilization * share;
+  return (leaseRevenueUsdPerMwYear(c.rateUsdPerKwMonth, c.escalatorPctPerYear, contractYear(c, atMs)) * c.criticalItMw * share) / HOURS_PER_YEAR;
 }
 
 /**
@@ -63,7 +76,7 @@ export function contractRentUsdPerHour(c: Contract, atMs: number): number {
 export function leaseMonthlyFeeUsd(c: Extract<Contract, { kind: 'colocation' }>, atMs: number): number {
   if (!inTerm(c, atMs)) return 0;
   const year = contractYear(c, atMs);
-  return c.rateUsdPerKwMonth * (1 + c.escalatorPctPerYear / 100) ** (year - 1) * c.criticalItMw * 1000;
+  return c.rateUsdPerKwMonth * (1 + c.escalatorPctPerYear / 100) ** (year - 1) * c.criticalItMw * 1000 * rampShare(c, atMs);
 }
 
 export function daysInMonthUtc(atMs: number): number {
@@ -74,7 +87,7 @@ export function daysInMonthUtc(atMs: number): number {
 /** Rent earned on the UTC day starting at dayStartMs, USD (0 outside the term). */
 export function contractDayRentUsd(c: Contract, dayStartMs: number): number {
   if (!inTerm(c, dayStartMs)) return 0;
-  if (c.kind === 'gpu-cloud') return c.gpuCount * c.rateUsdPerGpuHour * c.utilization * 24;
+  if (c.kind === 'gpu-cloud') return c.gpuCount * c.rateUsdPerGpuHour * c.utilization * 24 * rampShare(c, dayStartMs);
   return leaseMonthlyFeeUsd(c, dayStartMs) / daysInMonthUtc(dayStartMs);
 }
 

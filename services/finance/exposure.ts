@@ -57,7 +57,58 @@ export interface DebtExposure {
   convertibles: ConvertibleExposure[];
   /** BTC the company holds that no loan has pledged. */
   treasuryBtcUnpledged: number;
+  /** Trailing DSCR from the realised ledger, when one was given. */
+  trailing: TrailingDscr | null;
   assumptions: string[];
+}
+
+/** What the realised ledger says about the last year (sum of daily margins over the days it covers). */
+export interface Realised {
+  days: number;
+  marginUsd: number;
+}
+
+export interface TrailingDscr {
+  ledgerDays: number;
+  marginUsd: number;
+  /** (Σ margin − G&A for those days) × 365 / days. */
+  ebitdaAnnualisedUsd: number;
+  /** Interest and principal paid in the 12 months before the start (refinanced principal excluded). */
+  debtServiceUsd: number;
+  dscr: number | null;
+  note: string;
+}
+
+/**
+ * Trailing DSCR: the realised ledger's margin over the days it covers, less G&A for those days,
+ * annualised (× 365 / days), over the debt service actually due in the 12 months before now.
+ * With fewer than 365 ledger days it is an annualised estimate, and says so.
+ */
+export function trailingDscr(company: Company, base: ForwardBase, realised: Realised): TrailingDscr {
+  const startMs = monthStartMs(base.startMonth, 0);
+  const yearAgo = new Date(startMs);
+  yearAgo.setUTCFullYear(yearAgo.getUTCFullYear() - 1);
+  const from = yearAgo.toISOString().slice(0, 10);
+  const to = new Date(startMs).toISOString().slice(0, 10);
+  let debtService = 0;
+  for (const d of company.debt) {
+    for (const p of base.schedules.get(d.id) ?? []) if (p.date >= from && p.date < to) debtService += p.interestUsd + p.principalUsd;
+  }
+  const gAndA = (company.file.corporateCosts.gAndAUsdPerMonth * 12 * realised.days) / 365;
+  const ebitda = realised.days > 0 ? ((realised.marginUsd - gAndA) * 365) / realised.days : 0;
+  return {
+    ledgerDays: realised.days,
+    marginUsd: realised.marginUsd,
+    ebitdaAnnualisedUsd: ebitda,
+    debtServiceUsd: debtService,
+    dscr: realised.days > 0 && debtService > 0 ? ebitda / debtService : null,
+    note:
+      realised.days === 0
+        ? 'no realised ledger days in the last year'
+        : realised.days < 365
+          ? `annualised from ${realised.days} ledger day${realised.days === 1 ? '' : 's'} (fewer than a year)`
+          : 'the last 365 ledger days',
+  };
 }
 
 export function quarterOf(date: string): string {
@@ -80,7 +131,7 @@ export function maturityLadder(debt: readonly DebtInstrument[], fromDate: string
   return [...rows.values()].sort((a, b) => a.quarter.localeCompare(b.quarter));
 }
 
-export function debtExposure(company: Company, opts: { nowMs?: number; paths?: ForwardPaths; base?: ForwardBase } = {}): DebtExposure {
+export function debtExposure(company: Company, opts: { nowMs?: number; paths?: ForwardPaths; base?: ForwardBase; realised?: Realised } = {}): DebtExposure {
   const nowMs = opts.nowMs ?? Date.now();
   const base = opts.base ?? forwardBase(company, { nowMs, ...(opts.paths ? { paths: opts.paths } : {}) });
   const asOf = new Date(monthStartMs(base.startMonth, 0)).toISOString().slice(0, 10);
@@ -121,6 +172,7 @@ export function debtExposure(company: Company, opts: { nowMs?: number; paths?: F
       .map((d) => btcLoanExposure(d, instruments.find((i) => i.id === d.id)!.balanceUsd, btc)),
     convertibles: company.debt.filter((d) => d.kind === 'convertible-note').map((d) => convertibleExposure(d, company.file.treasury.sharePriceUsd)),
     treasuryBtcUnpledged: company.file.treasury.btcHeld - pledged,
+    trailing: opts.realised ? trailingDscr(company, base, opts.realised) : null,
     assumptions: base.assumptions,
   };
 }

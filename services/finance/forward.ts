@@ -1,5 +1,5 @@
-import type { SiteFile } from '../domain/site-schema.ts';
-import { defaultCatalogs, gpuShareOfSystemPowerW, summarizeBlock, type Catalogs } from '../domain/site.ts';
+import { defaultCatalogs, summarizeBlock, type Catalogs } from '../domain/site.ts';
+import { contractGrossMw } from './ai-load.ts';
 import type { Outlook } from './company-schema.ts';
 import { committedConversionCapexUsd } from './conversion.ts';
 import { contractDayRentUsd, inTerm, powerCostOf } from './contracts.ts';
@@ -152,11 +152,12 @@ export function forwardBase(company: Company, opts: { nowMs?: number; paths?: Fo
           const rent = contractDayRentUsd(c, dayMs);
           aiRentUsd[m]! += rent;
           aiOpexUsd[m]! += (rent * costs.aiOpexPctOfRent) / 100;
-          if (powerCostOf(c) !== 'pass-through') aiEnergyUsd[m]! += aiGrossMw(site, c.id, catalogs) * 24 * power[m]!;
+          if (powerCostOf(c) !== 'pass-through') aiEnergyUsd[m]! += contractGrossMw(site, c.id, catalogs) * 24 * power[m]!;
         }
       }
     });
-    committedCapexUsd.forEach((_, m) => (committedCapexUsd[m]! += committedConversionCapexUsd(site, startMonth, n)[m]!));
+    const committed = committedConversionCapexUsd(site, startMonth, n);
+    committedCapexUsd.forEach((_, m) => (committedCapexUsd[m]! += committed[m]!));
   }
 
   const refi = { refinanceBullets: true, defaultRefinanceCouponPct: o.refinanceCouponPct };
@@ -200,21 +201,6 @@ export function forwardBase(company: Company, opts: { nowMs?: number; paths?: Fo
       `DSCR and leverage on the forward ${o.dscrWindowMonths} months from each month; covenants tested at calendar quarter ends with a full window left in the horizon`,
     ],
   };
-}
-
-/** Gross MW of the utilisation-scaled GPU load of the blocks serving contract `id`. */
-function aiGrossMw(site: SiteFile, contractId: string, catalogs: Catalogs): number {
-  let mw = 0;
-  for (const b of site.blocks) {
-    if (b.contractId !== contractId || b.state !== 'ai') continue;
-    let w = 0;
-    for (const g of b.gpus) {
-      const model = catalogs.gpus.get(g.model);
-      if (model) w += g.count * gpuShareOfSystemPowerW(model) * (g.utilization ?? 1);
-    }
-    mw += (w * b.overheadFactor) / 1e6;
-  }
-  return mw;
 }
 
 /** Principal outstanding just before `atMs`: principal minus what was repaid before then (0 before issue). */

@@ -11,6 +11,7 @@ import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curta
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
+import { companyPathFor, startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
@@ -34,7 +35,7 @@ export interface ControlPlaneOptions {
   intervals?: Partial<Intervals>;
   /** Engine settings (tests and benchmarks tune deadlines and windows). */
   curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
-  /** Company file for what-if simulations (default env SWITCHYARD_COMPANY); without one /api/simulations answers 503. */
+  /** Company file for what-if simulations (default as finance's: SWITCHYARD_COMPANY, else <site>-company.yaml beside the site file); without one /api/simulations answers 503. */
   companyPath?: string;
   /** Worker threads per simulation run (default one per core). */
   simulationWorkers?: number;
@@ -127,6 +128,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       },
     });
 
+    // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance') });
+    cleanups.add('finance', () => finance.stop());
+
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
     const agentHub = new AgentHub(logger('agent-hub'));
     cleanups.add('agent channels', () => agentHub.closeAll());
@@ -145,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
 
     // What-if Monte Carlo: runs on their own queue, saved in the records store.
-    const companyPath = opts.companyPath ?? env.SWITCHYARD_COMPANY;
+    const companyPath = opts.companyPath ?? companyPathFor(opts.sitePath, env);
     let simulations: SimulationService | undefined;
     if (companyPath) {
       const simQueue = createQueue<SimulationJob>('simulations', { env, keepCompleted: 50, keepFailed: 50 });
@@ -167,6 +172,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       curtailment,
       agentHub,
       ...(simulations ? { simulations } : {}),
+      finance: finance.api,
     });
     cleanups.add('api', () => app.close());
     const listening = await listen(app, { port: opts.port, host: opts.host });

@@ -1,5 +1,6 @@
 import { check } from '../domain/schema.ts';
-import { defaultCatalogs, gpuShareOfSystemPowerW, summarizeBlock, type Catalogs } from '../domain/site.ts';
+import { defaultCatalogs, summarizeBlock, type Catalogs } from '../domain/site.ts';
+import { aiLoadItMw } from '../finance/ai-load.ts';
 import { DispatchSettings, type Block, type Contract, type SiteFile } from '../domain/site-schema.ts';
 import { contractRentUsdPerHour, contractTerm, powerCostOf } from '../finance/contracts.ts';
 import { ContextError } from '../lib/errors.ts';
@@ -171,20 +172,6 @@ function dispatchBlock(
     // Without telemetry a block is taken to have been in its state long enough to change it.
     initial: { on: runningNow ?? block.state === 'mining', intervalsInState: Math.max(minOn, minOff) },
   };
-}
-
-/**
- * IT load of an AI block, MW: Σ GPUs × system power per GPU × the group's utilisation: the
- * load the tenant actually runs, not nameplate (live telemetry replaces it where measured).
- */
-export function aiLoadItMw(block: Block, catalogs: Catalogs = defaultCatalogs()): number {
-  let w = 0;
-  for (const g of block.gpus) {
-    const model = catalogs.gpus.get(g.model);
-    if (!model) throw new DispatchInputError(`block ${block.id}: GPU model ${g.model} is not in the catalog`);
-    w += g.count * gpuShareOfSystemPowerW(model) * (g.utilization ?? 1); // no stated utilisation: full draw
-  }
-  return w / 1e6;
 }
 
 /** Time-weighted mean price over [at, at + stepMs), or undefined if the prices do not cover it all. */

@@ -44,16 +44,6 @@ export function miningRevenueUsd(b: MiningBlock, itMw: number, iv: DispatchInter
   return revenue;
 }
 
-/** Energy cost of drawing `meterMw` for the interval at spot, USD (PPA handled at site level). */
-export function spotEnergyUsd(meterMw: number, iv: DispatchInterval, input: DispatchInput): number {
-  return meterMw * iv.priceUsdPerMwh * hours(input);
-}
-
-/** Credit for mining load not drawn (relative to full), USD. */
-export function creditUsd(notDrawnMw: number, iv: DispatchInterval, input: DispatchInput): number {
-  return notDrawnMw * (iv.creditUsdPerMwh ?? 0) * hours(input);
-}
-
 /** Whether the contract bills rent in this interval (inside its term). */
 export function aiInTerm(b: AiBlock, iv: DispatchInterval): boolean {
   return (b.termStartMs === undefined || iv.startMs >= b.termStartMs) && (b.termEndMs === undefined || iv.startMs < b.termEndMs);

@@ -86,7 +86,7 @@ export function buildModel(site: SiteFile, input: OffersFile, catalogs?: Catalog
     candidates,
     options,
     excluded,
-    existingNoiUsd: existingContractNoiUsd(site, input.startMonth, n, input.existingContracts),
+    existingNoiUsd: existingContractNoiUsd(site, input.startMonth, n, input.existingContracts, powerUsdPerMwh, catalogs),
     committedCapexUsd: committed,
     debtServiceUsd,
     refinancedUsd,

@@ -74,8 +74,11 @@ export const Coverage = Strict({
 
 export const ExistingContracts = Strict({
   colocationOpexPctOfRevenue: Type.Number({ minimum: 0, maximum: 100, default: 15 }),
-  /** GPU cloud carries the power and the GPUs' upkeep, so its margin is thinner than a lease's. */
-  gpuCloudOpexPctOfRevenue: Type.Number({ minimum: 0, maximum: 100, default: 40 }),
+  /**
+   * GPU cloud carries the GPUs' upkeep, so its margin is thinner than a lease's. Power is not in
+   * here: it is counted from the contract's load at the power price (powerCost operator-paid).
+   */
+  gpuCloudOpexPctOfRevenue: Type.Number({ minimum: 0, maximum: 100, default: 25 }),
 }, { default: {} });
 
 export const SolverSettings = Strict({
