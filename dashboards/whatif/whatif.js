@@ -1,15 +1,9 @@
 // What-if page: a scenario form (defaults from the company), a run on the API's job queue with
 // a progress bar, fan charts, NPV histogram, probabilities with their standard errors, saved
-// scenarios and a side-by-side compare. Reads only the API (/api/simulations...).
+// scenarios and a side-by-side compare. Reads only the API (/api/simulations...); the token
+// comes with the shared helper (open as /whatif/#token=...).
 
-const token = (() => {
-  const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
-  if (m) {
-    sessionStorage.setItem('switchyard.token', decodeURIComponent(m[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem('switchyard.token');
-})();
+import { token } from '../shared/api.js';
 
 async function call(method, path, body) {
   const headers = token ? { authorization: `Bearer ${token}` } : {};
