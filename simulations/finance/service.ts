@@ -170,14 +170,16 @@ export class SimulationService implements SimulationPort {
       this.log.warn({ id }, 'simulation job for a run that is not saved; skipped');
       return;
     }
-    if (row.status !== 'queued') return; // a retry of a run already finished, or cancelled while queued
+    // A finished run is not run again; a 'running' one is a job BullMQ handed out again after its
+    // worker died (stalled): the seed makes the rerun give the same numbers.
+    if (row.status !== 'queued' && row.status !== 'running') return;
     if (row.cancelRequested) {
       this.finish(id, 'cancelled', null, null);
       return;
     }
     const controller = new AbortController();
     this.running.set(id, controller);
-    this.db.prepare("UPDATE simulations SET status = 'running', startedAtMs = ? WHERE id = ?").run(this.now(), id);
+    this.db.prepare("UPDATE simulations SET status = 'running', startedAtMs = ?, donePaths = 0 WHERE id = ?").run(this.now(), id);
     this.log.info({ id }, 'simulation running');
     const progress = this.db.prepare('UPDATE simulations SET donePaths = ? WHERE id = ? RETURNING cancelRequested');
     try {
