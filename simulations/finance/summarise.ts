@@ -86,7 +86,7 @@ export interface SimulationResult {
   decisions: DecisionSummary[];
 }
 
-export const DISPATCH_NOTE = 'fast rule, not the MILP: a block hashes in an hour when the hour price is at or below its break-even; restart costs counted';
+const DISPATCH_NOTE = 'fast rule, not the MILP: a block hashes in an hour when the hour price is at or below its break-even; restart costs counted';
 
 export function summarise(run: CompiledRun, all: AllPaths, meta: { scenario: string; seed: number }): SimulationResult {
   const { model } = run;
