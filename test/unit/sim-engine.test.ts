@@ -154,3 +154,22 @@ test('renewal: a tenant that renews pays the renewal rent after its term; the sh
   const p = probability(renewed, n);
   within3Se(p.p, 0.3, p.se, 'renewal probability');
 });
+
+test('dispatch, the fast rule: a block runs the hours at or below its break-even and pays a restart a day, by hand', async () => {
+  // Shape: 22 hours at 0.8 and hours 17–18 at 3.2 (mean 1). Level $40/MWh: $32 and $128 an hour.
+  // Block: 86.4 PH/s, all kept, 3 MW at the wall; hashprice $50/PH/day (the bare outlook):
+  // revenue $50 × 86.4 / 24 = $180 an hour, break-even $180 / 3 MW = $60/MWh: it runs 22 hours
+  // and is off 17–18 (one stretch: one restart a day at $500).
+  // A day: 22 × ($180 − $32 × 3) − $500 = 22 × $84 − $500 = $1,348; January (31 days): $41,788.
+  const model = bareModel({ months: 1 });
+  const day = Array.from({ length: 24 }, (_, h) => (h === 17 || h === 18 ? 3.2 : 0.8));
+  model.power.shape = Float64Array.from({ length: 12 * 24 }, (_, i) => day[i % 24]!);
+  model.blocks = [{ id: 'B', phs: 86.4, wallMw: 3, keptShare: 1, restartCostUsd: 500, opexUsdPerMonth: 0 }];
+  const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  assert.ok(Math.abs(r.marginUsd[0]! - 41_788) < 1e-6, `margin ${r.marginUsd[0]}`);
+  // At $70/MWh the $56 hours run and the $224 hours do not: 22 × ($180 − $168) − $500 = −$236 a day; the rule
+  // still runs them (each hour pays), and the restart is what makes the day lose: −$7,316 in January.
+  model.power.basePriceUsdPerMwh.fill(70);
+  const dear = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  assert.ok(Math.abs(dear.marginUsd[0]! - -7_316) < 1e-6, `margin ${dear.marginUsd[0]}`);
+});
