@@ -19,7 +19,6 @@ export const PARTS: ReadonlyArray<{ part: string; path: string }> = [
   { part: 'wiring', path: 'services/cli/commands/twin.ts' },
   { part: 'wiring', path: 'services/cli/commands/agent.ts' },
   { part: 'wiring', path: 'services/cli/commands/probe.ts' },
-  { part: 'wiring', path: 'services/cli/commands/probe/' },
   { part: 'cli', path: 'services/cli/' },
   { part: 'services', path: 'services/' },
   { part: 'agents', path: 'agents/' },

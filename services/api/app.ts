@@ -28,6 +28,7 @@ import { curtailmentRoutes } from './routes/curtailment.ts';
 import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import { financeRoutes } from './routes/finance.ts';
+import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -51,10 +52,12 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
-  /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
-  simulations?: SimulationPort;
   /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
   finance?: import('../finance/finance-service.ts').FinanceApi;
+  /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
+  simulations?: SimulationPort;
+  /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
+  clockSkewMs?: number;
 }
 
 export interface AppServices {
@@ -72,6 +75,8 @@ export interface AppServices {
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
   simulations: SimulationPort | null;
+  /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
+  ingest: IngestScreen;
 }
 
 declare module 'fastify' {
@@ -87,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const services: AppServices = {
     site: deps.site,
     live,
-    viewer: new SiteViewer(deps.site, live),
+    viewer: new SiteViewer(deps.site, live, deps.curtailment ?? null),
     tokens: deps.tokens ?? new TokenStore(deps.db),
     ledger: new IngestLedger(deps.db),
     history: deps.history,
@@ -99,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
     simulations: deps.simulations ?? null,
+    ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
   };
 
   const app = Fastify({

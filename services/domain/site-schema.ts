@@ -83,7 +83,8 @@ export type SnmpV3Ref = Static<typeof SnmpV3Ref>;
 /** A PDU, cooling unit or UPS the agent reads over SNMP through a profile. */
 export const SnmpDeviceRef = Strict({
   id: Id,
-  kind: Type.Union([Type.Literal('pdu'), Type.Literal('cooling'), Type.Literal('ups')]),
+  /** One of the SNMP driver's device kinds (pdu, cooling, ups; agents/drivers/snmp/kinds.ts), checked by the agent at start. */
+  kind: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
   blockId: Type.Optional(Id),
   host: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 161 }),
@@ -317,6 +318,23 @@ export const CurtailmentSettings = Strict({
 });
 export type CurtailmentSettings = Static<typeof CurtailmentSettings>;
 
+/**
+ * Which devices a site agent reads, and so which it may report and be sent commands for.
+ * A block brings every miner, GPU, block meter, SNMP device and GPU host in it; `meters`,
+ * `snmpDevices` and `gpuHosts` name devices outside a block (the revenue meter) or hand one
+ * in another agent's block to this agent. A site without `agents` has one agent: the first
+ * to ship a batch holds every device until the control plane restarts.
+ */
+export const AgentAssignment = Strict({
+  /** The agent's id: its token's name and the agentId of its batches. */
+  id: Type.String({ minLength: 1, maxLength: 128 }),
+  blocks: Type.Array(Id, { default: [], uniqueItems: true }),
+  meters: Type.Array(Id, { default: [], uniqueItems: true }),
+  snmpDevices: Type.Array(Id, { default: [], uniqueItems: true }),
+  gpuHosts: Type.Array(Id, { default: [], uniqueItems: true }),
+});
+export type AgentAssignment = Static<typeof AgentAssignment>;
+
 export const SiteFile = Strict({
   site: Strict({
     id: Id,
@@ -337,5 +355,7 @@ export const SiteFile = Strict({
   debt: Type.Array(DebtInstrument, { default: [] }),
   dispatch: Type.Optional(DispatchSettings),
   curtailment: Type.Optional(CurtailmentSettings),
+  /** Device ownership per agent; absent: one agent holds every device. */
+  agents: Type.Optional(Type.Array(AgentAssignment, { minItems: 1 })),
 });
 export type SiteFile = Static<typeof SiteFile>;

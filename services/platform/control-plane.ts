@@ -171,8 +171,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       planner,
       curtailment,
       agentHub,
-      ...(simulations ? { simulations } : {}),
       finance: finance.api,
+      ...(simulations ? { simulations } : {}),
     });
     cleanups.add('api', () => app.close());
     const listening = await listen(app, { port: opts.port, host: opts.host });

@@ -44,11 +44,11 @@ export interface PlannerOptions {
 }
 
 export async function harness(
-  opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs'>> & { planner?: PlannerOptions; simulations?: (db: Database) => SimulationPort } = {},
+  opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs'>> & { planner?: PlannerOptions; simulations?: (db: Database) => SimulationPort; site?: SiteFile } = {},
 ): Promise<Harness> {
-  const { planner: plannerOpts, simulations: simulationsOf, ...appOpts } = opts;
+  const { planner: plannerOpts, simulations: simulationsOf, site: givenSite, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
-  const site = loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
+  const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
   const planner = plannerOpts
     ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}) })

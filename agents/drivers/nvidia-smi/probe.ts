@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { numberOption } from '../../args.ts';
+import { numberOption } from '../../../services/lib/number-option.ts';
 
 interface ProbeNvidiaOptions {
   nvidiaSmi: string;
@@ -24,7 +24,7 @@ export function registerProbeNvidiaSmi(probe: Command): void {
     .option('--host <name>', 'host name for GPUs without a UUID', hostname())
     .action(async (opts: ProbeNvidiaOptions) => {
       // Loaded here so commands that do not probe never pay for execa and the parsers.
-      const { gatherGpus } = await import('../../../../agents/drivers/nvidia-smi/gather.ts');
+      const { gatherGpus } = await import('./gather.ts');
       const readings = await gatherGpus({ path: opts.nvidiaSmi, timeoutMs: opts.timeoutMs, format: opts.format, host: opts.host });
       process.stdout.write(`${JSON.stringify({ host: opts.host, gpus: readings.length, readings }, null, 2)}\n`);
     });

@@ -1,12 +1,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { numberOption } from '../../args.ts';
+import { numberOption } from '../../../services/lib/number-option.ts';
+import { MINER_MAKES } from './miner.ts';
 
 /**
  * `switchyard probe miner HOST:PORT [--make auto|antminer|…]`: one telemetry read over the
  * cgminer API in the make's dialect, printed as normalised JSON (base units, missing
  * metrics left out). The driver is loaded inside the action so building the CLI stays cheap.
  */
-const MAKES = ['auto', 'antminer', 'whatsminer', 'braiins', 'luxos', 'avalon'] as const;
+const MAKES = ['auto', ...MINER_MAKES] as const;
 
 interface ProbeMinerOptions {
   make: (typeof MAKES)[number];
@@ -30,7 +31,7 @@ export function registerProbeMiner(probe: Command): void {
     .option('--timeout <ms>', 'deadline for the whole read', numberOption('--timeout', { positive: true, integer: true }), 3000)
     .option('--model <id>', 'ASIC catalog model id (adds the allowed power range to the output)')
     .action(async (address: { host: string; port: number }, opts: ProbeMinerOptions) => {
-      const { probeMiner } = await import('./miner-probe.ts');
+      const { probeMiner } = await import('./probe-read.ts');
       const result = await probeMiner({ ...address, make: opts.make, timeoutMs: opts.timeout, ...(opts.model === undefined ? {} : { model: opts.model }) });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       if (result.status !== 'online') process.exitCode = 1;

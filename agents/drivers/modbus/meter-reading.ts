@@ -1,8 +1,8 @@
-import type { Reading } from '../services/agent-contract/batch-schema.ts';
-import type { MeterDevice } from '../services/domain/devices.ts';
-import { errorMessage } from '../services/lib/errors.ts';
-import type { ModbusProfile } from './drivers/modbus/profile.ts';
-import { readProfile, type ReadBlock, type RegisterReader } from './drivers/modbus/read.ts';
+import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
+import type { MeterDevice } from '../../../services/domain/devices.ts';
+import { errorMessage } from '../../../services/lib/errors.ts';
+import type { ModbusProfile } from './profile.ts';
+import { readProfile, type ReadBlock, type RegisterReader } from './read.ts';
 
 /**
  * One meter → one Reading. No answer (refused, timeout) is offline; a Modbus exception is
@@ -28,8 +28,22 @@ export async function readMeter(
     if (result.failures.length > 0) reading.error = `${where}: ${result.failures.join('; ')}`.slice(0, 2000);
     return reading;
   } catch (err) {
-    const answered = (err as { modbusCode?: unknown }).modbusCode !== undefined;
-    const error = `${where}: ${errorMessage(err)}`.slice(0, 2000);
-    return { ...base, atMs: now(), status: answered ? 'error' : 'offline', error, metrics: {}, labels };
+    return meterFailure(device, err, now);
   }
+}
+
+/** A meter that did not answer (offline) or answered with a Modbus exception (error). */
+export function meterFailure(device: MeterDevice, err: unknown, now: () => number = Date.now): Reading {
+  const answered = (err as { modbusCode?: unknown }).modbusCode !== undefined;
+  const error = `reading meter ${device.id} at ${device.host}:${device.port} unit ${device.unitId}: ${errorMessage(err)}`.slice(0, 2000);
+  return {
+    deviceId: device.id,
+    kind: 'meter',
+    ...(device.blockId === undefined ? {} : { blockId: device.blockId }),
+    atMs: now(),
+    status: answered ? 'error' : 'offline',
+    error,
+    metrics: {},
+    labels: { role: device.role, profile: device.profile },
+  };
 }

@@ -1,7 +1,7 @@
-import { readResolved, resolveProfile } from '../../../../agents/drivers/modbus/device.ts';
-import { loadProfile, type ModbusProfile } from '../../../../agents/drivers/modbus/profile.ts';
-import { ModbusConnection } from '../../../../agents/drivers/modbus/read.ts';
-import { errorMessage } from '../../../lib/errors.ts';
+import { readResolved, resolveProfile } from './device.ts';
+import { loadProfile, type ModbusProfile } from './profile.ts';
+import { ModbusConnection } from './read.ts';
+import { errorMessage } from '../../../services/lib/errors.ts';
 
 /**
  * What `switchyard probe modbus` prints. Metrics carry their unit; metrics the device marks not

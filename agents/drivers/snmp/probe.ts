@@ -36,9 +36,9 @@ export function registerProbeSnmp(probe: Command): void {
     .option('--retries <N>', 'retries per request', wholeNumber('--retries', 0), 1)
     .action(async (address: string, opts: ProbeSnmpOptions) => {
       // Loaded here so commands that do not probe never pay for net-snmp.
-      const { loadProfile } = await import('../../../../agents/drivers/snmp/profile.ts');
-      const { readProfile, toReading } = await import('../../../../agents/drivers/snmp/read.ts');
-      const { parseHostPort, SnmpClient } = await import('../../../../agents/drivers/snmp/session.ts');
+      const { loadProfile } = await import('./profile.ts');
+      const { readProfile, toReading } = await import('./read.ts');
+      const { parseHostPort, SnmpClient } = await import('./session.ts');
       let hostPort: { host: string; port: number };
       try {
         hostPort = parseHostPort(address);

@@ -35,7 +35,7 @@ export function registerProbeModbus(probe: Command): void {
     .requiredOption('--profile <name>', 'profile in agents/profiles/modbus, e.g. schneider-pm5xxx, sunspec-203')
     .option('--timeout-ms <ms>', 'deadline per request (connect and each read)', intIn(1, 600_000), 3000)
     .action(async (address: { host: string; port: number }, opts: ProbeModbusOptions) => {
-      const { probeModbus } = await import('./modbus-probe.ts');
+      const { probeModbus } = await import('./probe-read.ts');
       const result = await probeModbus({ ...address, unitId: opts.unit, profile: opts.profile, timeoutMs: opts.timeoutMs });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       if (result.status !== 'online') process.exitCode = 1;

@@ -1,8 +1,8 @@
-import { CgminerTransportError } from '../../../../agents/drivers/cgminer/client.ts';
-import { detectMiner, minerFor } from '../../../../agents/drivers/cgminer/makes/index.ts';
-import type { MinerAddress, MinerMake } from '../../../../agents/drivers/cgminer/miner.ts';
-import { asicCatalog } from '../../../domain/catalog.ts';
-import { errorMessage } from '../../../lib/errors.ts';
+import { CgminerTransportError } from './client.ts';
+import { detectMiner, minerFor } from './makes/index.ts';
+import type { MinerAddress, MinerMake } from './miner.ts';
+import { asicCatalog } from '../../../services/domain/catalog.ts';
+import { errorMessage } from '../../../services/lib/errors.ts';
 
 /** What `switchyard probe miner` prints. Offline is a status with the reason, never zeros. */
 export interface MinerProbeResult {
