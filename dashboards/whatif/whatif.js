@@ -170,7 +170,10 @@ function show(run) {
     rows.push([`${c.instrumentId} ${c.kind} ${c.threshold} breached`, 'any quarter', c.anyBreachProbability, c.anyBreachProbabilitySe]);
     for (const q of c.breachProbabilityByQuarter) rows.push([`${c.instrumentId} ${c.kind}`, q.quarter, q.probability, q.se]);
   }
-  for (const l of r.btcLoans) rows.push([`${l.instrumentId} margin call at $${Math.round(l.marginCallBtcUsd).toLocaleString()}`, 'horizon', l.marginCallProbability, l.marginCallProbabilitySe]);
+  for (const l of r.btcLoans) {
+    rows.push([`${l.instrumentId} margin call at $${Math.round(l.marginCallBtcUsd).toLocaleString()}`, 'horizon', l.marginCallProbability, l.marginCallProbabilitySe]);
+    rows.push([`${l.instrumentId} call cured in cash (mean ${usdM(l.cureCashUsd.mean)}, p95 ${usdM(l.cureCashUsd.p95)})`, 'horizon', l.cashCureProbability, l.cashCureProbabilitySe]);
+  }
   rows.push([`cash below ${usdM(r.cashFloorUsd)}`, 'any month', r.cashBelowFloorAnyMonthProbability, r.cashBelowFloorAnyMonthProbabilitySe]);
   for (const dd of r.decisions) rows.push([`converting ${dd.blockId} beats mining`, 'NPV', dd.convertBetterProbability, dd.convertBetterProbabilitySe]);
   const tbody = $('probabilities').tBodies[0];

@@ -192,7 +192,12 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     const price = d.principalUsd / (d.btcPledged * (d.marginCallLtvPct / 100));
     // Bullets are rolled at maturity (the forward model's assumption): outstanding to the horizon's end.
     const toDay = d.amortization === 'bullet' ? cal.days : clampDay(dayOf(d.maturityDate));
-    btcLoans.push({ id: d.id, marginCallPriceUsd: price, fromDay: clampDay(dayOf(d.issueDate)), toDay });
+    // A call is cured to the scenario's LTV, else to today's LTV at the outlook price, at most 90 % of the call LTV.
+    const callLtv = d.marginCallLtvPct / 100;
+    const todayLtv = d.principalUsd / (d.btcPledged * (startPrice ?? outlook.btcPriceUsd));
+    const cureLtv = scenario.marginCallCureLtvPct !== undefined ? scenario.marginCallCureLtvPct / 100 : Math.min(todayLtv, 0.9 * callLtv);
+    if (!(cureLtv > 0 && cureLtv < callLtv)) throw new ScenarioMismatchError('marginCallCureLtvPct', `the cure LTV (${(cureLtv * 100).toFixed(1)} %) must be above 0 and below ${d.id}'s margin-call LTV (${d.marginCallLtvPct} %)`);
+    btcLoans.push({ id: d.id, balanceUsd: d.principalUsd, btcPledged: d.btcPledged, marginCallLtv: callLtv, cureLtv, fromDay: clampDay(dayOf(d.issueDate)), toDay });
     loanInfo.push({ instrumentId: d.id, marginCallBtcUsd: price, outstandingFrom: d.issueDate, outstandingTo: toDay >= cal.days ? 'horizon end (rolled)' : d.maturityDate });
   }
   const covenants: CovenantModel[] = [];
@@ -206,6 +211,7 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
         testMonths: months,
         balanceUsd: Float64Array.from(months, (m) => balanceAt(d.principalUsd, d.issueDate, base.schedules.get(d.id) ?? [], monthStartMs(base.startMonth, m + 1))),
         btcPledged: d.btcPledged ?? 0,
+        loanIndex: c.kind === 'max-ltv' ? btcLoans.findIndex((l) => l.id === d.id) : -1,
       });
     }
   }
@@ -291,6 +297,7 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     cashFloorUsd: scenario.cashFloorUsd,
     windowMonths: base.windowMonths,
     btcLoans,
+    freeBtc: Math.max(0, company.file.treasury.btcHeld - btcLoans.reduce((sum, l) => sum + l.btcPledged, 0)),
     covenants,
     decisions,
     discount,
@@ -307,7 +314,8 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
       'dispatch on every path is a fast rule, not the MILP: a mining block hashes in an hour when the hour price is at or below its break-even, restarts counted as if each day repeats its pattern',
       'paths move around the forward model: BTC price × e^X (X from 0), network hashrate × e^Y (Y follows X with a lag and an elasticity), power level × e^Z (Z reverts to 0) and storm days',
       'a halving cuts the whole month it falls in, at the height each path reaches',
-      'covenants are tested at quarter ends as in the forward model; margin calls are checked every day while the loan is outstanding, on the original principal; a margin call is counted, its cure is not in the cash flows',
+      'covenants are tested at quarter ends as in the forward model; margin calls are checked every day while the loan is outstanding (rolled bullets: to the horizon end)',
+      'a margin call is cured at once to the cure LTV: free treasury BTC is pledged first, then the loan is paid down in cash (free cash, cash, net debt and the LTV covenant see it; the interest saved on the lower balance is not counted)',
       'a tenant renews at the end of its term with the scenario probability, at the scenario share of the rent in force on its last day (no renewal: no rent)',
       'AI energy the operator pays is billed at the month mean power level; a defaulted tenant\'s hall draws no power saving',
       `decisions: NPV at ${scenario.discountRatePctPerYear} %/yr over the horizon of the block's mining margin (less mining opex) against converting it now (capex over the lead time, rent net of opex from the ready month)`,

@@ -127,6 +127,8 @@ export const Scenario = Strict({
   decisions: Type.Array(Decision, { default: [] }),
   /** Restart cost of a mining block, USD per MW (default: each site's dispatch setting). */
   restartCostUsdPerMw: Type.Optional(Type.Number({ minimum: 0 })),
+  /** LTV a margin call is cured to (default: today's LTV at the outlook price, at most 90 % of the call LTV). */
+  marginCallCureLtvPct: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
   /** Cash floor: the probability cash falls below it is reported. */
   cashFloorUsd: Type.Number({ default: 0 }),
   discountRatePctPerYear: Pct({ maximum: 100, default: 10 }),

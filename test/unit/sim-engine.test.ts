@@ -37,7 +37,8 @@ test('margin-call barrier touched within the horizon: continuous-monitoring form
   const sigma = 0.5;
   const model = bareModel({ months: 12, priceUsd: S0, driftPerYear: mu, volPerYear: sigma });
   const barrier = 80_000; // e.g. $60M loan on 1,000 BTC, margin call at 75% LTV
-  model.btcLoans = [{ id: 'L', marginCallPriceUsd: barrier, fromDay: 0, toDay: model.days }];
+  // $60M on 1,000 BTC, called at 75 % LTV: $80,000 (its first call is what counts here; cures come after).
+  model.btcLoans = [{ id: 'L', balanceUsd: 60e6, btcPledged: 1000, marginCallLtv: 0.75, cureLtv: 0.6, fromDay: 0, toDay: model.days }];
   const T = model.days / DAYS_PER_YEAR;
   const shifted = barrier * Math.exp(-0.5826 * sigma * Math.sqrt(1 / DAYS_PER_YEAR));
   const nu = mu - (sigma * sigma) / 2;
@@ -172,4 +173,20 @@ test('dispatch, the fast rule: a block runs the hours at or below its break-even
   model.power.basePriceUsdPerMwh.fill(70);
   const dear = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
   assert.ok(Math.abs(dear.marginUsd[0]! - -7_316) < 1e-6, `margin ${dear.marginUsd[0]}`);
+});
+
+test('a margin call is cured: free BTC pledged first, then the loan paid down in cash to the cure LTV, by hand', async () => {
+  // $100,000 BTC halves on day 40 (February 10th, month 1). Loan $60M on 1,000 BTC, called at 75 % LTV ($80,000),
+  // cured to 60 %, 500 BTC free in the treasury. At $50,000: 60M / (0.6 × 50,000) = 2,000 BTC wanted, 500 posted
+  // (all free BTC) → 1,500 pledged; paid down 60M − 0.6 × 1,500 × 50,000 = $15,000,000 → balance $45M, the next
+  // call at 45M / (1,500 × 0.75) = $40,000: no more calls at $50,000.
+  const model = bareModel({ months: 3, priceUsd: 100_000 });
+  model.btc.shockLogPerDay[40] = Math.log(0.5);
+  model.btcLoans = [{ id: 'L', balanceUsd: 60e6, btcPledged: 1000, marginCallLtv: 0.75, cureLtv: 0.6, fromDay: 0, toDay: model.days }];
+  model.freeBtc = 500;
+  const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  assert.equal(r.marginCallMonth[0], 1);
+  assert.ok(Math.abs(r.cureCashUsd[0]! - 15e6) < 1e-6);
+  assert.ok(Math.abs(r.freeCashUsd[1]! - -15e6) < 1e-6);
+  assert.ok(Math.abs(r.cashUsd[2]! - -15e6) < 1e-6);
 });
