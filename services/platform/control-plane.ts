@@ -11,7 +11,7 @@ import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curta
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
-import { startFinance } from '../finance/finance-service.ts';
+import { companyPathFor, startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
@@ -35,7 +35,7 @@ export interface ControlPlaneOptions {
   intervals?: Partial<Intervals>;
   /** Engine settings (tests and benchmarks tune deadlines and windows). */
   curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
-  /** Company file for what-if simulations (default env SWITCHYARD_COMPANY); without one /api/simulations answers 503. */
+  /** Company file for what-if simulations (default as finance's: SWITCHYARD_COMPANY, else <site>-company.yaml beside the site file); without one /api/simulations answers 503. */
   companyPath?: string;
   /** Worker threads per simulation run (default one per core). */
   simulationWorkers?: number;
@@ -150,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
 
     // What-if Monte Carlo: runs on their own queue, saved in the records store.
-    const companyPath = opts.companyPath ?? env.SWITCHYARD_COMPANY;
+    const companyPath = opts.companyPath ?? companyPathFor(opts.sitePath, env);
     let simulations: SimulationService | undefined;
     if (companyPath) {
       const simQueue = createQueue<SimulationJob>('simulations', { env, keepCompleted: 50, keepFailed: 50 });
