@@ -210,7 +210,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   async abort(eventId: string, by: string): Promise<EventRecord> {
     const a = this.active.get(eventId);
     if (!a) throw new EngineError(`event ${eventId} is not active (${this.status(eventId) ?? 'unknown'})`);
-    if (a.record.status === 'restoring') throw new EngineError(`event ${eventId} is already restoring; it cannot be aborted`);
+    if (a.record.status === 'restoring' || a.record.status === 'aborted') throw new EngineError(`event ${eventId} is already ${a.record.status === 'aborted' ? 'aborted: what it shed is being put back' : 'restoring'}; it cannot be aborted`);
     this.update(a, transition(a.record, 'aborted', this.now(), `aborted by ${by}`));
     this.o.log.warn({ eventId, by }, 'curtailment event aborted');
     startRestore(this, a, true);
