@@ -57,6 +57,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   readonly now: () => number;
   private readonly asics = asicCatalog();
   private readonly modelById: Map<string, string>;
+  private readonly blockById: Map<string, string>;
   private readonly bounds: TimeBounds;
   private readonly shedState: LiveShedState;
   private readonly onLive = () => this.onMeter();
@@ -68,7 +69,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
     this.now = o.now ?? Date.now;
-    this.modelById = new Map(minerDevices(o.site).map((d) => [d.id, d.model]));
+    const miners = minerDevices(o.site);
+    this.modelById = new Map(miners.map((d) => [d.id, d.model]));
+    this.blockById = new Map(miners.map((d) => [d.id, d.blockId]));
     this.bounds = o.bounds ?? (o.now ? DEFAULT_TIME_BOUNDS : timeBoundsFromEnv(process.env));
   }
 
@@ -379,6 +382,15 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.log.warn({ agentId, reason: r.reason, eventId: r.eventId, devices: r.acks.length }, 'an agent shed on its own; recording its report');
     if (a) {
       this.update(a, addTimeline(a.record, [{ kind: 'ack', atMs: r.atMs, detail: `agent ${agentId} shed locally (${r.reason}: ${r.detail}): ${r.acks.filter((x) => x.ok).length} ok, ${r.acks.filter((x) => !x.ok).length} failed` }]));
+      // A device the agent shed from the plan it held may have no command logged here yet
+      // (its batch was never sent): log one, so the record — what restores it — knows.
+      const pending = new Set(a.record.devices.filter((d) => d.outcome === 'pending').map((d) => d.deviceId));
+      const planned = new Map((a.plan?.commands ?? []).map((c) => [c.deviceId, c]));
+      const unlogged = r.acks.filter((x) => x.ok && !pending.has(x.deviceId));
+      if (unlogged.length) {
+        const commands = unlogged.map((x): DeviceCommand => planned.get(x.deviceId) ?? { deviceId: x.deviceId, blockId: this.blockById.get(x.deviceId) ?? 'unknown', action: 'sleep', expectedDeltaW: 0 });
+        this.update(a, logCommands(a.record, 'shed', commands, Math.min(r.atMs, this.now())));
+      }
       this.settle(a, r.acks, 'shed');
       // What the agent already did is not sent again.
       const done = new Set(r.acks.filter((x) => x.ok).map((x) => x.deviceId));
