@@ -20,8 +20,7 @@ import {
 import { EventStore, type EventControl } from './event-store.ts';
 import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
-import { restoreSettled, shedRows, supersedePending } from './record-devices.ts';
-import { commandFromRow, shedDeviceFromRow } from './shed-device.ts';
+import { shedDeviceFromRow } from './shed-device.ts';
 import { boundWindow, DEFAULT_TIME_BOUNDS, TimeBoundsError, timeBoundsFromEnv, type TimeBounds } from './time-bounds.ts';
 import { planShed, replan, type ShedPlan } from './shed-plan.ts';
 import type { CurtailmentPort, CurtailSignal } from './signal.ts';
@@ -29,6 +28,7 @@ import type { CurtailmentPort, CurtailSignal } from './signal.ts';
 import { completeRestore, sendWave, startRestore, type EngineHost } from './engine-restore.ts';
 import { EngineError, freshActive, TERMINAL, type Active, type CurtailJob, type EngineOptions } from './engine-types.ts';
 import { floorOf } from './floor.ts';
+import { resumeActive } from './engine-resume.ts';
 
 export { EngineError, type CurtailJob, type EngineOptions } from './engine-types.ts';
 export { floorOf } from './floor.ts';
@@ -80,7 +80,10 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.hub.on('acks', this.onAcks);
     this.o.hub.on('local-shed', this.onLocal);
     this.o.queue.process((job) => this.runJob(job.data), { concurrency: 8 });
-    for (const e of this.store.active()) this.resume(e.record, e.control);
+    for (const e of this.store.active()) {
+      const a = resumeActive(this, e.record, e.control);
+      this.active.set(a.record.id, a);
+    }
     this.supervisor = setInterval(() => this.supervise(), this.o.supervisorMs ?? 1000);
     this.supervisor.unref();
     this.publishPlanInForce();
@@ -93,37 +96,6 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.hub.off('acks', this.onAcks);
     this.o.hub.off('local-shed', this.onLocal);
     for (const a of this.active.values()) this.flush(a);
-  }
-
-  /**
-   * Takes an open event up again from its record after a restart: which devices it shed (and
-   * has not put back) comes from its device rows, not from memory. Commands whose ack was lost
-   * with the old process are marked failed and their devices driven again; the event then goes
-   * on from its status (the supervisor restores a restoring or aborted one).
-   */
-  private resume(stored: EventRecord, control: EventControl): void {
-    const now = this.now();
-    const { record, superseded } = stored.status === 'planned' ? { record: stored, superseded: [] } : supersedePending(stored, now, 'no acknowledgement before the control plane restarted: state unknown, driven again');
-    const a = freshActive(record, control);
-    this.active.set(record.id, a);
-    const held = [...shedRows(record).values()].filter((r) => !restoreSettled(r) || r.last.outcome === 'failed');
-    for (const r of held) {
-      a.shed.set(r.shed.deviceId, shedDeviceFromRow(r.shed, this.modelOf(r.shed.deviceId), r.shed.ackAtMs ?? r.shed.sentAtMs));
-      if (r.shed.outcome === 'failed') a.failed.add(r.shed.deviceId);
-    }
-    this.arbiter.claim(record.id, control.priority, held.map((r) => r.shed.deviceId), { allowAi: record.allowAi });
-    if (record.status === 'shedding' || record.status === 'meter-confirmed') {
-      const commands = held.map((r) => commandFromRow(r.shed));
-      const shedW = commands.reduce((sum, c) => sum - c.expectedDeltaW, 0);
-      a.plan = { requiredShedW: shedW, allowAi: record.allowAi, commands, expectedShedW: shedW, shortfallW: 0, byBlock: {}, excludedDeviceIds: [...a.failed] };
-      // Top-ups wait a confirm window from here: the meter needs time to show the state.
-      a.lastAckAtMs = now;
-    }
-    if (record.status !== 'planned') {
-      this.update(a, addTimeline(a.record, [{ kind: 'resumed', atMs: now, detail: `after a restart: ${held.length} devices shed per the record, ${superseded.length} commands without an ack driven again` }]));
-      this.flush(a);
-    }
-    this.o.log.warn({ eventId: record.id, status: record.status, shed: held.length, unacked: superseded.length }, 'resuming a curtailment event after a restart');
   }
 
   // ---- CurtailmentPort ----
