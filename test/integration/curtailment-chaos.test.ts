@@ -17,8 +17,9 @@ import { until } from '../support/until.ts';
  * twin, not of the engine. Rounds with random kill points from a printed seed:
  *   CHAOS_SEED=n        replay a run (default: from the clock, printed)
  *   CHAOS_ROUNDS=n      rounds (default 20; each stage gets a quarter)
- * The control plane, and the twin with a real agent, run as separate processes
- * (test/support/chaos/); 300 miners of all five firmware families.
+ * The control plane (`switchyard serve`) and the twin with a real agent
+ * (test/support/chaos/site-process.ts) run as separate processes; 300 miners of all five
+ * firmware families.
  */
 
 const SITE = resolve('test/support/sites/chaos.yaml');
@@ -50,9 +51,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** `switchyard serve` on a fixed port and data dir: what the test kills and starts again. */
 function startControlPlane(dataDir: string, port: number): Promise<ControlPlane> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/chaos/control-plane-process.ts', SITE, dataDir, String(port), AGENT_ID], {
-    env: { ...process.env, LOG_LEVEL: process.env.CHAOS_CP_LOG ?? 'warn' },
+  const child = spawn(process.execPath, ['services/cli/bin.js', 'serve', '--site', SITE, '--port', String(port), '--agent', AGENT_ID], {
+    env: { ...process.env, SWITCHYARD_DATA_DIR: dataDir, LOG_LEVEL: process.env.CHAOS_CP_LOG ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -64,7 +66,7 @@ function startControlPlane(dataDir: string, port: number): Promise<ControlPlane>
   const exited = new Promise<void>((done) => child.on('exit', () => done()));
   return until('the control plane to listen', () => {
     if (child.exitCode !== null) throw new Error(`control plane exited ${child.exitCode}: ${out.slice(-2000)}`);
-    const url = /READY (\S+)/.exec(out)?.[1];
+    const url = /dashboard at (http:\/\/\S+?)\/?\s/.exec(out)?.[1];
     return url ? { child, url, exited } : undefined;
   }, 60_000, 50);
 }
@@ -78,7 +80,7 @@ test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stran
   const port = await freePort();
   let cp = await startControlPlane(dataDir, port);
   const admin = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-  const token = readFileSync(join(dataDir, 'chaos-agent.token'), 'utf8').trim();
+  const token = readFileSync(join(dataDir, 'agent-tokens', `${AGENT_ID}.token`), 'utf8').trim();
   const site: ChildProcess = fork(resolve('test/support/chaos/site-process.ts'), [SITE, cp.url, AGENT_ID], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, SWITCHYARD_AGENT_TOKEN: token, LOG_LEVEL: 'error' },
