@@ -29,6 +29,7 @@ import { completeRestore, sendWave, startRestore, type EngineHost } from './engi
 import { EngineError, freshActive, TERMINAL, type Active, type CurtailJob, type EngineOptions } from './engine-types.ts';
 import { floorOf } from './floor.ts';
 import { resumeActive } from './engine-resume.ts';
+import { adoptRows, shedRows } from './record-devices.ts';
 
 export { EngineError, type CurtailJob, type EngineOptions } from './engine-types.ts';
 export { floorOf } from './floor.ts';
@@ -539,13 +540,18 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       const ids = [...other.shed.keys()].filter((id) => this.arbiter.ownerOf(id) === other.record.id);
       if (!ids.length) continue;
       const { taken } = this.arbiter.claim(a.record.id, a.control.priority, ids, { allowAi: a.record.allowAi });
+      const theirs = shedRows(other.record);
+      const rows = [];
       for (const t of taken) {
         const d = other.shed.get(t.deviceId);
         if (d) a.shed.set(t.deviceId, d);
+        const row = theirs.get(t.deviceId)?.shed;
+        if (row) rows.push(row);
       }
+      if (rows.length) this.update(a, adoptRows(a.record, rows, this.now()));
       adopted += taken.length;
     }
-    if (adopted) this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `adopted ${adopted} devices shed by lower-priority events` }]));
+    if (adopted) this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `adopted ${adopted} devices shed by lower-priority events (logged as acked shed rows: this event puts them back)` }]));
   }
 
   /** An event announced ahead gets its plan now, so agents hold it if the link goes before the start. */

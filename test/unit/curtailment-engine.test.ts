@@ -141,6 +141,25 @@ describe('curtailment engine: the record is the truth after a restart', () => {
   });
 });
 
+describe('curtailment engine: adoption survives a restart', () => {
+  it('devices a higher-priority event adopted from one that has closed are put back after a restart', async () => {
+    await harness();
+    const low = await shed(0.05);
+    await reach(low.eventId, ['meter-confirmed']);
+    const now = Date.now();
+    const high = await h!.engine.request({ program: 'grid-dispatch', target: { shedMw: 0.03 }, startMs: now, endMs: now + HOUR, requestedBy: 'test' });
+    const confirmed = await reach(high.eventId, ['meter-confirmed']);
+    assert.ok(confirmed.timeline.some((e) => /adopted \d+ devices/.test(e.detail ?? '')));
+    await h!.engine.end(low.eventId, 'the low-priority event ends first');
+    await closed(low.eventId);
+    assert.ok(h!.hub.asleep.size > 0, 'the adopted devices stay off');
+    await h!.restart();
+    await h!.engine.end(high.eventId, 'test over');
+    await closed(high.eventId);
+    assert.deepEqual([...h!.hub.asleep], []);
+  });
+});
+
 describe('curtailment engine: what an agent shed on its own is put back', () => {
   it('devices shed locally from a pre-armed plan, before any command was logged, are restored at the end', async () => {
     await harness();
