@@ -121,8 +121,8 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       target: signal.target,
       allowAi: signal.allowAi ?? false,
       signalAtMs: now,
-      requestedStartMs: signal.startMs,
-      requestedEndMs: signal.endMs,
+      requestedStartMs: window.startMs,
+      requestedEndMs: window.cutFromMs ?? window.endMs,
       ...(signal.programName ? { programName: signal.programName } : {}),
       ...(signal.reason ? { reason: signal.reason } : {}),
       ...(this.o.baselineWindowMs ? { baselineWindowMs: this.o.baselineWindowMs } : {}),
@@ -138,9 +138,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.active.set(id, a);
     this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
     if (window.cutFromMs !== undefined) this.o.log.warn({ eventId: id, askedEndMs: window.cutFromMs, endMs: window.endMs }, 'event end cut to the maximum duration');
-    if (signal.startMs > now + 1000) this.preArm(a);
+    if (window.startMs > now + 1000) this.preArm(a);
     // Not awaited: with Redis away an add may wait for it; the supervisor starts the event anyway.
-    void this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, signal.startMs - now) }).catch((err: unknown) => this.o.log.warn({ eventId: id, err: errorMessage(err) }, 'queueing the start failed; the supervisor will start the event'));
+    void this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, window.startMs - now) }).catch((err: unknown) => this.o.log.warn({ eventId: id, err: errorMessage(err) }, 'queueing the start failed; the supervisor will start the event'));
     return { eventId: id };
   }
 
