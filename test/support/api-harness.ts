@@ -16,6 +16,8 @@ import { LiveState } from '../../services/telemetry/live-state.ts';
 import { createQueue, type JobQueue } from '../../services/queue/index.ts';
 import { PlanService, type PlanJob } from '../../services/scheduler/plan-service.ts';
 import { logger } from '../../services/lib/log.ts';
+import { AgentHub } from '../../services/curtailment/agent-hub.ts';
+import { CurtailmentEngine, type CurtailJob } from '../../services/curtailment/engine.ts';
 
 /** The API over a real SQLite store and history in a temp dir, with one token per role. */
 export interface Harness {
@@ -42,8 +44,15 @@ export interface PlannerOptions {
   now?: () => number;
 }
 
-export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs'>> & { planner?: PlannerOptions; site?: SiteFile } = {}): Promise<Harness> {
-  const { planner: plannerOpts, site: givenSite, ...appOpts } = opts;
+export async function harness(
+  opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs' | 'rateLimitPerMin' | 'webhook'>> & {
+    planner?: PlannerOptions;
+    site?: SiteFile;
+    /** Run a real curtailment engine (memory queue, no agents connected). */
+    curtailment?: boolean;
+  } = {},
+): Promise<Harness> {
+  const { planner: plannerOpts, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
   const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
@@ -53,7 +62,11 @@ export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 
   const history = createHistory({ dataDir, env: {} });
   const tokens = new TokenStore(store.db);
   const live = new LiveState(site);
-  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}) });
+  const agentHub = withEngine ? new AgentHub(logger('agent-hub')) : null;
+  const curtailQueue = agentHub ? createQueue<CurtailJob>('curtailment', { env: {} }) : null;
+  const curtailment = agentHub && curtailQueue ? new CurtailmentEngine({ site, db: store.db, live, hub: agentHub, queue: curtailQueue, log: logger('curtailment') }) : null;
+  await curtailment?.start();
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;
@@ -72,6 +85,8 @@ export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 
       app.inject({ ...o, headers: { ...(o.headers ?? {}), ...(as ? { authorization: `Bearer ${secrets[as]}` } : {}) } }),
     close: async () => {
       await planner?.stop();
+      await curtailment?.stop();
+      await curtailQueue?.close();
       await app.close();
       await history.close();
       store.close();

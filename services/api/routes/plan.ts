@@ -31,16 +31,24 @@ export async function planRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+  // One preview in flight per caller (token name); a second answers 429 rather than queueing.
+  const previewing = new Set<string>();
   app.post<{ Body: Static<typeof PreviewBody> }>(
     '/api/plan/preview',
     { config: { access: ['operator', 'finance', 'admin'] }, schema: { querystring: NoQuery, body: PreviewBody, response: responses({ 200: PlanReportSchema }) } },
     async (req) => {
+      const p = planner();
+      const caller = req.principal!.name;
+      if (previewing.has(caller)) throw new ApiError('E_TOO_MANY_REQUESTS', `a plan preview for "${caller}" is still running; one at a time`);
+      previewing.add(caller);
       try {
-        return await planner().preview(req.body);
+        return await p.preview(req.body);
       } catch (err) {
         // The inputs cannot be planned: say which rule, as a client error.
         if (err instanceof InfeasiblePlanError || err instanceof DispatchInputError) throw new ApiError('E_UNPROCESSABLE', err.message);
         throw err;
+      } finally {
+        previewing.delete(caller);
       }
     },
   );
