@@ -28,6 +28,7 @@ import { curtailmentRoutes } from './routes/curtailment.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 import { rateLimitFromEnv, registerSecurity } from './security.ts';
+import { routeCatalog } from './route-catalog.ts';
 import { webhookAuthFromEnv, type WebhookAuth } from './webhook-signature.ts';
 
 export interface AppDeps {
@@ -130,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(404).send(errorBody(apiErr, String(req.id)));
   });
 
+  await app.register(routeCatalog);
   await registerSecurity(app, { rateLimitPerMin: deps.rateLimitPerMin ?? rateLimitFromEnv() });
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
   await app.register(websocket, {

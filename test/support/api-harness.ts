@@ -40,6 +40,7 @@ export const AGENT_ID = 'agent-test';
 
 export interface PlannerOptions {
   sitePath: string;
+  timeLimitS?: number;
   queue?: JobQueue<PlanJob>;
   now?: () => number;
 }
@@ -57,7 +58,7 @@ export async function harness(
   const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
   const planner = plannerOpts
-    ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}) })
+    ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}), ...(plannerOpts.timeLimitS ? { timeLimitS: plannerOpts.timeLimitS } : {}) })
     : null;
   const history = createHistory({ dataDir, env: {} });
   const tokens = new TokenStore(store.db);
