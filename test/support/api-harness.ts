@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../../services/api/app.ts';
+import type { SimulationPort } from '../../services/api/routes/simulations.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
 import type { AgentBatch, Reading } from '../../services/agent-contract/batch-schema.ts';
 import { meterDevices, minerDevices } from '../../services/domain/devices.ts';
@@ -48,12 +49,13 @@ export interface PlannerOptions {
 export async function harness(
   opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs' | 'rateLimitPerMin' | 'webhook'>> & {
     planner?: PlannerOptions;
+    simulations?: (db: Database) => SimulationPort;
     site?: SiteFile;
     /** Run a real curtailment engine (memory queue, no agents connected). */
     curtailment?: boolean;
   } = {},
 ): Promise<Harness> {
-  const { planner: plannerOpts, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
+  const { planner: plannerOpts, simulations: simulationsOf, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
   const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
@@ -67,7 +69,8 @@ export async function harness(
   const curtailQueue = agentHub ? createQueue<CurtailJob>('curtailment', { env: {} }) : null;
   const curtailment = agentHub && curtailQueue ? new CurtailmentEngine({ site, db: store.db, live, hub: agentHub, queue: curtailQueue, log: logger('curtailment') }) : null;
   await curtailment?.start();
-  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
+  const simulations = simulationsOf?.(store.db);
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}), ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;
