@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../../services/api/app.ts';
 import type { SimulationPort } from '../../services/api/routes/simulations.ts';
+import type { FinanceApi } from '../../services/finance/finance-service.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
 import type { AgentBatch, Reading } from '../../services/agent-contract/batch-schema.ts';
 import { meterDevices, minerDevices } from '../../services/domain/devices.ts';
@@ -50,12 +51,14 @@ export async function harness(
   opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs' | 'rateLimitPerMin' | 'webhook'>> & {
     planner?: PlannerOptions;
     simulations?: (db: Database) => SimulationPort;
+    /** The finance ledger, built on the harness's store and history. */
+    finance?: (db: Database, history: TelemetryHistory) => FinanceApi;
     site?: SiteFile;
     /** Run a real curtailment engine (memory queue, no agents connected). */
     curtailment?: boolean;
   } = {},
 ): Promise<Harness> {
-  const { planner: plannerOpts, simulations: simulationsOf, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
+  const { planner: plannerOpts, simulations: simulationsOf, finance: financeOf, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
   const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
@@ -70,7 +73,8 @@ export async function harness(
   const curtailment = agentHub && curtailQueue ? new CurtailmentEngine({ site, db: store.db, live, hub: agentHub, queue: curtailQueue, log: logger('curtailment') }) : null;
   await curtailment?.start();
   const simulations = simulationsOf?.(store.db);
-  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}), ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
+  const finance = financeOf?.(store.db, history);
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}), ...(finance ? { finance } : {}), ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;

@@ -8,6 +8,13 @@ import { hostile, valid } from '../support/schema-arbitrary.ts';
 import { CHANNEL_PROTOCOL, FromAgent } from '../../services/agent-contract/protocol.ts';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../services/api/webhook-signature.ts';
 import type { CatalogRoute } from '../../services/api/route-catalog.ts';
+import { FinanceService } from '../../services/finance/finance-service.ts';
+import type { LedgerJob } from '../../services/finance/ledger-service.ts';
+import { loadCompanyFile } from '../../services/finance/load-company.ts';
+import { loadSiteFile } from '../../services/domain/load-site.ts';
+import { createQueue } from '../../services/queue/index.ts';
+import { logger } from '../../services/lib/log.ts';
+import { SimulationService, type SimulationJob } from '../../simulations/finance/service.ts';
 
 /**
  * Issue 10 acceptance: 10,000 generated requests over every registered route and websocket,
@@ -26,6 +33,7 @@ const LOOP_BOUND_MS = Number(process.env.FUZZ_LOOP_BOUND_MS ?? 200);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 4);
 const SECRET = 'fuzz-webhook-secret-of-at-least-32-chars';
+const DEMO = 'infra/sites/demo.yaml';
 
 /** Messages a client may send on each websocket route; a new socket route must be added here. */
 const WS_MESSAGES: Record<string, fc.Arbitrary<string | Buffer>> = {
@@ -99,7 +107,19 @@ function wsArb(route: CatalogRoute): fc.Arbitrary<Case> {
 }
 
 test(`fuzz: ${CASES} generated requests over every route and websocket, never a 5xx, loop never blocked over ${LOOP_BOUND_MS} ms`, { timeout: 300_000 }, async () => {
-  const h = await harness({ rateLimitPerMin: 10_000_000, curtailment: true, webhook: { secret: SECRET, windowS: 300 }, planner: { sitePath: 'infra/sites/demo.yaml', timeLimitS: 2 } });
+  // Every service the platform runs (npm start), on the demo site and company.
+  let finance: FinanceService | undefined;
+  let simulations: SimulationService | undefined;
+  const h = await harness({
+    rateLimitPerMin: 10_000_000,
+    curtailment: true,
+    webhook: { secret: SECRET, windowS: 300 },
+    planner: { sitePath: DEMO, timeLimitS: 2 },
+    finance: (db, history) => (finance = new FinanceService({ site: loadSiteFile(DEMO), sitePath: DEMO, db, history, queue: createQueue<LedgerJob>('finance-fuzz', { env: {} }), companyPath: 'infra/sites/demo-company.yaml', log: logger('finance') })),
+    simulations: (db) => (simulations = new SimulationService({ db, company: loadCompanyFile('infra/sites/demo-company.yaml'), queue: createQueue<SimulationJob>('simulations-fuzz', { env: {} }), maxPaths: 2_000 })),
+  });
+  await finance!.start();
+  simulations!.start();
   try {
     const routes = h.app.routeCatalog;
     assert.ok(routes.length > 20, `only ${routes.length} routes registered`);
@@ -189,6 +209,8 @@ test(`fuzz: ${CASES} generated requests over every route and websocket, never a 
     assert.equal(fiveXx, 0, `5xx answers (seed ${SEED}):\n${failures.join('\n')}`);
     assert.ok(maxLoopMs <= LOOP_BOUND_MS, `the event loop was blocked ${maxLoopMs} ms (bound ${LOOP_BOUND_MS} ms, seed ${SEED})`);
   } finally {
+    await simulations?.stop();
+    await finance?.stop();
     await h.close();
   }
 });
