@@ -136,7 +136,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     cleanups.add('finance', () => finance.stop());
 
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
-    const agentHub = new AgentHub(logger('agent-hub'));
+    const agentHub = new AgentHub(logger('agent-hub'), { ownerOf: (id) => live.agentOf(id) });
     cleanups.add('agent channels', () => agentHub.closeAll());
     const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
     cleanups.add('curtailment queue', () => curtailQueue.close());
