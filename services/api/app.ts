@@ -17,7 +17,7 @@ import { siteRoutes } from './routes/site.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { tokenRoutes } from './routes/tokens.ts';
-import { liveRoutes } from './routes/live.ts';
+import { allowedOriginsFromEnv, liveRoutes } from './routes/live.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { planRoutes } from './routes/plan.ts';
 import type { PlanService } from '../scheduler/plan-service.ts';
@@ -29,6 +29,9 @@ import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
+import { rateLimitFromEnv, registerSecurity } from './security.ts';
+import { routeCatalog } from './route-catalog.ts';
+import { webhookAuthFromEnv, type WebhookAuth } from './webhook-signature.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -56,6 +59,10 @@ export interface AppDeps {
   simulations?: SimulationPort;
   /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
   clockSkewMs?: number;
+  /** Requests per minute per client address (default SWITCHYARD_RATE_LIMIT_PER_MIN or 3000). */
+  rateLimitPerMin?: number;
+  /** Signed dispatch webhooks (default from SWITCHYARD_WEBHOOK_SECRET / _WINDOW_S). */
+  webhook?: WebhookAuth;
 }
 
 export interface AppServices {
@@ -75,6 +82,7 @@ export interface AppServices {
   simulations: SimulationPort | null;
   /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
   ingest: IngestScreen;
+  webhook: WebhookAuth;
 }
 
 declare module 'fastify' {
@@ -101,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    webhook: deps.webhook ?? webhookAuthFromEnv(),
     simulations: deps.simulations ?? null,
     ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
   };
@@ -128,6 +137,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(404).send(errorBody(apiErr, String(req.id)));
   });
 
+  await app.register(routeCatalog);
+  await registerSecurity(app, { rateLimitPerMin: deps.rateLimitPerMin ?? rateLimitFromEnv() });
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
   await app.register(websocket, {
     options: {
@@ -142,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(telemetryRoutes);
   await app.register(ingestRoutes, { bodyLimit: deps.ingestBodyLimitBytes ?? 32 * 1024 * 1024 });
   await app.register(tokenRoutes);
-  await app.register(liveRoutes, { pushMs: deps.livePushMs ?? 1000 });
+  await app.register(liveRoutes, { pushMs: deps.livePushMs ?? 1000, allowedOrigins: allowedOriginsFromEnv() });
   await app.register(planRoutes);
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);

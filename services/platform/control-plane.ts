@@ -17,6 +17,9 @@ import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { loadCompanyFile } from '../finance/load-company.ts';
+import { clockSkewFromEnv } from '../api/ingest/screen.ts';
+import { rateLimitFromEnv } from '../api/security.ts';
+import { webhookAuthFromEnv } from '../api/webhook-signature.ts';
 import { SimulationService, type SimulationJob } from '../../simulations/finance/service.ts';
 import { Cleanups } from './cleanups.ts';
 import { envInt, resolveIntervals, type Intervals } from './intervals.ts';
@@ -133,7 +136,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     cleanups.add('finance', () => finance.stop());
 
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
-    const agentHub = new AgentHub(logger('agent-hub'));
+    const agentHub = new AgentHub(logger('agent-hub'), { ownerOf: (id) => live.agentOf(id) });
     cleanups.add('agent channels', () => agentHub.closeAll());
     const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
     cleanups.add('curtailment queue', () => curtailQueue.close());
@@ -165,6 +168,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       kinds: { store: 'sqlite', queue: queueKind },
       version: packageVersion(),
       readRequiresToken: env.SWITCHYARD_READ_REQUIRES_TOKEN === '1',
+      // Ingest clock-skew allowance, per-address rate limit, signed webhooks: from this env.
+      clockSkewMs: clockSkewFromEnv(env),
+      rateLimitPerMin: rateLimitFromEnv(env),
+      webhook: webhookAuthFromEnv(env),
       live,
       tokens,
       log: logger('api'),
