@@ -26,6 +26,8 @@ import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
+import { metricsPlugin } from '../metrics/http-plugin.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -49,6 +51,8 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** Prometheus series (GET /metrics); a fresh registry when absent. */
+  metrics?: ControlPlaneMetrics;
 }
 
 export interface AppServices {
@@ -65,6 +69,7 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  metrics: ControlPlaneMetrics;
 }
 
 declare module 'fastify' {
@@ -91,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    metrics: deps.metrics ?? new ControlPlaneMetrics({ live }),
   };
 
   const app = Fastify({
@@ -117,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
+  await app.register(metricsPlugin, { metrics: services.metrics });
   await app.register(websocket, {
     options: {
       // An agent acknowledges a 50,000-miner batch in one message (~5 MB).

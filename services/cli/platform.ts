@@ -11,6 +11,7 @@ import { AgentHub } from '../curtailment/agent-hub.ts';
 import { CurtailmentEngine, type CurtailJob } from '../curtailment/engine.ts';
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
+import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
 import { buildApp } from '../api/app.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
@@ -42,7 +43,7 @@ export interface PlatformOptions {
   /** Where the agent reaches the control plane, given the API's URL (tests put a proxy between). */
   agentControlPlaneUrl?: (apiUrl: string) => string;
   /** Agent settings (tests): the fail-safe grace, command concurrency. */
-  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
+  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs' | 'metricsPort'>>;
   /** Where the one-time admin token banner goes (default stdout). */
   print?: (text: string) => void;
   log?: Logger;
@@ -148,9 +149,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       log.info({ powerMw: snap.powerW / 1e6, afterStartMs: Date.now() - t0 }, 'first live site power');
     };
     live.on('change', onFirst);
+    const metrics = new ControlPlaneMetrics({ live });
 
     // The dispatch plan: a repeatable job on its own queue (BullMQ when REDIS_URL is set).
-    const planQueue = createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 });
+    const planQueue = metrics.instrument(createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 }));
     cleanups.push({ what: 'plan queue', run: () => planQueue.close() });
     const planner = new PlanService({
       site,
@@ -167,7 +169,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
     const agentHub = new AgentHub(logger('agent-hub'));
     cleanups.push({ what: 'agent channels', run: () => agentHub.closeAll() });
-    const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
+    const curtailQueue = metrics.instrument(createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 }));
     cleanups.push({ what: 'curtailment queue', run: () => curtailQueue.close() });
     const cs = curtailmentSettings(site);
     const curtailment = new CurtailmentEngine({
@@ -181,6 +183,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       ...(opts.curtailment ?? {}),
     });
 
+    metrics.watchPlanner(planQueue, () => planner.latest());
+    metrics.watchCurtailment(curtailment, log);
     const app = await buildApp({
       site,
       db: store.db,
@@ -194,6 +198,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       planner,
       curtailment,
       agentHub,
+      metrics,
     });
     cleanups.push({ what: 'api', run: () => app.close() });
     const listening = await listen(app, { port: opts.port, host: opts.host });
