@@ -28,6 +28,8 @@ import { curtailmentRoutes } from './routes/curtailment.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
 import { metricsPlugin } from '../metrics/http-plugin.ts';
+import { openapiPlugin } from './openapi.ts';
+import { docsRoutes } from './routes/docs.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -123,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
+  await app.register(openapiPlugin, { version: deps.version });
   await app.register(metricsPlugin, { metrics: services.metrics });
   await app.register(websocket, {
     options: {
@@ -142,5 +145,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
   await app.register(dashboardRoutes);
+  await app.register(docsRoutes);
   return app;
 }
