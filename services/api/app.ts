@@ -30,6 +30,9 @@ import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
 import { metricsPlugin } from '../metrics/http-plugin.ts';
 import { openapiPlugin } from './openapi.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { auditPlugin } from './audit/plugin.ts';
+import { auditRoutes } from './routes/audit.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -127,6 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
   await app.register(openapiPlugin, { version: deps.version });
   await app.register(metricsPlugin, { metrics: services.metrics });
+  const audit = new AuditLog(deps.db);
+  await app.register(auditPlugin, { audit, log });
   await app.register(websocket, {
     options: {
       // An agent acknowledges a 50,000-miner batch in one message (~5 MB).
@@ -146,5 +151,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(curtailmentRoutes);
   await app.register(dashboardRoutes);
   await app.register(docsRoutes);
+  await app.register(auditRoutes, { audit });
   return app;
 }

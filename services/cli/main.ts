@@ -9,6 +9,7 @@ import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTwin } from './commands/twin.ts';
+import { registerTokens } from './commands/tokens.ts';
 
 /** Builds the CLI; each command lives in its own file under commands/. */
 export function buildCli(): Command {
@@ -26,6 +27,7 @@ export function buildCli(): Command {
   registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);
+  registerTokens(program);
   return program;
 }
 
