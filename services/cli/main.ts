@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { isAddrInUse } from '../lib/addr-in-use.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerAllocate } from './commands/allocate.ts';
 import { registerBacktest } from './commands/backtest.ts';
@@ -31,12 +32,19 @@ export function buildCli(): Command {
   return program;
 }
 
+/** Exit status when a port the command must listen on is taken (1: any other failure). */
+export const EXIT_ADDRESS_IN_USE = 3;
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildCli().parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (isAddrInUse(err)) {
+      process.stderr.write(`switchyard: ${err instanceof Error ? err.message : String(err)} (another Switchyard on this machine? choose free ports: --port/PORT, SWITCHYARD_TWIN_MINER_PORT, SWITCHYARD_TWIN_METER_PORT; see infra/ENVIRONMENT.md)\n`);
+      return EXIT_ADDRESS_IN_USE;
+    }
     process.stderr.write(`switchyard: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
