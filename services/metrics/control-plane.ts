@@ -104,6 +104,17 @@ export class ControlPlaneMetrics {
       registers: r,
       collect: collectCurtailment,
     });
+    const curtailSources = this.curtailSources;
+    new Gauge({
+      name: 'switchyard_curtailment_active',
+      help: 'Curtailment events not yet finished (1 each, labelled by event id and status); Grafana draws them as annotations',
+      labelNames: ['event', 'status'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const { engine } of curtailSources) for (const e of engine.list(CURTAIL_SCAN)) if (!FINAL.has(e.status)) this.set({ event: e.id, status: e.status }, 1);
+      },
+    });
     const queues = this.queues;
     new Gauge({
       name: 'switchyard_queue_jobs',

@@ -136,7 +136,11 @@ describe('ControlPlaneMetrics', () => {
       ],
       meterSamples: [], devices: [],
     } as unknown as EventRecord;
-    const events = [{ id: 'ev1', status: 'done' as const, updatedAtMs: Date.now() + 1 }, { id: 'ev0', status: 'done' as const, updatedAtMs: Date.now() - 3_600_000 }];
+    const events: Array<{ id: string; status: EventRecord['status']; updatedAtMs: number }> = [
+      { id: 'ev1', status: 'done', updatedAtMs: Date.now() + 1 },
+      { id: 'ev0', status: 'done', updatedAtMs: Date.now() - 3_600_000 },
+      { id: 'ev2', status: 'shedding', updatedAtMs: Date.now() + 1 },
+    ];
     metrics.watchCurtailment({ list: () => events, get: (id) => (id === 'ev1' ? rec : id === 'ev0' ? { ...rec, id } : undefined) }, logger('test'));
     await metrics.text(); // a first scrape observes ev1; a second must not observe it again
     const text = await metrics.text();
@@ -149,5 +153,7 @@ describe('ControlPlaneMetrics', () => {
     assert.equal(sum('meter_confirm'), 12);
     assert.equal(sum('restore'), 30);
     assert.equal(count('restore'), 1, 'observed once, and the event that ended before this process started not at all');
+    assert.equal(sample(text, 'switchyard_curtailment_active', { event: 'ev2', status: 'shedding' }), 1);
+    assert.equal(sample(text, 'switchyard_curtailment_active', { event: 'ev1' }), undefined, 'a finished event is not active');
   });
 });
