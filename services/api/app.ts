@@ -30,7 +30,7 @@ import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
 import { metricsPlugin } from '../metrics/http-plugin.ts';
 import { openapiPlugin } from './openapi.ts';
 import { docsRoutes } from './routes/docs.ts';
-import { AuditLog } from './audit/audit-log.ts';
+import { AuditLog, type AuditStore } from './audit/audit-log.ts';
 import { auditPlugin } from './audit/plugin.ts';
 import { auditRoutes } from './routes/audit.ts';
 
@@ -58,6 +58,8 @@ export interface AppDeps {
   agentHub?: AgentHub;
   /** Prometheus series (GET /metrics); a fresh registry when absent. */
   metrics?: ControlPlaneMetrics;
+  /** Where control actions are audited; the records store's SQLite audit_log when absent. */
+  audit?: AuditStore;
 }
 
 export interface AppServices {
@@ -130,7 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
   await app.register(openapiPlugin, { version: deps.version });
   await app.register(metricsPlugin, { metrics: services.metrics });
-  const audit = new AuditLog(deps.db);
+  const audit = deps.audit ?? new AuditLog(deps.db);
   await app.register(auditPlugin, { audit, log });
   await app.register(websocket, {
     options: {

@@ -92,7 +92,7 @@ describe('switchyard tokens', () => {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
-  it('creates a token whose secret works, lists it by role, revokes it; the audit log names the CLI user', () => {
+  it('creates a token whose secret works, lists it by role, revokes it; the audit log names the CLI user', async () => {
     const made = cli('create', '--role', 'operator', '--name', 'night shift');
     assert.equal(made.code, 0, made.stderr);
     const [first, secret] = made.stdout.trim().split('\n');
@@ -119,7 +119,7 @@ describe('switchyard tokens', () => {
     const again = openStore({ dataDir });
     try {
       assert.equal(new TokenStore(again.db).verify(secret!), null, 'a revoked secret no longer works');
-      const audit = new AuditLog(again.db).list({ limit: 10, actionPrefix: 'token.' });
+      const audit = await new AuditLog(again.db).list({ limit: 10, actionPrefix: 'token.' });
       const who = `cli:${userInfo().username}@${hostname()}`;
       assert.deepEqual(audit.map((e) => [e.action, e.actor]), [['token.revoke', who], ['token.create', who], ['token.create', who]]);
     } finally {

@@ -1,8 +1,10 @@
 import type { Database } from 'better-sqlite3';
 
 /**
- * The audit log in the records store (audit_log, migrations 001 and 008): every control
- * action, who did it, when, from where and how it ended. Append-only (the database enforces it).
+ * The audit log in the records store: every control action, who did it, when, from where and
+ * how it ended. Append-only (the database enforces it). One interface, two stores: SQLite
+ * (audit_log, migrations 001 and 008; the embedded default) and PostgreSQL (DATABASE_URL;
+ * ./pg-audit-log.ts). test/support/audit-contract.ts runs the same tests on both.
  */
 export interface AuditEntry {
   id: number;
@@ -39,12 +41,27 @@ interface Row extends Omit<AuditEntry, 'detail'> {
 /** Detail kept per entry, bytes of JSON: a request body bigger than this is cut to a summary. */
 export const MAX_DETAIL_BYTES = 4096;
 
-export class AuditLog {
+export interface AuditStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Resolves to the new entry's id. */
+  record(e: NewAuditEntry): Promise<number>;
+  /** Newest first. */
+  list(q: AuditQuery): Promise<AuditEntry[]>;
+}
+
+/** The detail as stored: JSON, cut to a summary past MAX_DETAIL_BYTES. */
+export function detailJson(detail: Record<string, unknown>): string {
+  const json = JSON.stringify(detail);
+  const bytes = Buffer.byteLength(json);
+  return bytes > MAX_DETAIL_BYTES ? JSON.stringify({ truncated: true, keys: Object.keys(detail), bytes }) : json;
+}
+
+export class AuditLog implements AuditStore {
+  readonly kind = 'sqlite';
   constructor(private readonly db: Database) {}
 
-  record(e: NewAuditEntry): number {
-    let detail = JSON.stringify(e.detail);
-    if (Buffer.byteLength(detail) > MAX_DETAIL_BYTES) detail = JSON.stringify({ truncated: true, keys: Object.keys(e.detail), bytes: Buffer.byteLength(detail) });
+  async record(e: NewAuditEntry): Promise<number> {
+    const detail = detailJson(e.detail);
     const r = this.db
       .prepare(
         `INSERT INTO audit_log (atMs, actor, actorName, actorRole, action, detail, fromAddr, userAgent, outcome, requestId)
@@ -54,8 +71,7 @@ export class AuditLog {
     return Number(r.lastInsertRowid);
   }
 
-  /** Newest first. */
-  list(q: AuditQuery): AuditEntry[] {
+  async list(q: AuditQuery): Promise<AuditEntry[]> {
     const rows = this.db
       .prepare(
         `SELECT id, atMs, actor, actorName, actorRole, action, detail, fromAddr, userAgent, outcome, requestId FROM audit_log

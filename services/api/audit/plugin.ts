@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditStore } from './audit-log.ts';
 
 /**
  * Writes an audit entry for every control action: a request that may change something
@@ -24,14 +24,14 @@ function detailOf(req: FastifyRequest): Record<string, unknown> {
   return d;
 }
 
-export const auditPlugin = fp<{ audit: AuditLog; log: Logger }>(
+export const auditPlugin = fp<{ audit: AuditStore; log: Logger }>(
   async (app: FastifyInstance, { audit, log }) => {
     app.addHook('onResponse', async (req, reply) => {
       const route = req.routeOptions.url;
       if (!isControlAction(req.method, route)) return;
       const p = req.principal;
       try {
-        audit.record({
+        await audit.record({
           atMs: Date.now(),
           actor: p?.id ?? 'anonymous',
           actorName: p?.name ?? null,
@@ -45,7 +45,7 @@ export const auditPlugin = fp<{ audit: AuditLog; log: Logger }>(
         });
       } catch (err) {
         // The action has happened; losing its audit row is an error an operator must see.
-        log.error({ err, action: `${req.method} ${route}`, actor: p?.id }, `writing the audit entry failed: ${errorMessage(err)}`);
+        log.error({ err, action: `${req.method} ${route}`, actor: p?.id, store: audit.kind }, `writing the audit entry failed: ${errorMessage(err)}`);
       }
     });
   },

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { responses } from '../schemas.ts';
-import { AuditLog } from '../audit/audit-log.ts';
+import type { AuditStore } from '../audit/audit-log.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -34,7 +34,7 @@ const AuditQuery = Type.Object(
 );
 
 /** GET /api/audit: the audit log, newest first. Admin only. */
-export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditLog }): Promise<void> {
+export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditStore }): Promise<void> {
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/api/audit',
     {
@@ -49,7 +49,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditLog 
       const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
       if (limit > 1000) throw new ApiError('E_RANGE', `limit ${limit} is over 1000`);
       return {
-        entries: opts.audit.list({
+        entries: await opts.audit.list({
           limit,
           ...(req.query.before !== undefined ? { beforeId: Number(req.query.before) } : {}),
           ...(req.query.actor !== undefined ? { actor: req.query.actor } : {}),
