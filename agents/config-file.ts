@@ -11,8 +11,9 @@ import type { AgentConfig } from './agent.ts';
 
 /**
  * The agent's YAML config file (`switchyard agent --config FILE`). Devices come from the site
- * file it names, so the agent polls exactly what the site declares. The token is read from
- * the environment variable named by tokenEnv unless the file holds it.
+ * file it names, so the agent polls exactly what the site declares. The token comes from the
+ * file itself (token), else from tokenFile (as `switchyard serve` writes it to
+ * data/agent-tokens/<agentId>.token), else from the environment variable named by tokenEnv.
  */
 export const AgentFile = Strict({
   agentId: Type.String({ minLength: 1, maxLength: 128 }),
@@ -20,6 +21,8 @@ export const AgentFile = Strict({
   siteId: Type.Optional(Type.String({ minLength: 1 })),
   controlPlaneUrl: Type.String({ pattern: '^https?://' }),
   token: Type.Optional(Type.String({ minLength: 1 })),
+  /** A file holding the token (relative to this config file). */
+  tokenFile: Type.Optional(Type.String({ minLength: 1 })),
   tokenEnv: Type.String({ default: 'SWITCHYARD_AGENT_TOKEN' }),
   /** Relative to this config file. */
   siteFile: Type.String({ minLength: 1 }),
@@ -39,6 +42,12 @@ export const AgentFile = Strict({
   minerConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
   maxBatchReadings: Type.Optional(Type.Integer({ minimum: 1, maximum: 200_000 })),
   maxQueuedReadings: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Store-and-forward: where batches wait on disk while the control plane is unreachable (relative to this file). */
+  spoolDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** Prometheus GET /metrics on this port; off when absent. */
+  metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /** Address the metrics listener binds (default 127.0.0.1). */
+  metricsHost: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type AgentFile = Static<typeof AgentFile>;
 
@@ -47,6 +56,18 @@ export class AgentConfigError extends ContextError {
     super('E_AGENT_CONFIG', message, options);
     this.name = 'AgentConfigError';
   }
+}
+
+function readTokenFile(tokenPath: string, configPath: string): string {
+  let text: string;
+  try {
+    text = readFileSync(tokenPath, 'utf8');
+  } catch (err) {
+    throw new AgentConfigError(wrap(`agent config ${configPath}: reading tokenFile ${tokenPath}`, err).message, { cause: err });
+  }
+  const token = text.trim();
+  if (token === '') throw new AgentConfigError(`agent config ${configPath}: tokenFile ${tokenPath} is empty`);
+  return token;
 }
 
 export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -62,9 +83,12 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
   } catch (err) {
     throw new AgentConfigError((err as Error).message, { cause: err });
   }
-  const token = file.token ?? env[file.tokenEnv];
+  if (file.token !== undefined && file.tokenFile !== undefined) {
+    throw new AgentConfigError(`agent config ${path}: token and tokenFile both given; keep one`);
+  }
+  const token = file.token ?? (file.tokenFile !== undefined ? readTokenFile(resolve(dirname(path), file.tokenFile), path) : env[file.tokenEnv]);
   if (token === undefined || token === '') {
-    throw new AgentConfigError(`agent config ${path}: no token (set ${file.tokenEnv} or add token to the file)`);
+    throw new AgentConfigError(`agent config ${path}: no token (set ${file.tokenEnv}, or add token or tokenFile to the file)`);
   }
   const site = loadSiteFile(resolve(dirname(path), file.siteFile));
   const config: AgentConfig = {
@@ -82,9 +106,11 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     gpuIntervalMs: file.gpuIntervalMs,
     shipIntervalMs: file.shipIntervalMs,
   };
-  for (const key of ['minerTimeoutMs', 'meterTimeoutMs', 'minerConcurrency', 'maxBatchReadings', 'maxQueuedReadings'] as const) {
+  for (const key of ['minerTimeoutMs', 'meterTimeoutMs', 'minerConcurrency', 'maxBatchReadings', 'maxQueuedReadings', 'metricsPort'] as const) {
     const v = file[key];
     if (v !== undefined) config[key] = v;
   }
+  if (file.metricsHost !== undefined) config.metricsHost = file.metricsHost;
+  if (file.spoolDir !== undefined) config.spoolDir = resolve(dirname(path), file.spoolDir);
   return config;
 }

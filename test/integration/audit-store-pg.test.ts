@@ -1,4 +1,11 @@
+import '../support/quiet-logs.ts';
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { startControlPlane } from '../../services/platform/control-plane.ts';
 import pg from 'pg';
 import { PgAuditLog } from '../../services/api/audit/pg-audit-log.ts';
 import { openPgStore } from '../../services/store/pg.ts';
@@ -20,12 +27,42 @@ if (url) {
     const store = await openPgStore(scoped.toString());
     return {
       store: new PgAuditLog(store.pool),
-      tamper: async () => [store.pool.query("UPDATE audit_log SET actor = 'someone-else'"), store.pool.query('DELETE FROM audit_log')],
+      tamper: [() => store.pool.query("UPDATE audit_log SET actor = 'someone-else'"), () => store.pool.query('DELETE FROM audit_log')],
       close: async () => {
         await store.close();
         await admin.query(`DROP SCHEMA ${schema} CASCADE`);
         await admin.end();
       },
     };
+  });
+}
+
+if (url) {
+  describe('control plane with DATABASE_URL', () => {
+    it('audits control actions into PostgreSQL and serves them at GET /api/audit', async () => {
+      const schema = `audit_cp_${randomBytes(4).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      const scoped = new URL(url);
+      scoped.searchParams.set('options', `-c search_path=${schema}`);
+      const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-pg-cp-'));
+      const cp = await startControlPlane({ sitePath: 'test/support/sites/small.yaml', port: 0, host: '127.0.0.1', dataDir, env: { DATABASE_URL: scoped.toString() }, print: () => undefined });
+      try {
+        const token = readFileSync(cp.adminTokenPath, 'utf8').trim();
+        const auth = { authorization: `Bearer ${token}` };
+        const made = await cp.app.inject({ method: 'POST', url: '/api/tokens', headers: auth, payload: { name: 'pg-viewer', role: 'viewer' } });
+        assert.equal(made.statusCode, 201, made.body);
+        const rows = await admin.query(`SELECT action, outcome, actorrole FROM ${schema}.audit_log ORDER BY id`);
+        assert.deepEqual(rows.rows, [{ action: 'POST /api/tokens', outcome: '201', actorrole: 'admin' }]);
+        const served = await cp.app.inject({ method: 'GET', url: '/api/audit', headers: auth });
+        assert.deepEqual((served.json() as { entries: Array<{ action: string }> }).entries.map((e) => e.action), ['POST /api/tokens']);
+      } finally {
+        await cp.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.end();
+      }
+    });
   });
 }

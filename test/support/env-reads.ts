@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 /**
  * Environment variables the code reads, found by reading the source: `process.env.X`,
- * `env.X`, `env['X']` (env being any NodeJS.ProcessEnv), `requireServiceEnv('X')`, the
+ * `env.X`, `env['X']` (env being any NodeJS.ProcessEnv), `requireServiceEnv('X')`,
+ * `envInt(env, 'X')` (a helper with env in its name), the
  * UPPER_SNAKE string literals of a file that indexes the environment with a variable
  * (`process.env[name]`, `env[file.tokenEnv]`), and `${X:-default}` in shell scripts.
  */
@@ -50,7 +51,8 @@ export function envReads(roots: readonly string[] = ROOTS): EnvRead[] {
       }
       for (const m of text.matchAll(/\b(?:process\.env|env)\??\.([A-Z][A-Z0-9_]*)\b/g)) add(m[1]!, m.index);
       for (const m of text.matchAll(/\b(?:process\.env|env)\[\s*['"`]([A-Z][A-Z0-9_]*)['"`]\s*\]/g)) add(m[1]!, m.index);
-      for (const m of text.matchAll(/requireServiceEnv\(\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g)) add(m[1]!, m.index);
+      // Helpers named for the environment: requireServiceEnv('X'), envInt(env, 'X').
+      for (const m of text.matchAll(/\b[a-zA-Z]*[eE]nv[A-Za-z]*\(\s*(?:[\w.]+\s*,\s*)?['"`]([A-Z][A-Z0-9_]*)['"`]/g)) add(m[1]!, m.index);
       if (/\b(?:process\.env|env)\[\s*[a-z]/.test(text)) {
         for (const m of text.matchAll(/['"`]([A-Z][A-Z0-9]*_[A-Z0-9_]+)['"`]/g)) if (!NOT_A_VARIABLE.test(m[1]!)) add(m[1]!, m.index);
       }

@@ -10,10 +10,7 @@ auditContract('SQLite', async () => {
   const store = openStore({ dataDir });
   return {
     store: new AuditLog(store.db),
-    tamper: async () => [
-      (async () => store.db.prepare("UPDATE audit_log SET actor = 'someone-else'").run())(),
-      (async () => store.db.prepare('DELETE FROM audit_log').run())(),
-    ],
+    tamper: [async () => store.db.prepare("UPDATE audit_log SET actor = 'someone-else'").run(), async () => store.db.prepare('DELETE FROM audit_log').run()],
     close: async () => {
       store.close();
       rmSync(dataDir, { recursive: true, force: true });
