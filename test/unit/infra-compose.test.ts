@@ -41,9 +41,10 @@ const text = readFileSync(COMPOSE, 'utf8');
 const fromDir = (p: string) => resolve(DIR, p);
 
 describe('infra/compose/compose.yaml', () => {
-  it('has the parts of a production site: control plane, Redis, InfluxDB 2, Prometheus, Grafana', () => {
+  it('has the parts of a production site: control plane, Redis, InfluxDB 2, PostgreSQL, Prometheus, Grafana', () => {
     assert.deepEqual(Object.keys(compose).filter((k) => !k.startsWith('x-')).sort(), ['name', 'services', 'volumes']);
-    for (const s of ['switchyard', 'redis', 'influxdb', 'prometheus', 'grafana']) assert.ok(compose.services[s], `service ${s}`);
+    for (const s of ['switchyard', 'redis', 'influxdb', 'postgres', 'prometheus', 'grafana']) assert.ok(compose.services[s], `service ${s}`);
+    assert.match(compose.services.switchyard!.environment!.DATABASE_URL!, /@postgres:5432\//, 'the control plane\'s records (audit log) in the postgres service');
     assert.match(compose.services.influxdb!.image!, /^influxdb:2\./);
     assert.deepEqual(compose.services.switchyard!.command!.slice(0, 1), ['serve']);
     // The health check needs no token (reads do, with SWITCHYARD_READ_REQUIRES_TOKEN=1): /metrics is public.
@@ -109,7 +110,7 @@ describe('infra/compose/compose.yaml', () => {
       t.diagnostic('docker compose is not installed here: checked structurally only (the tests above)');
       return;
     }
-    const env = { ...process.env, INFLUX_TOKEN: 't', INFLUX_ADMIN_PASSWORD: 'p', GRAFANA_ADMIN_PASSWORD: 'g' };
+    const env = { ...process.env, INFLUX_TOKEN: 't', INFLUX_ADMIN_PASSWORD: 'p', GRAFANA_ADMIN_PASSWORD: 'g', POSTGRES_PASSWORD: 'q' };
     const r = spawnSync('docker', ['compose', '-f', COMPOSE, 'config', '--quiet'], { encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
   });

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { AgentFile } from '../../agents/config-file.ts';
+import { check } from '../../services/domain/schema.ts';
 
 /**
  * The systemd units: hardened (own user, no new privileges, the file system read-only except
@@ -51,6 +54,14 @@ describe('systemd units', () => {
       assert.match(one('Environment') + ' ' + one('ExecStart'), /SWITCHYARD_DATA_DIR=\/var\/lib\/switchyard\b|agent --config/);
     });
   }
+
+  it('the example agent config is valid and spools inside the agent unit\'s only writable path', () => {
+    const file = check(AgentFile, parse(readFileSync('infra/systemd/agent.example.yaml', 'utf8')), 'infra/systemd/agent.example.yaml');
+    const unit = parseUnit(readFileSync('infra/systemd/switchyard-agent.service', 'utf8')).get('Service')!;
+    assert.ok(file.spoolDir?.startsWith(`${unit.get('ReadWritePaths')![0]}/`), `spoolDir ${file.spoolDir} under ${unit.get('ReadWritePaths')}`);
+    assert.match(unit.get('ExecStart')![0]!, /--config \/etc\/switchyard\/agent\.yaml$/);
+    assert.equal(typeof file.metricsPort, 'number');
+  });
 
   it('systemd-analyze verify accepts both units, where it is installed', (t) => {
     const has = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
