@@ -58,6 +58,8 @@ export interface AppDeps {
   agentHub?: AgentHub;
   /** Prometheus series (GET /metrics); a fresh registry when absent. */
   metrics?: ControlPlaneMetrics;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  https?: { cert: Buffer; key: Buffer };
   /** Where control actions are audited; the records store's SQLite audit_log when absent. */
   audit?: AuditStore;
 }
@@ -111,7 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per state change, not per request: ingest alone is a request every few seconds.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-  });
+    ...(deps.https ? { https: deps.https } : {}),
+  }) as unknown as FastifyInstance;
   app.decorate('services', services);
 
   // The one Ajv instance validates API bodies too, so unknown keys are rejected (400), never

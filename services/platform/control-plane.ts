@@ -13,6 +13,7 @@ import { LiveState } from '../telemetry/live-state.ts';
 import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
 import { openPgStore, redactUrl } from '../store/pg.ts';
 import { PgAuditLog } from '../api/audit/pg-audit-log.ts';
+import { tlsFromEnv } from './tls.ts';
 import { buildApp } from '../api/app.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
@@ -72,6 +73,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const site = loadSiteFile(opts.sitePath);
   log.info({ site: site.site.id, file: opts.sitePath, blocks: site.blocks.length }, 'site file valid');
   const intervals = resolveIntervals(env, opts.intervals);
+  // TLS files read before anything opens: a missing key stops the start here.
+  const tls = tlsFromEnv(env);
   const cleanups = new Cleanups(log);
 
   try {
@@ -165,6 +168,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       agentHub,
       metrics,
       ...(pg ? { audit: new PgAuditLog(pg.pool) } : {}),
+      ...(tls ? { https: tls } : {}),
     });
     cleanups.add('api', () => app.close());
     const listening = await listen(app, { port: opts.port, host: opts.host });
