@@ -151,13 +151,13 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
   try {
     for (const [port, hosts] of byPort) {
       const server = await guestListen('twin miners', port, opts.minerPort !== undefined, (p) =>
-        startCgminerServer({ port: p, lookup: (address) => hosts.get(address), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) }),
+        startCgminerServer({ port: p, hosts: [...hosts.keys()], lookup: (address) => hosts.get(address), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) }),
       );
       servers.push(server);
       for (const endpoint of hosts.values()) endpoint.device.port = server.port;
     }
     if (antminersByHost.size > 0) {
-      web = await startAntminerWeb({ port: opts.antminerWebPort ?? 0, lookup: (a) => antminersByHost.get(a), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
+      web = await startAntminerWeb({ port: opts.antminerWebPort ?? 0, hosts: [...antminersByHost.keys()], lookup: (a) => antminersByHost.get(a), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
       log.info({ port: web.port, miners: antminersByHost.size }, `Antminer web UI (sleep/wake, digest auth) on port ${web.port} of each Antminer's address`);
     }
     const configuredMeters = meterDevices(site);
