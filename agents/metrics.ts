@@ -55,9 +55,31 @@ export function agentRegistry(agentId: string, stats: () => AgentStats, now: () 
   gauge('switchyard_agent_ack_age_seconds', 'Seconds since the control plane last acknowledged a batch (absent before the first)', (s) =>
     s.shipper.lastAckAtMs === undefined ? undefined : Math.max(0, now() - s.shipper.lastAckAtMs) / 1000,
   );
-  counter('switchyard_agent_miner_cycles_total', 'Miner polling cycles', (s) => s.poller.minerCycles);
-  counter('switchyard_agent_meter_cycles_total', 'Meter polling cycles', (s) => s.poller.meterCycles);
-  counter('switchyard_agent_poll_overruns_total', 'Polling cycles that ran past their interval', (s) => s.poller.minerOverruns + s.poller.meterOverruns);
+  // Per tier: the miner loop, then each driver tier ('meter polling', 'snmp polling', …).
+  const tiers = (s: AgentStats): Array<[string, { cycles: number; overruns: number }]> => [
+    ['miner polling', { cycles: s.poller.minerCycles, overruns: s.poller.minerOverruns }],
+    ...Object.entries(s.poller.tiers),
+  ];
+  new Counter({
+    name: 'switchyard_agent_poll_cycles_total',
+    help: 'Polling cycles by tier',
+    labelNames: ['tier'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const [tier, t] of tiers(stats())) this.inc({ tier }, t.cycles);
+    },
+  });
+  new Counter({
+    name: 'switchyard_agent_poll_overruns_total',
+    help: 'Polling cycles that ran past their interval, by tier',
+    labelNames: ['tier'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const [tier, t] of tiers(stats())) this.inc({ tier }, t.overruns);
+    },
+  });
   gauge('switchyard_agent_stale_devices', 'Devices with no online reading for longer than staleAfterMs', (s) => s.poller.stale);
   new Gauge({
     name: 'switchyard_agent_devices',

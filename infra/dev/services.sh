@@ -27,7 +27,7 @@ SNMPSIM_PROBE_COMMUNITY="switchyard-probe"
 
 PYTHON=/usr/bin/python3
 CHROMIUM=/usr/bin/chromium
-PACKAGES=(curl redis-server victoria-metrics snmpd snmp snmpsim python3-pymodbus python3-serial-asyncio mbpoll chromium postgresql)
+PACKAGES=(curl redis-server victoria-metrics snmpd snmp snmpsim python3-pymodbus python3-serial-asyncio mbpoll chromium python3-numpy postgresql)
 
 # A private PostgreSQL cluster for the records tests: its own data dir under .services/, its own
 # port, a superuser "switchyard" whose password is test-only (loopback, like the other daemons).

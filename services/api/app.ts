@@ -25,7 +25,10 @@ import type { AgentHub } from '../curtailment/agent-hub.ts';
 import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
+import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import { financeRoutes } from './routes/finance.ts';
+import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
 import { metricsPlugin } from '../metrics/http-plugin.ts';
 import { openapiPlugin } from './openapi.ts';
@@ -56,6 +59,12 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
+  finance?: import('../finance/finance-service.ts').FinanceApi;
+  /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
+  simulations?: SimulationPort;
+  /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
+  clockSkewMs?: number;
   /** Prometheus series (GET /metrics); a fresh registry when absent. */
   metrics?: ControlPlaneMetrics;
   /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
@@ -78,6 +87,9 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  simulations: SimulationPort | null;
+  /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
+  ingest: IngestScreen;
   metrics: ControlPlaneMetrics;
 }
 
@@ -94,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const services: AppServices = {
     site: deps.site,
     live,
-    viewer: new SiteViewer(deps.site, live),
+    viewer: new SiteViewer(deps.site, live, deps.curtailment ?? null),
     tokens: deps.tokens ?? new TokenStore(deps.db),
     ledger: new IngestLedger(deps.db),
     history: deps.history,
@@ -105,6 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    simulations: deps.simulations ?? null,
+    ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
     metrics: deps.metrics ?? new ControlPlaneMetrics({ live }),
   };
 
@@ -154,7 +168,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(planRoutes);
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
+  await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
+  await app.register(financeRoutes, { finance: deps.finance ?? null });
   await app.register(docsRoutes);
   await app.register(auditRoutes, { audit });
   return app;

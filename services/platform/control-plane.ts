@@ -15,10 +15,13 @@ import { openPgStore, redactUrl } from '../store/pg.ts';
 import { PgAuditLog } from '../api/audit/pg-audit-log.ts';
 import { tlsFromEnv } from './tls.ts';
 import { buildApp } from '../api/app.ts';
+import { startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { loadCompanyFile } from '../finance/load-company.ts';
+import { SimulationService, type SimulationJob } from '../../simulations/finance/service.ts';
 import { Cleanups } from './cleanups.ts';
 import { envInt, resolveIntervals, type Intervals } from './intervals.ts';
 
@@ -36,6 +39,10 @@ export interface ControlPlaneOptions {
   intervals?: Partial<Intervals>;
   /** Engine settings (tests and benchmarks tune deadlines and windows). */
   curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
+  /** Company file for what-if simulations (default env SWITCHYARD_COMPANY); without one /api/simulations answers 503. */
+  companyPath?: string;
+  /** Worker threads per simulation run (default one per core). */
+  simulationWorkers?: number;
   /** Agents to mint a token for (default one, `agent-<site id>`). */
   agentIds?: string[];
   /** Where the one-time admin token banner goes (default stdout). */
@@ -134,6 +141,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       },
     });
 
+    // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance') });
+    cleanups.add('finance', () => finance.stop());
+
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
     const agentHub = new AgentHub(logger('agent-hub'));
     cleanups.add('agent channels', () => agentHub.closeAll());
@@ -151,6 +162,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ...(opts.curtailment ?? {}),
     });
 
+    // What-if Monte Carlo: runs on their own queue, saved in the records store.
+    const companyPath = opts.companyPath ?? env.SWITCHYARD_COMPANY;
+    let simulations: SimulationService | undefined;
+    if (companyPath) {
+      const simQueue = createQueue<SimulationJob>('simulations', { env, keepCompleted: 50, keepFailed: 50 });
+      simulations = new SimulationService({ db: store.db, company: loadCompanyFile(companyPath), queue: simQueue, workers: opts.simulationWorkers, log: logger('simulations') });
+      cleanups.add('simulations', () => simulations!.stop());
+    }
+
     metrics.watchPlanner(planQueue, () => planner.latest());
     metrics.watchCurtailment(curtailment, log);
     const app = await buildApp({
@@ -166,6 +186,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       planner,
       curtailment,
       agentHub,
+      finance: finance.api,
+      ...(simulations ? { simulations } : {}),
       metrics,
       ...(pg ? { audit: new PgAuditLog(pg.pool) } : {}),
       ...(tls ? { https: tls } : {}),
@@ -175,6 +197,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     log.info({ url: listening.url }, 'api listening');
     await planner.start();
     cleanups.add('planner', () => planner.stop());
+    simulations?.start();
     await curtailment.start();
     cleanups.add('curtailment engine', () => curtailment.stop());
     const sources = startSources(site, curtailment, live, env, logger('curtailment'));

@@ -152,7 +152,7 @@ describe('Prometheus and Grafana provisioning', () => {
     const cp = new ControlPlaneMetrics({ live: new LiveState(loadSiteFile('test/support/sites/small.yaml')) });
     const metricNames = new Set([
       ...(await cp.registry.getMetricsAsJSON()).map((m) => m.name),
-      ...(await agentRegistry('a', () => ({ poller: { minerCycles: 0, meterCycles: 0, lastMinerCycle: undefined, lastMeterCycle: undefined, minerOverruns: 0, meterOverruns: 0, devices: { online: 0, offline: 0, error: 0 }, stale: 0, inventoryCycles: 0 }, shipper: { batchesSent: 0, readingsSent: 0, failedAttempts: 0, queuedBatches: 0, queuedReadings: 0, droppedReadings: 0, lastSeq: undefined, lastError: undefined, readingsAdded: 0, lastAckAtMs: undefined } })).getMetricsAsJSON()).map((m) => m.name),
+      ...(await agentRegistry('a', () => ({ poller: { minerCycles: 0, lastMinerCycle: undefined, minerOverruns: 0, tiers: {}, devices: { online: 0, offline: 0, error: 0 }, stale: 0, inventoryCycles: 0, minerConcurrencyNow: 1 }, shipper: { batchesSent: 0, readingsSent: 0, failedAttempts: 0, queuedBatches: 0, queuedReadings: 0, droppedReadings: 0, lastSeq: undefined, lastError: undefined, readingsAdded: 0, lastAckAtMs: undefined } })).getMetricsAsJSON()).map((m) => m.name),
     ]);
     const titles: string[] = [];
     for (const { file, json } of dashboards) {

@@ -26,9 +26,11 @@ function detailOf(req: FastifyRequest): Record<string, unknown> {
 
 export const auditPlugin = fp<{ audit: AuditStore; log: Logger }>(
   async (app: FastifyInstance, { audit, log }) => {
-    app.addHook('onResponse', async (req, reply) => {
+    // onSend, not onResponse: the entry is written before the client hears the answer, so an
+    // action the client saw succeed is already in the trail.
+    app.addHook('onSend', async (req, reply, payload) => {
       const route = req.routeOptions.url;
-      if (!isControlAction(req.method, route)) return;
+      if (!isControlAction(req.method, route)) return payload;
       const p = req.principal;
       try {
         await audit.record({
@@ -47,6 +49,7 @@ export const auditPlugin = fp<{ audit: AuditStore; log: Logger }>(
         // The action has happened; losing its audit row is an error an operator must see.
         log.error({ err, action: `${req.method} ${route}`, actor: p?.id, store: audit.kind }, `writing the audit entry failed: ${errorMessage(err)}`);
       }
+      return payload;
     });
   },
   { name: 'switchyard-audit' },
