@@ -42,18 +42,24 @@ describe('GET /metrics on the control plane', () => {
     const old = smallBatch(h.site, { seq: 3, atMs: Date.now() - 60_000 });
     const stale = await h.call({ method: 'POST', url: '/api/ingest', as: 'agent', payload: old });
     assert.equal(stale.statusCode, 200, stale.body);
+    // Readings dated an hour ahead: the batch is taken, those readings refused by the ingest
+    // screen and counted under its reason.
+    const ahead = smallBatch(h.site, { seq: 4, atMs: Date.now() + 3_600_000 });
+    const screened = await h.call({ method: 'POST', url: '/api/ingest', as: 'agent', payload: ahead });
+    assert.equal(screened.statusCode, 200, screened.body);
     await h.call({ method: 'GET', url: '/api/site' });
     await h.call({ method: 'GET', url: '/api/nothing-here' });
 
     const { m, text } = await scrape(h);
     const n = batch.readings.length;
     assert.equal(total(family(m, 'switchyard_ingest_readings_total')), n);
-    assert.equal(total(family(m, 'switchyard_ingest_batches_total'), { outcome: 'applied' }), 2);
+    assert.equal(total(family(m, 'switchyard_ingest_batches_total'), { outcome: 'applied' }), 3);
     assert.equal(total(family(m, 'switchyard_ingest_batches_total'), { outcome: 'duplicate' }), 1);
     assert.equal(total(family(m, 'switchyard_ingest_batches_total'), { outcome: 'rejected' }), 1);
     const rejected = family(m, 'switchyard_ingest_readings_rejected_total');
     assert.equal(total(rejected, { reason: 'E_SITE_MISMATCH' }), other.readings.length);
     assert.equal(total(rejected, { reason: 'older_than_latest' }), old.readings.length);
+    assert.equal(total(rejected, { reason: 'future' }), ahead.readings.length);
     const lag = family(m, 'switchyard_ingest_lag_seconds');
     assert.equal(lag.type, 'HISTOGRAM');
     assert.equal(Number(lag.metrics[0]!.count), 1, 'one applied batch with new readings');
@@ -62,7 +68,7 @@ describe('GET /metrics on the control plane', () => {
     const age = family(m, 'switchyard_agent_last_batch_age_seconds');
     assert.equal(age.metrics[0]?.labels?.agent, 'agent-test');
     const count = (method: string, route: string, status: string) => sample(text, 'switchyard_http_request_duration_seconds_count', { method, route, status });
-    assert.equal(count('POST', '/api/ingest', '200'), 3);
+    assert.equal(count('POST', '/api/ingest', '200'), 4);
     assert.equal(count('POST', '/api/ingest', '409'), 1);
     assert.equal(count('GET', '/api/site', '200'), 1);
     assert.equal(count('GET', 'unmatched', '404'), 1);
