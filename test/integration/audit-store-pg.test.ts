@@ -1,6 +1,7 @@
 import '../support/quiet-logs.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,8 +56,14 @@ if (url) {
         assert.equal(made.statusCode, 201, made.body);
         const rows = await admin.query(`SELECT action, outcome, actorrole FROM ${schema}.audit_log ORDER BY id`);
         assert.deepEqual(rows.rows, [{ action: 'POST /api/tokens', outcome: '201', actorrole: 'admin' }]);
+        // The tokens CLI on the same machine writes its change to the same trail.
+        const cli = spawnSync(process.execPath, ['services/cli/bin.js', 'tokens', 'create', '--role', 'viewer', '--name', 'from-cli', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: scoped.toString() }, timeout: 30_000 });
+        assert.equal(cli.status, 0, cli.stderr);
         const served = await cp.app.inject({ method: 'GET', url: '/api/audit', headers: auth });
-        assert.deepEqual((served.json() as { entries: Array<{ action: string }> }).entries.map((e) => e.action), ['POST /api/tokens']);
+        const entries = (served.json() as { entries: Array<{ action: string; actor: string; detail: { name?: string } }> }).entries;
+        assert.deepEqual(entries.map((e) => e.action), ['token.create', 'POST /api/tokens']);
+        assert.match(entries[0]!.actor, /^cli:/);
+        assert.equal(entries[0]!.detail.name, 'from-cli');
       } finally {
         await cp.stop();
         rmSync(dataDir, { recursive: true, force: true });

@@ -9,6 +9,8 @@ import { ROLES, type Role, type TokenInfo } from '../../api/auth/tokens.ts';
  * straight in its records store (the data dir), so it works before any token exists and while
  * the API is down. Each change is written to the audit log with the actor cli:<user>@<host>.
  * Over the network, the same is POST/GET/DELETE /api/tokens with an admin token.
+ * With DATABASE_URL the audit log is in PostgreSQL (see infra/ENVIRONMENT.md): the change is
+ * written there too, so the trail GET /api/audit serves has the CLI's actions.
  */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 _.:@-]*$/;
 
@@ -38,6 +40,31 @@ async function withTokens<T>(dataDir: string, run: (tokens: import('../../api/au
   }
 }
 
+/** The change in the PostgreSQL audit log, when the records use one (DATABASE_URL). */
+async function auditInPostgres(action: 'token.create' | 'token.revoke', token: TokenInfo): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return;
+  const { openPgStore } = await import('../../store/pg.ts');
+  const { PgAuditLog } = await import('../../api/audit/pg-audit-log.ts');
+  const pg = await openPgStore(url);
+  try {
+    await new PgAuditLog(pg.pool).record({
+      atMs: Date.now(),
+      actor: actor(),
+      actorName: null,
+      actorRole: null,
+      action,
+      detail: { tokenId: token.id, name: token.name, role: token.role },
+      fromAddr: null,
+      userAgent: 'switchyard tokens',
+      outcome: 'ok',
+      requestId: null,
+    });
+  } finally {
+    await pg.close();
+  }
+}
+
 function line(t: TokenInfo): string {
   const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 19) + 'Z');
   return [t.id, t.role.padEnd(8), t.revokedAtMs === null ? 'active ' : 'revoked', iso(t.createdAtMs), iso(t.lastUsedAtMs), t.name].join('  ');
@@ -56,6 +83,7 @@ export function registerTokens(program: Command): void {
     .action(async (opts: { role: Role; name: string; dataDir: string; json?: boolean }) => {
       if (!NAME.test(opts.name) || opts.name.length > 128) throw new Error(`--name "${opts.name}": letters, digits, space and _ . : @ - only, starting with a letter or digit, at most 128`);
       const created = await withTokens(opts.dataDir, (t) => t.create({ name: opts.name, role: opts.role }, actor()));
+      await auditInPostgres('token.create', created.token);
       if (opts.json) process.stdout.write(JSON.stringify(created) + '\n');
       else process.stdout.write(`created ${created.token.id} (role ${created.token.role}, name "${created.token.name}"); the secret, shown once:\n${created.secret}\n`);
     });
@@ -81,6 +109,7 @@ export function registerTokens(program: Command): void {
       if (!/^tok_[0-9a-f]{12}$/.test(id)) throw new Error(`"${id}" is not a token id (tok_ and 12 hex digits; see switchyard tokens list)`);
       const t = await withTokens(opts.dataDir, (s) => s.revoke(id, actor()));
       if (!t) throw new Error(`no token ${id}`);
+      await auditInPostgres('token.revoke', t);
       process.stdout.write(`revoked ${t.id} (role ${t.role}, name "${t.name}") at ${new Date(t.revokedAtMs!).toISOString()}\n`);
     });
 }
