@@ -28,7 +28,7 @@ export interface RouteEntry {
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered after the OpenAPI plugin (for the coverage test). */
-    routeCatalog: RouteEntry[];
+    apiDocRoutes: RouteEntry[];
   }
 }
 
@@ -50,7 +50,7 @@ function accessNote(access: Access | undefined): { security: Array<Record<string
 export const openapiPlugin = fp<{ version: string }>(
   async (app: FastifyInstance, opts) => {
     const catalog: RouteEntry[] = [];
-    app.decorate('routeCatalog', catalog);
+    app.decorate('apiDocRoutes', catalog);
     app.addHook('onRoute', (route) => {
       if (route.method === 'HEAD') return; // fastify's automatic HEAD for each GET
       const methods = Array.isArray(route.method) ? route.method : [route.method];

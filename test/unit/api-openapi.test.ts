@@ -34,7 +34,7 @@ describe('OpenAPI document', () => {
   });
 
   it('every API route has a schema and is in the document; pages are not', () => {
-    const api = h.app.routeCatalog.filter((r) => r.api);
+    const api = h.app.apiDocRoutes.filter((r) => r.api);
     assert.ok(api.length >= 15, `only ${api.length} API routes seen`);
     const missing: string[] = [];
     for (const r of api) {
@@ -45,7 +45,7 @@ describe('OpenAPI document', () => {
     assert.deepEqual(missing, []);
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     assert.equal(documented.length, api.length, 'nothing in the document that is not a route');
-    for (const page of h.app.routeCatalog.filter((r) => !r.api)) assert.equal(doc.paths[page.url], undefined, `page ${page.url} is not API`);
+    for (const page of h.app.apiDocRoutes.filter((r) => !r.api)) assert.equal(doc.paths[page.url], undefined, `page ${page.url} is not API`);
   });
 
   it('says who may call each operation', () => {
