@@ -17,9 +17,10 @@ interface IngestAckLike {
 
 /**
  * GET /metrics (Prometheus text format) and the series filled per request: latency by route
- * template, and for the ingest route the batches, readings, rejections and lag. Public like
- * the pages: it carries counts and timings, no readings; bind the API to a private address
- * or put the scrape behind the proxy that fronts the API.
+ * template, and for the ingest route the batches, readings, rejections and lag. Access like
+ * the other reads: open on the embedded setup, a viewer token (or any person's) with
+ * SWITCHYARD_READ_REQUIRES_TOKEN=1 — Prometheus sends one (authorization: credentials_file),
+ * made with `switchyard tokens create --role viewer --name prometheus`.
  */
 export const metricsPlugin = fp<MetricsPluginOptions>(
   async (app: FastifyInstance, { metrics }) => {
@@ -37,7 +38,7 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
     app.get(
       '/metrics',
       {
-        config: { access: 'public' },
+        config: { access: 'read' },
         schema: {
           description: 'Prometheus metrics of this control plane (text exposition format 0.0.4)',
           tags: ['operations'],

@@ -52,7 +52,8 @@ describe('OpenAPI document', () => {
     assert.deepEqual(doc.paths['/api/tokens']!.get!.security, [{ bearer: [] }]);
     assert.match(doc.paths['/api/tokens']!.get!.description!, /role: admin/);
     assert.deepEqual(doc.paths['/api/site']!.get!.security, [{}, { bearer: [] }]);
-    assert.deepEqual(doc.paths['/metrics']!.get!.security, []);
+    assert.deepEqual(doc.paths['/metrics']!.get!.security, [{}, { bearer: [] }]);
+    assert.deepEqual(doc.paths['/api/openapi.json']!.get!.security, []);
     assert.match(doc.paths['/api/live']!.get!.description!, /WebSocket/);
   });
 });

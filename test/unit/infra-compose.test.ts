@@ -47,8 +47,10 @@ describe('infra/compose/compose.yaml', () => {
     assert.match(compose.services.switchyard!.environment!.DATABASE_URL!, /@postgres:5432\//, 'the control plane\'s records (audit log) in the postgres service');
     assert.match(compose.services.influxdb!.image!, /^influxdb:2\./);
     assert.deepEqual(compose.services.switchyard!.command!.slice(0, 1), ['serve']);
-    // The health check needs no token (reads do, with SWITCHYARD_READ_REQUIRES_TOKEN=1): /metrics is public.
-    assert.match(compose.services.switchyard!.healthcheck!.test.join(' '), /127\.0\.0\.1:8080\/metrics/);
+    // The health check needs no token (reads, /metrics included, do with SWITCHYARD_READ_REQUIRES_TOKEN=1).
+    assert.match(compose.services.switchyard!.healthcheck!.test.join(' '), /127\.0\.0\.1:8080\/api\/openapi\.json/);
+    assert.equal(compose.services.switchyard!.environment!.SWITCHYARD_READ_REQUIRES_TOKEN, '1');
+    assert.ok(compose.services.prometheus!.volumes!.some((v) => v.includes('/etc/prometheus/switchyard.token')), 'Prometheus gets a viewer token file');
   });
 
   it('every service is well formed: an image or a build, string lists, loopback-only published ports', () => {

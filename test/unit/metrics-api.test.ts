@@ -75,6 +75,21 @@ describe('GET /metrics on the control plane', () => {
   });
 });
 
+describe('GET /metrics with SWITCHYARD_READ_REQUIRES_TOKEN=1', () => {
+  it('needs a person\'s token like the other reads: 401 without, 403 for an agent, 200 for a viewer', async () => {
+    const h = await harness({ readRequiresToken: true });
+    try {
+      assert.equal((await h.call({ method: 'GET', url: '/metrics' })).statusCode, 401);
+      assert.equal((await h.call({ method: 'GET', url: '/metrics', as: 'agent' })).statusCode, 403);
+      const ok = await h.call({ method: 'GET', url: '/metrics', as: 'viewer' });
+      assert.equal(ok.statusCode, 200);
+      family(parsePrometheus(ok.body), 'switchyard_ingest_readings_total');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('ControlPlaneMetrics', () => {
   const log = logger('test');
   it('times queue jobs by name and outcome and reports queue depth', async () => {
