@@ -32,6 +32,13 @@ import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 import { rateLimitFromEnv, registerSecurity } from './security.ts';
 import { routeCatalog } from './route-catalog.ts';
 import { webhookAuthFromEnv, type WebhookAuth } from './webhook-signature.ts';
+import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
+import { metricsPlugin } from '../metrics/http-plugin.ts';
+import { openapiPlugin } from './openapi.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { AuditLog, type AuditStore } from './audit/audit-log.ts';
+import { auditPlugin } from './audit/plugin.ts';
+import { auditRoutes } from './routes/audit.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -63,6 +70,12 @@ export interface AppDeps {
   rateLimitPerMin?: number;
   /** Signed dispatch webhooks (default from SWITCHYARD_WEBHOOK_SECRET / _WINDOW_S). */
   webhook?: WebhookAuth;
+  /** Prometheus series (GET /metrics); a fresh registry when absent. */
+  metrics?: ControlPlaneMetrics;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  https?: { cert: Buffer; key: Buffer };
+  /** Where control actions are audited; the records store's SQLite audit_log when absent. */
+  audit?: AuditStore;
 }
 
 export interface AppServices {
@@ -83,6 +96,7 @@ export interface AppServices {
   /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
   ingest: IngestScreen;
   webhook: WebhookAuth;
+  metrics: ControlPlaneMetrics;
 }
 
 declare module 'fastify' {
@@ -112,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhook: deps.webhook ?? webhookAuthFromEnv(),
     simulations: deps.simulations ?? null,
     ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
+    metrics: deps.metrics ?? new ControlPlaneMetrics({ live }),
   };
 
   const app = Fastify({
@@ -119,7 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per state change, not per request: ingest alone is a request every few seconds.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-  });
+    ...(deps.https ? { https: deps.https } : {}),
+  }) as unknown as FastifyInstance;
   app.decorate('services', services);
 
   // The one Ajv instance validates API bodies too, so unknown keys are rejected (400), never
@@ -140,6 +156,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(routeCatalog);
   await registerSecurity(app, { rateLimitPerMin: deps.rateLimitPerMin ?? rateLimitFromEnv() });
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
+  await app.register(openapiPlugin, { version: deps.version });
+  await app.register(metricsPlugin, { metrics: services.metrics });
+  const audit = deps.audit ?? new AuditLog(deps.db);
+  await app.register(auditPlugin, { audit, log });
   await app.register(websocket, {
     options: {
       // An agent acknowledges a 50,000-miner batch in one message (~5 MB).
@@ -160,5 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
   await app.register(financeRoutes, { finance: deps.finance ?? null });
+  await app.register(docsRoutes);
+  await app.register(auditRoutes, { audit });
   return app;
 }

@@ -10,6 +10,10 @@ import { AgentHub } from '../curtailment/agent-hub.ts';
 import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curtailment/engine.ts';
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
+import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
+import { openPgStore, redactUrl } from '../store/pg.ts';
+import { PgAuditLog } from '../api/audit/pg-audit-log.ts';
+import { tlsFromEnv } from './tls.ts';
 import { buildApp } from '../api/app.ts';
 import { companyPathFor, startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
@@ -79,6 +83,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const site = loadSiteFile(opts.sitePath);
   log.info({ site: site.site.id, file: opts.sitePath, blocks: site.blocks.length }, 'site file valid');
   const intervals = resolveIntervals(env, opts.intervals);
+  // TLS files read before anything opens: a missing key stops the start here.
+  const tls = tlsFromEnv(env);
   const cleanups = new Cleanups(log);
 
   try {
@@ -115,9 +121,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     };
     live.on('change', onFirst);
     cleanups.add('first-power watch', () => void live.off('change', onFirst));
+    const metrics = new ControlPlaneMetrics({ live });
+    // Records in PostgreSQL (DATABASE_URL): so far the audit log; the other families are in SQLite.
+    const pg = env.DATABASE_URL ? await openPgStore(env.DATABASE_URL) : null;
+    if (pg) {
+      cleanups.add('PostgreSQL records store', () => pg.close());
+      log.info({ database: redactUrl(env.DATABASE_URL!) }, 'audit log in PostgreSQL');
+    }
 
     // The dispatch plan: a repeatable job on its own queue (BullMQ when REDIS_URL is set).
-    const planQueue = createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 });
+    const planQueue = metrics.instrument(createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 }));
     cleanups.add('plan queue', () => planQueue.close());
     const planner = new PlanService({
       site,
@@ -138,7 +151,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
     const agentHub = new AgentHub(logger('agent-hub'), { ownerOf: (id) => live.agentOf(id) });
     cleanups.add('agent channels', () => agentHub.closeAll());
-    const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
+    const curtailQueue = metrics.instrument(createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 }));
     cleanups.add('curtailment queue', () => curtailQueue.close());
     const cs = curtailmentSettings(site);
     const curtailment = new CurtailmentEngine({
@@ -161,6 +174,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       cleanups.add('simulations', () => simulations!.stop());
     }
 
+    metrics.watchPlanner(planQueue, () => planner.latest());
+    metrics.watchCurtailment(curtailment, log);
     const app = await buildApp({
       site,
       db: store.db,
@@ -180,6 +195,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       agentHub,
       finance: finance.api,
       ...(simulations ? { simulations } : {}),
+      metrics,
+      ...(pg ? { audit: new PgAuditLog(pg.pool) } : {}),
+      ...(tls ? { https: tls } : {}),
     });
     cleanups.add('api', () => app.close());
     const listening = await listen(app, { port: opts.port, host: opts.host });

@@ -31,7 +31,7 @@ export interface SiteOptions {
   minerPort?: number;
   meterPort?: number;
   /** Agent settings (tests): the fail-safe grace, command concurrency. */
-  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
+  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs' | 'metricsPort'>>;
   log?: Logger;
 }
 
