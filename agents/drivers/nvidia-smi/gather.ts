@@ -3,6 +3,7 @@ import { execa, ExecaError } from 'execa';
 import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import { ContextError, errorMessage } from '../../../services/lib/errors.ts';
 import type { Logger } from '../../../services/lib/log.ts';
+import { CSV_HEALTH_FIELDS } from './health.ts';
 import { normaliseGpus } from './normalise.ts';
 import { parseCsv } from './parse-csv.ts';
 import { parseNvidiaXml } from './parse-xml.ts';
@@ -34,6 +35,7 @@ export const QUERY_GPU_FIELDS = [
   'clocks_event_reasons.gpu_idle', 'clocks_event_reasons.applications_clocks_setting', 'clocks_event_reasons.sw_power_cap',
   'clocks_event_reasons.hw_slowdown', 'clocks_event_reasons.hw_thermal_slowdown', 'clocks_event_reasons.hw_power_brake_slowdown',
   'clocks_event_reasons.sw_thermal_slowdown', 'clocks_event_reasons.sync_boost', 'mig.mode.current',
+  ...CSV_HEALTH_FIELDS,
 ] as const;
 
 export class NvidiaSmiError extends ContextError {
