@@ -26,6 +26,11 @@ import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import type { AlertBook } from '../alerts/alert-book.ts';
+import type { TenantLedger } from '../tenants/ledger.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { gpuRoutes } from './routes/gpus.ts';
+import { tenantRoutes } from './routes/tenants.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -49,6 +54,9 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** The tenant contract ledger and the alert book (AI hall); 503 without them. */
+  tenants?: TenantLedger;
+  alerts?: AlertBook;
 }
 
 export interface AppServices {
@@ -65,6 +73,8 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  tenants: TenantLedger | null;
+  alerts: AlertBook | null;
 }
 
 declare module 'fastify' {
@@ -91,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    tenants: deps.tenants ?? null,
+    alerts: deps.alerts ?? null,
   };
 
   const app = Fastify({
@@ -135,5 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
   await app.register(dashboardRoutes);
+  await app.register(tenantRoutes);
+  await app.register(alertRoutes);
+  await app.register(gpuRoutes);
   return app;
 }

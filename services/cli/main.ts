@@ -8,6 +8,7 @@ import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerStart } from './commands/start.ts';
+import { registerTenants } from './commands/tenants.ts';
 import { registerTwin } from './commands/twin.ts';
 
 /** Builds the CLI; each command lives in its own file under commands/. */
@@ -26,6 +27,7 @@ export function buildCli(): Command {
   registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);
+  registerTenants(program);
   return program;
 }
 

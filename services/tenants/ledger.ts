@@ -5,7 +5,7 @@ import { check } from '../domain/schema.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { ContextError, wrap } from '../lib/errors.ts';
 import type { TelemetryHistory } from '../telemetry/history.ts';
-import { isMonth, TenantContract, TenantFile } from './contract.ts';
+import { isMonth, monthBoundsMs, TenantContract, TenantFile } from './contract.ts';
 import { statementFor, type Statement } from './statement.ts';
 import { measureMonth, type MonthMeasure } from './usage.ts';
 
@@ -75,6 +75,7 @@ export class TenantLedger {
   /** The tenant's statement for a month: one section per contract in its term. */
   async statement(tenantId: string, month: string, nowMs = Date.now()): Promise<TenantStatement> {
     if (!isMonth(month)) throw new ContextError('E_TENANT_MONTH', `month "${month}" is not YYYY-MM`);
+    if (monthBoundsMs(month).startMs > nowMs) throw new ContextError('E_TENANT_MONTH', `${month} has not started yet`);
     const contracts = this.tenantContracts(tenantId);
     if (contracts.length === 0) throw new ContextError('E_TENANT_UNKNOWN', `no tenant "${tenantId}" in the contract ledger`);
     const statements: Statement[] = [];
