@@ -31,6 +31,7 @@ import type { TenantLedger } from '../tenants/ledger.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { gpuRoutes } from './routes/gpus.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { tokenEconomicsRoutes } from './routes/token-economics.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -150,5 +151,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantRoutes);
   await app.register(alertRoutes);
   await app.register(gpuRoutes);
+  await app.register(tokenEconomicsRoutes);
   return app;
 }

@@ -3,6 +3,7 @@ import { registerAgent } from './commands/agent.ts';
 import { registerAllocate } from './commands/allocate.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerCurtail } from './commands/curtail.ts';
+import { registerEconomics } from './commands/economics.ts';
 import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
@@ -28,6 +29,7 @@ export function buildCli(): Command {
   registerProbe(program);
   registerProfiles(program);
   registerTenants(program);
+  registerEconomics(program);
   return program;
 }
 
