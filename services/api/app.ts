@@ -28,6 +28,7 @@ import { curtailmentRoutes } from './routes/curtailment.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { TenantLedger } from '../tenants/ledger.ts';
+import { aiPageRoutes } from './routes/ai-page.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { gpuRoutes } from './routes/gpus.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -152,5 +153,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alertRoutes);
   await app.register(gpuRoutes);
   await app.register(tokenEconomicsRoutes);
+  await app.register(aiPageRoutes);
   return app;
 }
