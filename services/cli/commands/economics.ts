@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { gpuCatalog } from '../../domain/catalog.ts';
 import { loadSiteFile } from '../../domain/load-site.ts';
+import { parseSpotCsv, planSpot, uncontractedGpus } from '../../inference/spot-gpu.ts';
 import { blockEconomics } from '../../inference/block-economics.ts';
 import { loadAccelerators } from '../../inference/catalog.ts';
 import { numberOption } from '../args.ts';
@@ -11,6 +14,8 @@ interface EconomicsOptions {
   powerPrice?: number;
   hashprice?: number;
   utilization?: number;
+  spotPrices?: string;
+  spotOpex: number;
   json?: boolean;
 }
 
@@ -25,6 +30,8 @@ export function registerEconomics(program: Command): void {
     .option('--power-price <USD_PER_MWH>', "power price (default: the site's PPA or price profile)", numberOption('--power-price'))
     .option('--hashprice <USD_PER_PH_DAY>', 'hashprice (default: the site dispatch setting)', numberOption('--hashprice'))
     .option('--utilization <SHARE>', 'share of accelerator time serving tokens, 0..1 (default 0.7)', numberOption('--utilization'))
+    .option('--spot-prices <FILE>', 'spot GPU market prices, timestamp,price_usd_per_gpu_hour CSV: place uncontracted GPUs there')
+    .option('--spot-opex <USD>', 'operating cost per GPU-hour for the spot decision (default 0.05)', numberOption('--spot-opex'), 0.05)
     .option('--json', 'print JSON')
     .action((o: EconomicsOptions) => {
       const site = loadSiteFile(o.site);
@@ -33,8 +40,13 @@ export function registerEconomics(program: Command): void {
         ...(o.hashprice !== undefined ? { hashpriceUsdPerPhDay: o.hashprice } : {}),
         ...(o.utilization !== undefined ? { utilization: o.utilization } : {}),
       });
+      const block = site.blocks.find((b) => b.id === o.block);
+      const model = block?.gpus[0] === undefined ? undefined : gpuCatalog().get(block.gpus[0].model);
+      const spot = o.spotPrices === undefined || model === undefined
+        ? null
+        : planSpot({ prices: parseSpotCsv(readFileSync(o.spotPrices, 'utf8'), o.spotPrices), gpus: uncontractedGpus(site, o.block), powerPerGpuW: model.systemPowerW / model.gpusPerSystem, overheadFactor: e.overheadFactor, powerPriceUsdPerMwh: e.powerPriceUsdPerMwh, opexUsdPerGpuHour: o.spotOpex });
       if (o.json) {
-        process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...e, spot: spot === null ? null : { ...spot, schedule: undefined } }, null, 2)}\n`);
         return;
       }
       const lines = [
@@ -48,6 +60,11 @@ export function registerEconomics(program: Command): void {
         lines.push(`${t.accelerator.padEnd(22)} ${String(t.systems).padStart(7)}  ${Math.round(t.tokensPerSecond).toLocaleString('en-US').padStart(12)}  ${cost}  ${t.model}${t.throughputKind === 'estimate' ? ' [estimate]' : ''}`);
       }
       lines.push('', `Mining margin: ${usd(e.miningMarginUsdPerMwMonth)} per MW-month (${e.miningNote})`, `Lease rent:    ${usd(e.leaseRentUsdPerMwMonth)} per MW-month (${e.leaseNote})`);
+      if (o.spotPrices !== undefined) {
+        lines.push(spot === null
+          ? 'Spot GPU market: the block has no GPUs'
+          : `Spot GPU market: ${uncontractedGpus(site, o.block)} uncontracted GPUs offered ${spot.offeredHours} of ${spot.hours} h (price ≥ ${spot.marginalCostUsdPerGpuHour.toFixed(4)} USD/GPU-h): revenue ${usd(spot.revenueUsd, 2)}, margin ${usd(spot.marginUsd, 2)}`);
+      }
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }
