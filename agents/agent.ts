@@ -3,7 +3,8 @@ import { GpuHostDevice, MeterDevice, MinerDevice, SnmpDevice } from '../services
 import { check } from '../services/domain/schema.ts';
 import { Strict } from '../services/lib/strict.ts';
 import { logger, type Logger } from '../services/lib/log.ts';
-import { gpuTierTimeoutMs, nvidiaSmiDriver } from './drivers/nvidia-smi/driver.ts';
+import { gpuHostsDriver } from './drivers/gpu-hosts.ts';
+import { gpuTierTimeoutMs } from './drivers/nvidia-smi/driver.ts';
 import { snmpDriver } from './drivers/snmp/driver.ts';
 import { Poller, type DriverTier, type PollerStats } from './poller.ts';
 import { Shipper, type ShipperStats } from './shipper.ts';
@@ -132,7 +133,8 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
   }
   if (gpuHosts.length > 0) {
     const smi = { smiTimeoutMs: config.gpuTimeoutMs ?? AGENT_DEFAULTS.gpuTimeoutMs };
-    const driver = nvidiaSmiDriver(gpuHosts, log.child({ part: 'nvidia-smi' }), smi);
+    // nvidia-smi per host, or dcgm-exporter for a host with a dcgmUrl (same readings either way).
+    const driver = gpuHostsDriver(gpuHosts, log.child({ part: 'gpu' }), smi);
     tiers.push({
       name: 'gpu polling',
       driver,

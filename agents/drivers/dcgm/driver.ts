@@ -29,7 +29,9 @@ export interface DcgmDriver extends DeviceDriver<DcgmHost, Reading[]> {
 export const DCGM_MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
 async function fetchPage(url: string, opts: ReadOptions): Promise<string> {
-  const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
+  // Give up a second before the poller's deadline, so the host's last readings come back
+  // labelled stale rather than the poller's bare timeout.
+  const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(Math.max(100, opts.timeoutMs - 1_000))]);
   let res: Response;
   try {
     res = await fetch(url, { signal, headers: { accept: 'text/plain' } });
