@@ -1,6 +1,7 @@
 // AI hall page: GPU power and utilisation by host as heatmaps, per-tenant availability
 // against commitment, credits at risk, alerts and the hosts now. Plain ES module, no build
-// step. Reads only the API: /api/site, /api/telemetry, /api/gpus, /api/tenants, /api/alerts.
+// step. Reads only the API: /api/site, /api/telemetry, /api/gpus, /api/tenants, /api/alerts,
+// /api/ai/economics.
 
 const REFRESH_MS = 5_000;
 const WINDOW = '-30m';
@@ -105,6 +106,28 @@ function renderHosts(body) {
     .join('');
 }
 
+const econ = (n, d = 4) => (n === null || n === undefined ? '—' : `$${n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })}`);
+
+async function renderEconomics(blockIds) {
+  const el = $('economics');
+  const parts = await Promise.all(blockIds.map((b) => api(`/api/ai/economics?block=${encodeURIComponent(b)}`).catch((err) => ({ blockId: b, error: String(err.message ?? err) }))));
+  el.dataset.blocks = String(parts.filter((p) => !p.error).length);
+  el.innerHTML = parts
+    .map((e) => {
+      if (e.error) return `<p class="muted">Block ${esc(e.blockId)}: ${esc(e.error)}</p>`;
+      const rows = e.tokens
+        .map((t) => `<tr><td>${esc(t.accelerator)}</td><td class="num">${t.systems}</td><td class="num">${Math.round(t.tokensPerSecond / e.itMw).toLocaleString('en-US')}</td>`
+          + `<td class="num token-cost">${t.costUsdPerMillionTokens === null ? 'does not fit' : econ(t.costUsdPerMillionTokens)}</td><td class="muted">${esc(t.model)}${t.throughputKind === 'estimate' ? ' (estimate)' : ''}</td></tr>`)
+        .join('');
+      return `<h3>${esc(e.blockId)} · ${esc(e.blockName)} <span class="muted">${e.itMw.toFixed(1)} MW IT at $${e.powerPriceUsdPerMwh.toFixed(2)}/MWh (${esc(e.powerPriceFrom)})</span></h3>`
+        + `<p>Mining margin <b>${econ(e.miningMarginUsdPerMwMonth, 0)}</b> per MW-month · lease rent <b>${econ(e.leaseRentUsdPerMwMonth, 0)}</b> per MW-month</p>`
+        + `<table class="table"><thead><tr><th>Accelerator</th><th>Systems</th><th>Tokens/s per MW</th><th>$ per M tokens</th><th>Benchmark</th></tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('');
+}
+
+let economicsShown = false;
+
 async function refresh() {
   const q = (field, agg) => `/api/telemetry?measurement=gpu_host&field=${field}&groupBy=host&from=${WINDOW}&step=${STEP}&aggregate=${agg}`;
   const [power, util, gpus, tenants, alerts] = await Promise.all([
@@ -119,6 +142,10 @@ async function refresh() {
   renderTenants(tenants);
   renderAlerts(alerts);
   renderHosts(gpus);
+  if (!economicsShown) {
+    economicsShown = true;
+    await renderEconomics([...new Set(gpus.hosts.map((h) => h.block))].sort());
+  }
   $('updated').textContent = `updated ${new Date().toISOString().slice(11, 19)}Z`;
 }
 

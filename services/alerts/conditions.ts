@@ -35,7 +35,7 @@ export function gpuConditions(readings: Iterable<Reading>, nowMs: number, staleA
     if (r.status === 'offline' || stale) {
       if (!hostDown.has(host)) {
         const why = r.status === 'offline' ? 'is not answering' : `has sent nothing new since ${new Date(Number(r.labels?.stale_since_ms ?? r.atMs)).toISOString()}`;
-        hostDown.set(host, { key: `host-down:${host}`, kind: 'host-down', severity: 'critical', subject: where, message: `GPU host ${host} ${why}${r.error ? `: ${r.error.slice(0, 200)}` : ''}` });
+        hostDown.set(host, { key: `host-down:${host}`, kind: 'host-down', severity: 'critical', subject: where, message: `GPU host ${host} ${why}${r.error ? `: ${r.error.slice(0, 120)}` : ''}` });
       }
       continue;
     }

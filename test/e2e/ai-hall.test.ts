@@ -63,7 +63,8 @@ describe('AI hall page', () => {
     const live = new LiveState(site);
     const book = new AlertBook(log, { clearAfterMs: 0 });
     const watch = new AlertWatch(book, live, ledger, log, { staleAfterMs: 60_000, tenantEveryMs: 0 });
-    rig = gpuRig({ site, twin, viaDcgm: new Set(['gh-a1-02']), live, history, log });
+    // A generous nvidia-smi deadline: the stand-in is a node process and this machine is shared.
+    rig = gpuRig({ site, twin, viaDcgm: new Set(['gh-a1-02']), live, history, log, smiTimeoutMs: 8_000 });
     twin.hosts.get('gh-a1-02')?.fail(5, { eccUncorrected: 3, eccCorrected: 40, xid: 79 });
     const tick = async () => {
       await rig.poll();
@@ -112,8 +113,12 @@ describe('AI hall page', () => {
     // The failing GPU's alert is on the page.
     await page.waitForFunction(() => document.querySelector('#alerts li[data-kind="gpu-fault"]') !== null, undefined, { timeout: 30_000 });
     assert.match((await page.textContent('#alerts li[data-kind="gpu-fault"]')) ?? '', /3 uncorrectable ECC errors, XID 79/);
-    const hosts = await page.$$eval('#hosts tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-host')));
-    assert.deepEqual(hosts.sort(), ['gh-a1-01', 'gh-a1-02', 'gh-a2-01']);
+    const hosts = await page.$$eval('#hosts tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-host'), tr.querySelector('td:nth-child(3)')?.textContent]));
+    assert.deepEqual(hosts.sort(), [['gh-a1-01', 'online'], ['gh-a1-02', 'online'], ['gh-a2-01', 'online']]);
+    // What a megawatt earns, per AI block: token cost beside mining margin and lease rent.
+    await page.waitForFunction(() => Number(document.getElementById('economics')?.dataset.blocks) === 2, undefined, { timeout: 30_000 });
+    const costs = await page.$$eval('#economics .token-cost', (tds) => tds.map((td) => td.textContent?.trim() ?? ''));
+    assert.ok(costs.some((c) => /^\$\d+\.\d{4}$/.test(c)), `a cost per million tokens: ${costs.join(', ')}`);
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(problems, []);

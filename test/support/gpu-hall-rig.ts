@@ -22,7 +22,7 @@ export function gpuRig(opts: { site: SiteFile; twin: GpuTwin; viaDcgm: ReadonlyS
   const { site, twin } = opts;
   const smiHosts: GpuHostDevice[] = site.gpuHosts.filter((h) => !opts.viaDcgm.has(h.host)).map((h) => ({ id: h.id, blockId: h.blockId, host: h.host, nvidiaSmiPath: twin.nvidiaSmiPath(h.host) }));
   const dcgmHosts: DcgmHost[] = site.gpuHosts.filter((h) => opts.viaDcgm.has(h.host)).map((h) => ({ id: h.id, blockId: h.blockId, host: h.host, url: twin.dcgmUrl(h.host) }));
-  const smiTimeoutMs = opts.smiTimeoutMs ?? 1_500;
+  const smiTimeoutMs = opts.smiTimeoutMs ?? 3_000;
   const smi = nvidiaSmiDriver(smiHosts, opts.log, { smiTimeoutMs, killGraceMs: 300 });
   const dcgm = dcgmDriver(opts.log);
   let seq = 0;
