@@ -93,7 +93,9 @@ describe('tenant and alert routes', () => {
 
   test('switchyard tenants statement prints the same statement', async () => {
     const run = promisify(execFile);
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'services/cli/bin.js'), 'tenants', 'statement', 'fluid', '--month', '2026-11', '--site', SITE, '--data-dir', dir, '--format', 'csv'], { cwd: root, env: { ...process.env, INFLUX_URL: '' } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'services/cli/bin.js'), 'tenants', 'statement', 'fluid', '--month', '2026-11', '--site', SITE, '--data-dir', dir, '--format', 'csv', '--issue'], { cwd: root, env: { ...process.env, INFLUX_URL: '' } });
     assert.match(stdout.trim().split('\n').at(-1) as string, /,total,.*,5550000\.61$/);
+    const issued = store.db.prepare('SELECT contractId, month, statement FROM tenant_statements').all() as Array<{ contractId: string; month: string; statement: string }>;
+    assert.deepEqual(issued.map((r) => [r.contractId, r.month, (JSON.parse(r.statement) as { totalUsd: number }).totalUsd]), [['colo-fluid', '2026-11', 5_550_000.61]]);
   });
 });

@@ -18,6 +18,7 @@ interface StatementOptions {
   tenants?: string;
   dataDir: string;
   format: 'json' | 'csv';
+  issue?: boolean;
 }
 
 export function registerTenants(program: Command): void {
@@ -36,6 +37,7 @@ export function registerTenants(program: Command): void {
       if (v !== 'json' && v !== 'csv') throw new InvalidArgumentError('--format must be json or csv');
       return v;
     }, 'json')
+    .option('--issue', 'freeze the statement in the ledger as sent (tenant_statements)')
     .action(async (id: string, o: StatementOptions) => {
       const site = loadSiteFile(o.site);
       const dataDir = resolve(o.dataDir);
@@ -45,6 +47,7 @@ export function registerTenants(program: Command): void {
         const ledger = new TenantLedger(store.db, history, site);
         if (o.tenants !== undefined) ledger.upsert(loadTenantFile(o.tenants).contracts);
         const st = await ledger.statement(id, o.month);
+        if (o.issue) ledger.issue(st);
         if (o.format === 'csv') process.stdout.write(st.statements.map((s, i) => (i === 0 ? statementCsv(s) : statementCsv(s).split('\n').slice(1).join('\n'))).join(''));
         else process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
       } finally {
