@@ -11,8 +11,9 @@ import type { AgentConfig } from './agent.ts';
 
 /**
  * The agent's YAML config file (`switchyard agent --config FILE`). Devices come from the site
- * file it names, so the agent polls exactly what the site declares. The token is read from
- * the environment variable named by tokenEnv unless the file holds it.
+ * file it names, so the agent polls exactly what the site declares. The token comes from the
+ * file itself (token), else from tokenFile (as `switchyard serve` writes it to
+ * data/agent-tokens/<agentId>.token), else from the environment variable named by tokenEnv.
  */
 export const AgentFile = Strict({
   agentId: Type.String({ minLength: 1, maxLength: 128 }),
@@ -20,6 +21,8 @@ export const AgentFile = Strict({
   siteId: Type.Optional(Type.String({ minLength: 1 })),
   controlPlaneUrl: Type.String({ pattern: '^https?://' }),
   token: Type.Optional(Type.String({ minLength: 1 })),
+  /** A file holding the token (relative to this config file). */
+  tokenFile: Type.Optional(Type.String({ minLength: 1 })),
   tokenEnv: Type.String({ default: 'SWITCHYARD_AGENT_TOKEN' }),
   /** Relative to this config file. */
   siteFile: Type.String({ minLength: 1 }),
@@ -49,6 +52,18 @@ export class AgentConfigError extends ContextError {
   }
 }
 
+function readTokenFile(tokenPath: string, configPath: string): string {
+  let text: string;
+  try {
+    text = readFileSync(tokenPath, 'utf8');
+  } catch (err) {
+    throw new AgentConfigError(wrap(`agent config ${configPath}: reading tokenFile ${tokenPath}`, err).message, { cause: err });
+  }
+  const token = text.trim();
+  if (token === '') throw new AgentConfigError(`agent config ${configPath}: tokenFile ${tokenPath} is empty`);
+  return token;
+}
+
 export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let value: unknown;
   try {
@@ -62,9 +77,12 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
   } catch (err) {
     throw new AgentConfigError((err as Error).message, { cause: err });
   }
-  const token = file.token ?? env[file.tokenEnv];
+  if (file.token !== undefined && file.tokenFile !== undefined) {
+    throw new AgentConfigError(`agent config ${path}: token and tokenFile both given; keep one`);
+  }
+  const token = file.token ?? (file.tokenFile !== undefined ? readTokenFile(resolve(dirname(path), file.tokenFile), path) : env[file.tokenEnv]);
   if (token === undefined || token === '') {
-    throw new AgentConfigError(`agent config ${path}: no token (set ${file.tokenEnv} or add token to the file)`);
+    throw new AgentConfigError(`agent config ${path}: no token (set ${file.tokenEnv}, or add token or tokenFile to the file)`);
   }
   const site = loadSiteFile(resolve(dirname(path), file.siteFile));
   const config: AgentConfig = {

@@ -8,6 +8,7 @@ import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTenants } from './commands/tenants.ts';
 import { registerTwin } from './commands/twin.ts';
@@ -19,6 +20,7 @@ export function buildCli(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
+  registerServe(program);
   registerHashprice(program);
   registerTwin(program);
   registerAgent(program);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandExecutor } from '../../agents/commands/executor.ts';
-import { startPlatform } from '../../services/cli/platform.ts';
+import { startPlatform } from '../../services/platform/platform.ts';
 import { until } from '../support/curtail-platform.ts';
 import { writeBenchSite } from './curtail-site.ts';
 

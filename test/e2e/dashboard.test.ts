@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import type { Platform } from '../../services/cli/platform.ts';
+import type { Platform } from '../../services/platform/platform.ts';
 
 /**
  * The operator page in a real browser against the real platform in this process: control
@@ -21,7 +21,7 @@ describe('operator dashboard', () => {
   before(async () => {
     // The agent logs every poll at info; the loggers read LOG_LEVEL when first imported.
     process.env.LOG_LEVEL ??= 'warn';
-    const { startPlatform } = await import('../../services/cli/platform.ts');
+    const { startPlatform } = await import('../../services/platform/platform.ts');
     dataDir = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
     platform = await startPlatform({
       sitePath: 'test/support/sites/small.yaml',

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { startPlatform, type Platform, type PlatformOptions } from '../../services/cli/platform.ts';
+import { startPlatform, type Platform, type PlatformOptions } from '../../services/platform/platform.ts';
 import type { EventRecord, EventStatus } from '../../services/curtailment/event-record.ts';
 import { until } from './until.ts';
 

@@ -142,7 +142,7 @@ describe('first-start tokens', () => {
       const agentA = ensureAgentToken(tokens, dataDir, 'agent-x', log);
       const agentB = ensureAgentToken(tokens, dataDir, 'agent-x', log);
       assert.equal(agentA, agentB);
-      assert.equal(statSync(join(dataDir, 'agent.token')).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dataDir, 'agent-tokens', 'agent-x.token')).mode & 0o777, 0o600);
       assert.equal(tokens.verify(agentA)?.role, 'agent');
       store.close();
     } finally {

@@ -44,7 +44,7 @@ test('import rules: the same tree without the violation and the circle passes', 
     'services/agent-contract/protocol.ts': "import { Strict } from '../lib/strict.ts';\nexport const P = Strict;\n",
     'services/domain/site.ts': "import { Strict } from '../lib/strict.ts';\nexport const site = Strict;\n",
     'agents/poller.ts': "import { P } from '../services/agent-contract/protocol.ts';\nimport { site } from '../services/domain/site.ts';\nexport const poll = [P, site];\n",
-    'services/cli/platform.ts': "import { poll } from '../../agents/poller.ts';\nexport const start = poll;\n",
+    'services/platform/platform.ts': "import { poll } from '../../agents/poller.ts';\nexport const start = poll;\n",
   });
   t.after(() => rmSync(root, { recursive: true, force: true }));
   assert.deepEqual(checkImports(root), []);
@@ -55,11 +55,11 @@ test('import rules: services outside the wiring may not import agents/ or simula
     'agents/poller.ts': 'export const poll = 1;\n',
     'simulations/site-twin/twin.ts': 'export const twin = 1;\n',
     'services/curtailment/engine.ts': "import { poll } from '../../agents/poller.ts';\nconst twin = await import('../../simulations/site-twin/twin.ts');\nexport const e = [poll, twin];\n",
-    'services/cli/children/twin-child.ts': "import { twin } from '../../../simulations/site-twin/twin.ts';\nexport const t = twin;\n",
-    'services/cli/platform.ts': "import { poll } from '../../agents/poller.ts';\nexport const startPlatform = poll;\n",
-    'services/cli/commands/start.ts': "import { startPlatform } from '../platform.ts';\nexport const start = startPlatform;\n",
+    'services/platform/children/twin-child.ts': "import { twin } from '../../../simulations/site-twin/twin.ts';\nexport const t = twin;\n",
+    'services/platform/platform.ts': "import { poll } from '../../agents/poller.ts';\nexport const startPlatform = poll;\n",
+    'services/cli/commands/start.ts': "import { startPlatform } from '../../platform/platform.ts';\nexport const start = startPlatform;\n",
     // Reaching the agent through the wiring is still reaching it.
-    'services/api/app.ts': "import { startPlatform } from '../cli/platform.ts';\nexport const app = startPlatform;\n",
+    'services/api/app.ts': "import { startPlatform } from '../platform/platform.ts';\nexport const app = startPlatform;\n",
   });
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const messages = checkImports(root).map((p) => p.message);
@@ -101,8 +101,8 @@ test('importsOf reads import and export declarations, not strings, comments, tem
 });
 
 test('partOf puts the wiring exceptions before the rest of services/', () => {
-  assert.equal(partOf('services/cli/platform.ts'), 'wiring');
-  assert.equal(partOf('services/cli/children/agent-child.ts'), 'wiring');
+  assert.equal(partOf('services/platform/platform.ts'), 'wiring');
+  assert.equal(partOf('services/platform/children/agent-child.ts'), 'wiring');
   assert.equal(partOf('services/cli/commands/twin.ts'), 'wiring');
   assert.equal(partOf('services/cli/commands/plan.ts'), 'cli');
   assert.equal(partOf('services/curtailment/engine.ts'), 'services');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log.ts';
 import { wrap } from '../../lib/errors.ts';
@@ -6,11 +6,17 @@ import type { TokenStore } from './tokens.ts';
 
 /**
  * First-start credentials. Nothing is hard-coded: the admin token is minted on the first
- * start, printed once, and kept in the data dir (0600) for the local CLI; the embedded
- * agent's token is kept next to it and never printed.
+ * start, printed once, and kept in the data dir (0600) for the local CLI; each agent's token
+ * is kept in agent-tokens/ beside it and never printed.
  */
 export const ADMIN_TOKEN_FILE = 'admin.token';
-export const AGENT_TOKEN_FILE = 'agent.token';
+/** Each agent's token, one file per agent id, for an agent started apart (`tokenFile:`). */
+export const AGENT_TOKEN_DIR = 'agent-tokens';
+
+export function agentTokenPath(dataDir: string, agentId: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(agentId)) throw new Error(`agent id "${agentId}" cannot name a token file (letters, digits, . _ - only)`);
+  return join(dataDir, AGENT_TOKEN_DIR, `${agentId}.token`);
+}
 
 function writeSecret(path: string, secret: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -63,9 +69,13 @@ export function ensureAdminToken(
   return { created: true, path };
 }
 
-/** The embedded agent's token: reused while it is valid, re-minted (old one revoked) when not. */
+/**
+ * An agent's token in <dataDir>/agent-tokens/<agentId>.token (0600): reused while it is valid,
+ * re-minted (old one revoked) when not.
+ */
 export function ensureAgentToken(tokens: TokenStore, dataDir: string, agentId: string, log: Logger): string {
-  const path = join(dataDir, AGENT_TOKEN_FILE);
+  const path = agentTokenPath(dataDir, agentId);
+  mkdirSync(join(dataDir, AGENT_TOKEN_DIR), { recursive: true, mode: 0o700 });
   const existing = readSecret(path);
   if (existing) {
     const info = tokens.verify(existing);

@@ -28,7 +28,7 @@ export function registerStart(program: Command): void {
       const meterPort = twinPort('SWITCHYARD_TWIN_METER_PORT');
       // Loaded here, not at the top: other commands (hashprice, twin) must not pay for the
       // whole platform's imports, nor fail when one of its parts is broken.
-      const { startPlatform } = await import('../platform.ts');
+      const { startPlatform } = await import('../../platform/platform.ts');
       const platform = await startPlatform({
         sitePath: resolve(opts.site),
         port: opts.port,

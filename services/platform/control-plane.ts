@@ -1,0 +1,190 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { loadSiteFile } from '../domain/load-site.ts';
+import type { SiteFile } from '../domain/site-schema.ts';
+import { openStore } from '../store/sqlite.ts';
+import { createHistory } from '../telemetry/index.ts';
+import { createQueue } from '../queue/index.ts';
+import { PlanService, type PlanJob } from '../scheduler/plan-service.ts';
+import { AgentHub } from '../curtailment/agent-hub.ts';
+import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curtailment/engine.ts';
+import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
+import { LiveState } from '../telemetry/live-state.ts';
+import { buildApp } from '../api/app.ts';
+import { listen, type Listening } from '../api/server.ts';
+import { TokenStore } from '../api/auth/tokens.ts';
+import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
+import { logger, type Logger } from '../lib/log.ts';
+import { Cleanups } from './cleanups.ts';
+import { envInt, resolveIntervals, type Intervals } from './intervals.ts';
+
+/**
+ * The control plane alone: records store, history, queues, API, scheduler, curtailment engine
+ * and event sources. No twin and no agent: agents join over HTTP with their tokens.
+ */
+export interface ControlPlaneOptions {
+  sitePath: string;
+  port: number;
+  host: string;
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** The agents' polling intervals, which set when a device is stale. */
+  intervals?: Partial<Intervals>;
+  /** Engine settings (tests and benchmarks tune deadlines and windows). */
+  curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
+  /** Agents to mint a token for (default one, `agent-<site id>`). */
+  agentIds?: string[];
+  /** Where the one-time admin token banner goes (default stdout). */
+  print?: (text: string) => void;
+  log?: Logger;
+}
+
+export interface ControlPlane {
+  site: SiteFile;
+  app: FastifyInstance;
+  listening: Listening;
+  live: LiveState;
+  intervals: Intervals;
+  adminTokenPath: string;
+  /** Each agent id with its token and the file that holds it (data/agent-tokens/<id>.token). */
+  agents: Array<{ agentId: string; token: string; tokenPath: string }>;
+  curtailment: CurtailmentEngine;
+  stop(): Promise<void>;
+}
+
+export function defaultAgentId(site: SiteFile): string {
+  return `agent-${site.site.id}`;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? logger('platform');
+  const t0 = Date.now();
+  // The site file first: a bad one stops us before the data dir exists.
+  const site = loadSiteFile(opts.sitePath);
+  log.info({ site: site.site.id, file: opts.sitePath, blocks: site.blocks.length }, 'site file valid');
+  const intervals = resolveIntervals(env, opts.intervals);
+  const cleanups = new Cleanups(log);
+
+  try {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    const store = openStore({ dataDir: opts.dataDir });
+    cleanups.add('records store', () => store.close());
+    const history = createHistory({ dataDir: opts.dataDir, env });
+    cleanups.add('history', async () => { await history.flush(); await history.close(); });
+    // The command queue is opened here so a bad REDIS_URL fails at start; the scheduler and
+    // curtailment engine that fill it come later.
+    const queue = createQueue<unknown>('commands', { env });
+    cleanups.add('queue', () => queue.close());
+    const queueKind = queue.kind;
+    log.info({ dataDir: opts.dataDir, history: history.kind, queue: queueKind }, 'stores open');
+
+    const tokens = new TokenStore(store.db);
+    const admin = ensureAdminToken(tokens, opts.dataDir, log, opts.print);
+    const agents = (opts.agentIds ?? [defaultAgentId(site)]).map((agentId) => ({
+      agentId,
+      token: ensureAgentToken(tokens, opts.dataDir, agentId, log),
+      tokenPath: agentTokenPath(opts.dataDir, agentId),
+    }));
+
+    const live = new LiveState(site, {
+      staleAfterMs: 3 * intervals.minerMs + intervals.shipMs,
+      staleAfterMsByKind: { meter: Math.max(10_000, 3 * intervals.meterMs + intervals.shipMs) },
+      ...(envInt(env, 'SWITCHYARD_MINER_HISTORY_MS') !== undefined ? { minerHistoryEveryMs: envInt(env, 'SWITCHYARD_MINER_HISTORY_MS') } : {}),
+    });
+    const onFirst = () => {
+      const snap = live.snapshot();
+      if (snap.powerW === null) return;
+      live.off('change', onFirst);
+      log.info({ powerMw: snap.powerW / 1e6, afterStartMs: Date.now() - t0 }, 'first live site power');
+    };
+    live.on('change', onFirst);
+    cleanups.add('first-power watch', () => void live.off('change', onFirst));
+
+    // The dispatch plan: a repeatable job on its own queue (BullMQ when REDIS_URL is set).
+    const planQueue = createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 });
+    cleanups.add('plan queue', () => planQueue.close());
+    const planner = new PlanService({
+      site,
+      sitePath: opts.sitePath,
+      db: store.db,
+      queue: planQueue,
+      log: logger('scheduler'),
+      currentLoadMw: () => {
+        const w = live.snapshot().powerW;
+        return w === null ? null : w / 1e6;
+      },
+    });
+
+    // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
+    const agentHub = new AgentHub(logger('agent-hub'));
+    cleanups.add('agent channels', () => agentHub.closeAll());
+    const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
+    cleanups.add('curtailment queue', () => curtailQueue.close());
+    const cs = curtailmentSettings(site);
+    const curtailment = new CurtailmentEngine({
+      site,
+      db: store.db,
+      live,
+      hub: agentHub,
+      queue: curtailQueue,
+      log: logger('curtailment'),
+      restore: { rampMwPerMin: cs.restoreRampMwPerMin, staggerMs: cs.restoreStaggerSeconds * 1000, minOffMs: cs.minOffMinutes * 60_000 },
+      ...(opts.curtailment ?? {}),
+    });
+
+    const app = await buildApp({
+      site,
+      db: store.db,
+      history,
+      kinds: { store: 'sqlite', queue: queueKind },
+      version: packageVersion(),
+      readRequiresToken: env.SWITCHYARD_READ_REQUIRES_TOKEN === '1',
+      live,
+      tokens,
+      log: logger('api'),
+      planner,
+      curtailment,
+      agentHub,
+    });
+    cleanups.add('api', () => app.close());
+    const listening = await listen(app, { port: opts.port, host: opts.host });
+    log.info({ url: listening.url }, 'api listening');
+    await planner.start();
+    cleanups.add('planner', () => planner.stop());
+    await curtailment.start();
+    cleanups.add('curtailment engine', () => curtailment.stop());
+    const sources = startSources(site, curtailment, live, env, logger('curtailment'));
+    cleanups.add('curtailment sources', () => sources.stop());
+    if (sources.names.length) log.info({ sources: sources.names }, 'curtailment event sources started');
+    log.info({ startupMs: Date.now() - t0 }, 'control plane up');
+
+    let stopping: Promise<void> | null = null;
+    return {
+      site,
+      app,
+      listening,
+      live,
+      intervals,
+      adminTokenPath: admin.path,
+      agents,
+      curtailment,
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('control plane stopping');
+          await cleanups.run();
+          log.info('control plane stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanups.run();
+    throw err;
+  }
+}

@@ -1,0 +1,151 @@
+import { gpuHostDevices, snmpDevices } from '../domain/devices.ts';
+import type { SiteFile } from '../domain/site-schema.ts';
+import { wrap } from '../lib/errors.ts';
+import { logger, type Logger } from '../lib/log.ts';
+import type { AgentConfig } from '../../agents/agent.ts';
+import { Cleanups, type Running } from './cleanups.ts';
+import type { Intervals } from './intervals.ts';
+import { Supervised } from './children/supervisor.ts';
+import type { TwinChildConfig, TwinChildReady } from './children/twin-child.ts';
+
+/**
+ * The site: its twin (virtual miners and meters) and an agent that polls them and joins a
+ * control plane at `controlPlaneUrl` — as child processes for `switchyard start`, or in this
+ * process for tests.
+ */
+export interface SiteOptions {
+  site: SiteFile;
+  sitePath: string;
+  controlPlaneUrl: string;
+  agentId: string;
+  token: string;
+  intervals: Intervals;
+  /** 'fork': twin and agent in child processes (npm start); 'inline': in this process (tests). */
+  children?: 'fork' | 'inline';
+  /** Twin ports; default the site file's (miners :4028 on their loopback addresses). 0: random. */
+  minerPort?: number;
+  meterPort?: number;
+  /** Agent settings (tests): the fail-safe grace, command concurrency. */
+  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
+  log?: Logger;
+}
+
+export interface SiteRun {
+  /** The twin's devices as bound (ports), as the agent was given them. */
+  devices: TwinChildReady;
+  /** Inline mode only: the site twin and the agent. */
+  twin?: import('../../simulations/site-twin/twin.ts').Twin;
+  agent?: Running;
+  stop(): Promise<void>;
+}
+
+export async function startSite(opts: SiteOptions): Promise<SiteRun> {
+  const log = opts.log ?? logger('platform');
+  const t0 = Date.now();
+  const { site } = opts;
+  const cleanups = new Cleanups(log);
+  const twinConfig: TwinChildConfig = {
+    sitePath: opts.sitePath,
+    ...(opts.minerPort !== undefined ? { minerPort: opts.minerPort } : {}),
+    ...(opts.meterPort !== undefined ? { meterPort: opts.meterPort } : {}),
+  };
+  const agentConfig = (devices: TwinChildReady): AgentConfig => ({
+    agentId: opts.agentId,
+    siteId: site.site.id,
+    controlPlaneUrl: opts.controlPlaneUrl,
+    token: opts.token,
+    miners: devices.miners,
+    meters: devices.meters,
+    // Not simulated by the twin: these are the site's real devices (none on the demo site).
+    snmpDevices: snmpDevices(site),
+    gpuHosts: gpuHostDevices(site),
+    minerIntervalMs: opts.intervals.minerMs,
+    meterIntervalMs: opts.intervals.meterMs,
+    shipIntervalMs: opts.intervals.shipMs,
+    ...(devices.antminerWebPort !== undefined ? { minerWebPort: devices.antminerWebPort } : {}),
+    ...(opts.agent ?? {}),
+  });
+
+  try {
+    const mode = opts.children ?? 'fork';
+    const twin = mode === 'fork' ? await forkTwin(twinConfig, log) : await inlineTwin(site, twinConfig);
+    cleanups.addChild('site twin', twin.running);
+    log.info({ miners: twin.devices.miners.length, meters: twin.devices.meters.length }, 'site twin up');
+    const agent = mode === 'fork' ? await forkAgent(agentConfig(twin.devices), log) : await inlineAgent(agentConfig(twin.devices));
+    cleanups.addChild('site agent', agent);
+    log.info({ agentId: opts.agentId, startupMs: Date.now() - t0 }, 'site agent up');
+
+    let stopping: Promise<void> | null = null;
+    return {
+      devices: twin.devices,
+      ...(twin.twin ? { twin: twin.twin, agent } : {}),
+      stop: () => {
+        stopping ??= cleanups.run();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanups.run();
+    throw err;
+  }
+}
+
+interface TwinHandle {
+  devices: TwinChildReady;
+  running: Running;
+  /** The twin itself when it runs in this process (tests reach into it). */
+  twin?: import('../../simulations/site-twin/twin.ts').Twin;
+}
+
+async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandle> {
+  // A restarted twin must bind the ports the agent was given, so pin them after the first start.
+  const pinned: TwinChildConfig = { ...config };
+  const twin = new Supervised<TwinChildReady>({
+    name: 'site-twin',
+    module: new URL('./children/twin-child.ts', import.meta.url),
+    startMessage: () => ({ type: 'start', config: pinned }),
+    onReady: (ready) => {
+      if (ready.miners[0]) pinned.minerPort = ready.miners[0].port;
+      if (ready.meters[0]) pinned.meterPort = ready.meters[0].port;
+      if (ready.antminerWebPort !== undefined) pinned.antminerWebPort = ready.antminerWebPort;
+    },
+    log,
+  });
+  try {
+    return { devices: await twin.start(), running: twin };
+  } catch (err) {
+    await twin.stop();
+    throw wrap('starting the site twin', err, 'E_CHILD');
+  }
+}
+
+async function forkAgent(config: AgentConfig, log: Logger): Promise<Running> {
+  const agent = new Supervised<unknown>({
+    name: 'site-agent',
+    module: new URL('./children/agent-child.ts', import.meta.url),
+    startMessage: () => ({ type: 'start', config }),
+    log,
+  });
+  try {
+    await agent.start();
+    return agent;
+  } catch (err) {
+    await agent.stop();
+    throw wrap('starting the site agent', err, 'E_CHILD');
+  }
+}
+
+async function inlineTwin(site: SiteFile, config: TwinChildConfig): Promise<TwinHandle> {
+  const { startTwin } = await import('../../simulations/site-twin/twin.ts');
+  const twin = await startTwin(site, {
+    ...(config.minerPort !== undefined ? { minerPort: config.minerPort } : {}),
+    ...(config.meterPort !== undefined ? { meterPort: config.meterPort } : {}),
+  });
+  const devices: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}) };
+  return { devices, running: twin, twin };
+}
+
+async function inlineAgent(config: AgentConfig): Promise<Running> {
+  const { startAgent } = await import('../../agents/agent.ts');
+  return startAgent(config);
+}
