@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gpuHostDevices, snmpDevices } from '../domain/devices.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { wrap } from '../lib/errors.ts';
@@ -58,7 +61,8 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     meters: devices.meters,
     // Not simulated by the twin: these are the site's real devices (none on the demo site).
     snmpDevices: snmpDevices(site),
-    gpuHosts: gpuHostDevices(site),
+    // The twin's GPU hosts (stand-in nvidia-smi, loopback dcgm-exporter) when it runs them.
+    gpuHosts: devices.gpuHosts ?? gpuHostDevices(site),
     minerIntervalMs: opts.intervals.minerMs,
     meterIntervalMs: opts.intervals.meterMs,
     shipIntervalMs: opts.intervals.shipMs,
@@ -108,6 +112,7 @@ async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandl
       if (ready.miners[0]) pinned.minerPort = ready.miners[0].port;
       if (ready.meters[0]) pinned.meterPort = ready.meters[0].port;
       if (ready.antminerWebPort !== undefined) pinned.antminerWebPort = ready.antminerWebPort;
+      if (ready.gpuPort !== undefined) pinned.gpuPort = ready.gpuPort;
     },
     log,
   });
@@ -142,7 +147,20 @@ async function inlineTwin(site: SiteFile, config: TwinChildConfig): Promise<Twin
     ...(config.meterPort !== undefined ? { meterPort: config.meterPort } : {}),
   });
   const devices: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}) };
-  return { devices, running: twin, twin };
+  if (site.gpuHosts.length === 0) return { devices, running: twin, twin };
+  // The site's GPU hosts: nvidia-smi stand-ins and dcgm-exporter pages on loopback (gpu-hall.ts).
+  const { startTwinGpuHall } = await import('../../simulations/site-twin/gpu-hall.ts');
+  const gpuDir = mkdtempSync(join(tmpdir(), 'switchyard-gpu-twin-'));
+  const hall = await startTwinGpuHall(site, { dir: gpuDir, ...(config.gpuPort !== undefined ? { port: config.gpuPort } : {}) });
+  devices.gpuHosts = hall.gpuHosts;
+  const running: Running = {
+    stop: async () => {
+      await hall.stop();
+      rmSync(gpuDir, { recursive: true, force: true });
+      await twin.stop();
+    },
+  };
+  return { devices, running, twin };
 }
 
 async function inlineAgent(config: AgentConfig): Promise<Running> {
