@@ -38,7 +38,8 @@ export function startAiHallServices(opts: { site: SiteFile; sitePath: string; db
     ledger.upsert(file.contracts);
     opts.log.info({ tenantsPath, contracts: file.contracts.length }, 'tenant contracts loaded');
   }
-  const alerts = new AlertBook(opts.log.child({ part: 'alerts' }));
+  // A host is down once it has not answered for 15 s; one slow poll is not an outage.
+  const alerts = new AlertBook(opts.log.child({ part: 'alerts' }), { raiseAfterMs: { 'host-down': 15_000 } });
   const watch = new AlertWatch(alerts, opts.live, ledger, opts.log.child({ part: 'alerts' }), { everyMs: opts.everyMs ?? 5_000 });
   watch.start();
   return { ledger, tenantsPath, alerts, watch, stop: () => watch.stop() };

@@ -4,7 +4,8 @@ import type { AlertKind, Condition, Severity } from './conditions.ts';
 /**
  * Alerts an operator acts on: each condition key is raised once when it first appears and
  * cleared once when it has been absent for `clearAfterMs` (so a flapping reading does not
- * raise and clear on every poll). Each raise and clear is logged once. Evaluations name the
+ * raise and clear on every poll); a kind may also need its condition to hold `raiseAfterMs`
+ * before it is raised (one slow poll of a busy host is not a host down). Each raise and clear is logged once. Evaluations name the
  * kinds they cover, so the GPU evaluation never clears a tenant alert and vice versa.
  */
 export interface Alert {
@@ -22,6 +23,8 @@ export interface Alert {
 
 export interface AlertBookOptions {
   clearAfterMs?: number;
+  /** Per kind: the condition must hold this long before the alert is raised (default 0). */
+  raiseAfterMs?: Partial<Record<AlertKind, number>>;
   /** Cleared alerts kept for the page (default 200). */
   keepCleared?: number;
 }
@@ -29,6 +32,9 @@ export interface AlertBookOptions {
 export class AlertBook {
   private readonly active = new Map<string, Alert>();
   private readonly cleared: Alert[] = [];
+  /** Conditions seen but not yet held for raiseAfterMs: key → first seen. */
+  private readonly pending = new Map<string, number>();
+  private readonly raiseAfterMs: Partial<Record<AlertKind, number>>;
   private nextId = 1;
   private readonly clearAfterMs: number;
   private readonly keepCleared: number;
@@ -39,6 +45,7 @@ export class AlertBook {
   ) {
     this.clearAfterMs = opts.clearAfterMs ?? 60_000;
     this.keepCleared = opts.keepCleared ?? 200;
+    this.raiseAfterMs = opts.raiseAfterMs ?? {};
   }
 
   /** Applies what is true now for the given kinds; returns what changed. */
@@ -54,10 +61,19 @@ export class AlertBook {
         a.message = c.message;
         continue;
       }
+      const first = this.pending.get(c.key) ?? nowMs;
+      this.pending.set(c.key, first);
+      if (nowMs - first < (this.raiseAfterMs[c.kind] ?? 0)) continue;
+      this.pending.delete(c.key);
       const alert: Alert = { id: this.nextId++, key: c.key, kind: c.kind, severity: c.severity, subject: c.subject, message: c.message, raisedAtMs: nowMs, seenAtMs: nowMs, clearedAtMs: null };
       this.active.set(c.key, alert);
       raised.push(alert);
       this.log.warn({ alert: alert.key, severity: alert.severity, subject: alert.subject }, `alert raised: ${alert.message}`);
+    }
+    for (const [key, first] of this.pending) {
+      const kind = key.slice(0, key.indexOf(':')) as AlertKind;
+      if (!seen.has(key) && kinds.includes(kind)) this.pending.delete(key);
+      else if (first > nowMs) this.pending.delete(key);
     }
     for (const [key, a] of this.active) {
       if (seen.has(key) || !kinds.includes(a.kind) || nowMs - a.seenAtMs < this.clearAfterMs) continue;

@@ -74,4 +74,15 @@ describe('alert book', () => {
     book.evaluate(['gpu-fault', 'gpu-thermal', 'host-down'], [], 1);
     assert.deepEqual(book.list().active.map((a) => a.key), ['tenant-sla:c1:2026-12']);
   });
+
+  test('raiseAfterMs: a condition must hold that long; one that goes away before is never raised', () => {
+    const down = { key: 'host-down:h1', kind: 'host-down' as const, severity: 'critical' as const, subject: { host: 'h1' }, message: 'h1 down' };
+    const book = new AlertBook(log, { clearAfterMs: 0, raiseAfterMs: { 'host-down': 15_000 } });
+    assert.equal(book.evaluate(['host-down'], [down], 0).raised.length, 0);
+    assert.equal(book.evaluate(['host-down'], [], 5_000).raised.length, 0, 'a slow poll that recovered');
+    assert.equal(book.evaluate(['host-down'], [down], 10_000).raised.length, 0, 'seen again: counts from here');
+    assert.equal(book.evaluate(['host-down'], [down], 20_000).raised.length, 0);
+    assert.deepEqual(book.evaluate(['host-down'], [down], 25_000).raised.map((a) => a.raisedAtMs), [25_000]);
+    assert.equal(book.evaluate(['gpu-fault'], [fault], 25_000).raised.length, 1, 'other kinds raise at once');
+  });
 });
