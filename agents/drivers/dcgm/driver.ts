@@ -21,10 +21,7 @@ export interface DcgmHost extends PollTarget {
   url: string;
 }
 
-export interface DcgmDriver extends DeviceDriver<DcgmHost, Reading[]> {
-  /** Errors of the last poll per host (malformed lines, unusable values). */
-  lastErrors(hostId: string): string[];
-}
+export type DcgmDriver = DeviceDriver<DcgmHost, Reading[]>;
 
 export const DCGM_MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
@@ -47,18 +44,19 @@ async function fetchPage(url: string, opts: ReadOptions): Promise<string> {
 export function dcgmDriver(log: Logger): DcgmDriver {
   const last = new Map<string, Reading[]>();
   const failing = new Set<string>();
-  const errorsByHost = new Map<string, string[]>();
+  // Malformed lines are logged when they change, not on every poll.
+  const lineErrors = new Map<string, string>();
   return {
     kind: 'dcgm',
     deviceKind: 'gpu',
-    lastErrors: (hostId) => [...(errorsByHost.get(hostId) ?? [])],
     async read(host, opts): Promise<Reading[]> {
       const atMs = Date.now();
       try {
         const page = await fetchPage(host.url, opts);
         const { gpus, errors } = parseDcgmPage(page);
-        errorsByHost.set(host.id, errors);
-        if (errors.length > 0) log.warn({ gpuHost: host.id, errors: errors.slice(0, 5), count: errors.length }, `dcgm-exporter page of ${host.id}: ${errors.length} line(s) left out`);
+        const key = errors.join('\n');
+        if (key !== (lineErrors.get(host.id) ?? '') && errors.length > 0) log.warn({ gpuHost: host.id, errors: errors.slice(0, 5), count: errors.length }, `dcgm-exporter page of ${host.id}: ${errors.length} line(s) left out`);
+        lineErrors.set(host.id, key);
         const readings = normaliseGpus(gpus, { host: host.host, atMs, blockId: host.blockId });
         if (failing.delete(host.id)) log.info({ gpuHost: host.id, gpus: readings.length }, 'dcgm-exporter answering again');
         last.set(host.id, readings);
