@@ -73,17 +73,31 @@ const MIG_FIELDS: Record<string, (m: MigSample, v: number) => void> = {
   DCGM_FI_DEV_FB_TOTAL: (m, v) => (m.memoryTotalBytes = v * MIB),
 };
 
-/** Sample lines that fail SAMPLE_LINE, with their 1-based line numbers; the rest of the text. */
+const WANTED: ReadonlySet<string> = new Set([...Object.keys(GPU_FIELDS), ...Object.keys(MIG_FIELDS)]);
+
+/**
+ * Sample lines that fail SAMPLE_LINE, with their 1-based line numbers, and the rest of the text
+ * restricted to the families this parser maps: every line is checked, but only those are handed
+ * to the library (a default dcgm-exporter page carries many profiling and NVLink families we
+ * do not read, and the library's parse is most of the cost of a poll).
+ */
 function screen(text: string): { clean: string; errors: string[] } {
   const errors: string[] = [];
   const kept: string[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim();
-    if (t === '' || t.startsWith('#') || SAMPLE_LINE.test(t)) {
-      kept.push(line);
+    if (t === '') return;
+    if (t.startsWith('#')) {
+      const m = /^#\s+(?:HELP|TYPE)\s+([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(t);
+      if (m !== null && WANTED.has(m[1] as string)) kept.push(line);
       return;
     }
-    errors.push(`dcgm-exporter line ${i + 1}: not a Prometheus sample: "${t.slice(0, 120)}"`);
+    if (!SAMPLE_LINE.test(t)) {
+      errors.push(`dcgm-exporter line ${i + 1}: not a Prometheus sample: "${t.slice(0, 120)}"`);
+      return;
+    }
+    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(t)?.[0] ?? '';
+    if (WANTED.has(name)) kept.push(line);
   });
   // The library drops a last sample that has no newline after it; the text format allows one.
   return { clean: `${kept.join('\n')}\n`, errors };
