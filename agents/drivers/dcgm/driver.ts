@@ -25,7 +25,8 @@ export type DcgmDriver = DeviceDriver<DcgmHost, Reading[]>;
 
 export const DCGM_MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
-async function fetchPage(url: string, opts: ReadOptions): Promise<string> {
+/** One GET of an exporter's page under the read's deadline (a second short of it). */
+export async function fetchDcgmPage(url: string, opts: ReadOptions): Promise<string> {
   // Give up a second before the poller's deadline, so the host's last readings come back
   // labelled stale rather than the poller's bare timeout.
   const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(Math.max(100, opts.timeoutMs - 1_000))]);
@@ -52,7 +53,7 @@ export function dcgmDriver(log: Logger): DcgmDriver {
     async read(host, opts): Promise<Reading[]> {
       const atMs = Date.now();
       try {
-        const page = await fetchPage(host.url, opts);
+        const page = await fetchDcgmPage(host.url, opts);
         const { gpus, errors } = parseDcgmPage(page);
         const key = errors.join('\n');
         if (key !== (lineErrors.get(host.id) ?? '') && errors.length > 0) log.warn({ gpuHost: host.id, errors: errors.slice(0, 5), count: errors.length }, `dcgm-exporter page of ${host.id}: ${errors.length} line(s) left out`);
