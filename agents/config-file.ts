@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
-import { gpuHostDevices, meterDevices, minerDevices, snmpDevices } from '../services/domain/devices.ts';
 import { loadSiteFile } from '../services/domain/load-site.ts';
 import { check } from '../services/domain/schema.ts';
 import { Strict } from '../services/lib/strict.ts';
 import { ContextError, wrap } from '../services/lib/errors.ts';
 import type { AgentConfig } from './agent.ts';
+import { siteDevices } from './drivers/registry.ts';
 
 /**
  * The agent's YAML config file (`switchyard agent --config FILE`). Devices come from the site
@@ -90,10 +90,8 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     siteId: file.siteId ?? site.site.id,
     controlPlaneUrl: file.controlPlaneUrl,
     token,
-    miners: minerDevices(site, file.minerPort === undefined ? {} : { portOverride: file.minerPort }),
-    meters: meterDevices(site, file.meterPort === undefined ? {} : { portOverride: file.meterPort }),
-    snmpDevices: snmpDevices(site),
-    gpuHosts: gpuHostDevices(site),
+    // Every driver's devices from the site file (agents/drivers/registry.ts).
+    ...siteDevices(site, { ...(file.minerPort === undefined ? {} : { cgminer: file.minerPort }), ...(file.meterPort === undefined ? {} : { modbus: file.meterPort }) }),
     minerIntervalMs: file.minerIntervalMs,
     meterIntervalMs: file.meterIntervalMs,
     snmpIntervalMs: file.snmpIntervalMs,

@@ -1,7 +1,7 @@
 import type { Reading } from '../services/agent-contract/batch-schema.ts';
 import { errorMessage } from '../services/lib/errors.ts';
 import type { DeviceDriver, PollTarget } from './device-driver.ts';
-import { forEachBounded } from './pool.ts';
+import { forEachBounded, type Slots } from './pool.ts';
 
 /**
  * One polling cycle of one tier: every target read through its driver with at most
@@ -15,6 +15,8 @@ export interface TierCycleOptions {
   now?: () => number;
   /** Aborts every read in flight (the poller stopping). */
   signal?: AbortSignal;
+  /** Each read also holds one of these (a limit that may drop mid-cycle, see Poller). */
+  slots?: Slots;
 }
 
 export class DeadlineError extends Error {
@@ -61,7 +63,14 @@ export async function pollTier<T extends PollTarget, R extends Reading | Reading
 ): Promise<void> {
   await forEachBounded(targets, opts.concurrency, async (target) => {
     if (opts.signal?.aborted) return;
-    const got = await readWithDeadline(driver, target, opts);
+    const release = await opts.slots?.acquire();
+    let got: R | Reading;
+    try {
+      if (opts.signal?.aborted) return;
+      got = await readWithDeadline(driver, target, opts);
+    } finally {
+      release?.();
+    }
     if (Array.isArray(got)) for (const r of got) emit(r);
     else emit(got);
   });

@@ -1,25 +1,24 @@
 import { setMaxListeners } from 'node:events';
 import type { Reading } from '../services/agent-contract/batch-schema.ts';
-import type { MeterDevice, MinerDevice } from '../services/domain/devices.ts';
+import type { MinerDevice } from '../services/domain/devices.ts';
 import type { Logger } from '../services/lib/log.ts';
 import { DeviceStates } from './device-states.ts';
-import { loadProfile, type ModbusProfile } from './drivers/modbus/profile.ts';
-import { ModbusConnection, planReads, type ReadBlock } from './drivers/modbus/read.ts';
-import { readMeter } from './meter-reading.ts';
 import type { DeviceDriver, PollTarget } from './device-driver.ts';
 import { cgminerDriver } from './drivers/cgminer/driver.ts';
 import { cgminerInventoryDriver } from './drivers/cgminer/inventory.ts';
 import { pollTier } from './poll-tier.ts';
+import { Slots } from './pool.ts';
 import { Repeater } from './repeater.ts';
 import { StaleTracker } from './stale.ts';
 
 /**
  * Polls the site in tiers:
- * - fast: meters (they prove curtailment, so seconds matter), every meterIntervalMs;
- * - miners: telemetry through each firmware's dialect, every minerIntervalMs;
+ * - miners: telemetry through each firmware's dialect, every minerIntervalMs (command
+ *   batches preempt it, so it is the poller's own);
  * - slow: miner inventory (`version`: make, hardware, firmware) every
  *   minerInventoryIntervalMs (5 min), first run after the first miner cycle;
- * - any extra tier of a DeviceDriver (SNMP, nvidia-smi …), see device-driver.ts.
+ * - one tier per other driver in agents/drivers/registry.ts (Modbus meters, SNMP,
+ *   nvidia-smi …), each a DeviceDriver (device-driver.ts) with its own interval and deadline.
  * Every device is read under its own deadline with bounded concurrency (poll-tier.ts), so
  * one hung device never delays the others, and every poll yields a Reading for the sink,
  * online or not. Going offline and coming back are logged once each (DeviceStates); a
@@ -38,21 +37,23 @@ export interface DriverTier<T extends PollTarget = PollTarget, R extends Reading
 
 export interface PollerConfig {
   miners: MinerDevice[];
-  meters: MeterDevice[];
   minerIntervalMs: number;
-  meterIntervalMs: number;
   /** Connect + reply deadline per miner. */
   minerTimeoutMs: number;
-  /** Deadline per Modbus request. */
-  meterTimeoutMs: number;
   /** Miner connections in flight at once. */
   minerConcurrency: number;
-  profileDir?: string;
+  /**
+   * Miner connections in flight at once while a command batch runs (default half of
+   * minerConcurrency, at least 1): polling goes on at a reduced rate, so nothing goes stale
+   * during a long shed (a cycle at most twice as long stays inside the 3-interval stale
+   * threshold), and the batch gets the sockets and CPU the other half leaves.
+   */
+  minerConcurrencyWhileCommanding?: number;
   /** Slow tier: miner inventory (version). 0 turns it off; default 300 000. */
   minerInventoryIntervalMs?: number;
   /** A device with no online reading for this long is stale. Default 3 × its interval. */
   staleAfterMs?: number;
-  /** Tiers of other drivers (SNMP PDUs, nvidia-smi hosts …). */
+  /** Tiers of the other drivers (Modbus meters, SNMP PDUs, nvidia-smi hosts …). */
   // `any`: each tier's target type is checked where the tier is built; here they only travel.
   tiers?: Array<DriverTier<any, any>>;
 }
@@ -67,43 +68,41 @@ export interface CycleResult {
   cpuMs: number;
 }
 
+export interface TierStats {
+  cycles: number;
+  lastCycle: CycleResult | undefined;
+  overruns: number;
+}
+
 export interface PollerStats {
   minerCycles: number;
-  meterCycles: number;
   lastMinerCycle: CycleResult | undefined;
-  lastMeterCycle: CycleResult | undefined;
   minerOverruns: number;
-  meterOverruns: number;
+  /** Each driver tier by name ('meter polling', 'snmp polling' …). */
+  tiers: Record<string, TierStats>;
   devices: Record<Reading['status'], number>;
   /** Devices with no online reading for longer than staleAfterMs. */
   stale: number;
   inventoryCycles: number;
-}
-
-interface MeterTarget {
-  device: MeterDevice;
-  profile: ModbusProfile;
-  plan: ReadBlock[];
+  /** Miner reads allowed in flight now (lower while a command batch runs). */
+  minerConcurrencyNow: number;
 }
 
 export class Poller {
   private readonly states: DeviceStates;
-  private readonly meterGroups: Array<{ connection: ModbusConnection; meters: MeterTarget[] }> = [];
   private readonly minerLoop: Repeater;
-  private readonly meterLoop: Repeater;
   private minerCycles = 0;
-  private meterCycles = 0;
   private lastMinerCycle: CycleResult | undefined;
-  private lastMeterCycle: CycleResult | undefined;
   private readonly inventoryLoop: Repeater | undefined;
   private inventoryCycles = 0;
   private readonly inventory = new Map<string, Record<string, string>>();
   private readonly extraLoops: Repeater[] = [];
+  private readonly tierStats = new Map<string, { cycles: number; lastCycle: CycleResult | undefined; loop: Repeater }>();
   private readonly tierDeviceIds = new Map<string, Set<string>>();
   private readonly stale: StaleTracker;
   private readonly stopping = new AbortController();
   private minerHolds = 0;
-  private minerCycle: AbortController | null = null;
+  private readonly minerSlots: Slots;
   private readonly minerDriver = cgminerDriver();
 
   constructor(
@@ -113,83 +112,69 @@ export class Poller {
   ) {
     this.states = new DeviceStates(log);
     this.stale = new StaleTracker(log);
+    this.minerSlots = new Slots(Math.max(1, config.minerConcurrency));
     // Every read in flight listens to it (up to the concurrency of each tier).
     setMaxListeners(0, this.stopping.signal);
-    // Profiles are loaded and checked here, before any connection: a typo in a profile name
-    // stops the agent at start-up instead of leaving a meter silently unread.
-    const profiles = new Map<string, { profile: ModbusProfile; plan: ReadBlock[] }>();
-    const byEndpoint = new Map<string, MeterTarget[]>();
-    for (const device of config.meters) {
-      let entry = profiles.get(device.profile);
-      if (entry === undefined) {
-        const profile = loadProfile(device.profile, config.profileDir);
-        entry = { profile, plan: planReads(profile) };
-        profiles.set(device.profile, entry);
-      }
-      const key = `${device.host}:${device.port}`;
-      let list = byEndpoint.get(key);
-      if (list === undefined) byEndpoint.set(key, (list = []));
-      list.push({ device, ...entry });
-    }
-    for (const meters of byEndpoint.values()) {
-      const { host, port } = (meters[0] as MeterTarget).device;
-      this.meterGroups.push({ connection: new ModbusConnection(host, port, config.meterTimeoutMs), meters });
-    }
     this.minerLoop = new Repeater('miner polling', config.minerIntervalMs, () => this.pollMinersOnce(), log);
-    this.meterLoop = new Repeater('meter polling', config.meterIntervalMs, () => this.pollMetersOnce(), log);
     const inventoryMs = config.minerInventoryIntervalMs ?? 300_000;
     if (inventoryMs > 0) this.inventoryLoop = new Repeater('miner inventory', inventoryMs, () => this.pollInventoryOnce(), log);
     for (const tier of config.tiers ?? []) {
-      this.extraLoops.push(new Repeater(tier.name, tier.intervalMs, () => this.pollTierOnce(tier), log));
+      const loop = new Repeater(tier.name, tier.intervalMs, () => this.pollTierOnce(tier), log);
+      this.extraLoops.push(loop);
+      this.tierStats.set(tier.name, { cycles: 0, lastCycle: undefined, loop });
     }
   }
 
   start(): void {
-    if (this.config.meters.length > 0) this.meterLoop.start();
-    if (this.config.miners.length > 0) this.minerLoop.start();
+    // Driver tiers first: the meters among them prove curtailment, so seconds matter.
     for (const loop of this.extraLoops) loop.start();
+    if (this.config.miners.length > 0) this.minerLoop.start();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort(new Error('poller stopping'));
-    await Promise.all([this.minerLoop.stop(), this.meterLoop.stop(), this.inventoryLoop?.stop(), ...this.extraLoops.map((l) => l.stop())]);
-    await Promise.all(this.meterGroups.map((g) => g.connection.close()));
+    await Promise.all([this.minerLoop.stop(), this.inventoryLoop?.stop(), ...this.extraLoops.map((l) => l.stop())]);
     await Promise.all((this.config.tiers ?? []).map((t) => t.close?.()));
   }
 
   /**
-   * Commands come first: while a command batch runs, miner polling stops (the cycle in flight
-   * is cut short; miners it had not read keep their last reading, and stale detection still
-   * applies) so the batch has the sockets and the CPU. Call the returned function when done.
+   * Commands come first, but polling goes on: while a command batch runs, miner reads are
+   * limited to minerConcurrencyWhileCommanding in flight (reads already in flight finish), so
+   * the batch has most sockets and the CPU and no miner goes stale during a long shed.
+   * Call the returned function when the batch is done.
    */
   preemptMinerPolling(): () => void {
     this.minerHolds++;
-    this.minerCycle?.abort(new Error('miner polling preempted by a command batch'));
+    if (this.minerHolds === 1) {
+      this.minerSlots.setLimit(this.reducedMinerConcurrency());
+      this.log.info({ concurrency: this.minerSlots.limit }, 'command batch running: miner polling at a reduced rate');
+    }
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.minerHolds--;
+      if (this.minerHolds === 0) {
+        this.minerSlots.setLimit(Math.max(1, this.config.minerConcurrency));
+        this.log.info({ concurrency: this.minerSlots.limit }, 'command batches done: miner polling at the full rate');
+      }
     };
   }
 
+  private reducedMinerConcurrency(): number {
+    const full = Math.max(1, this.config.minerConcurrency);
+    return Math.min(full, Math.max(1, this.config.minerConcurrencyWhileCommanding ?? Math.floor(full / 2)));
+  }
+
   async pollMinersOnce(): Promise<CycleResult> {
-    if (this.minerHolds > 0) return { readings: 0, online: 0, offline: 0, error: 0, wallMs: 0, cpuMs: 0 };
-    const cycle = new AbortController();
-    this.minerCycle = cycle;
-    const signal = AbortSignal.any([this.stopping.signal, cycle.signal]);
-    // Every read in flight listens on it (hundreds at once), as on the stopping signal.
-    setMaxListeners(0, signal);
-    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal };
+    const signal = this.stopping.signal;
+    const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal, slots: this.minerSlots };
     const result = await this.cycle(async (emit) => {
       await pollTier(this.minerDriver, this.config.miners, opts, (reading) => {
-        // A read cut short by a command batch says nothing about the miner.
-        if (cycle.signal.aborted) return;
         const inv = this.inventory.get(reading.deviceId);
         emit(inv === undefined || reading.status !== 'online' ? reading : { ...reading, labels: { ...inv, ...reading.labels } });
       });
     });
-    if (this.minerCycle === cycle) this.minerCycle = null;
     this.stale.check(this.config.miners, this.config.staleAfterMs ?? 3 * this.config.minerIntervalMs, Date.now());
     // The slow tier starts once the first miner cycle is done, so the two never compete at start-up.
     if (this.minerCycles === 0 && !this.stopping.signal.aborted) this.inventoryLoop?.start();
@@ -221,34 +206,24 @@ export class Poller {
     );
     const targetIds = new Set(tier.targets.map((t) => t.id));
     this.stale.check([...tier.targets, ...[...ids].filter((id) => !targetIds.has(id)).map((id) => ({ id }))], this.config.staleAfterMs ?? 3 * tier.intervalMs, Date.now());
-    return result;
-  }
-
-  async pollMetersOnce(): Promise<CycleResult> {
-    // Gateways in parallel; meters behind one gateway share its connection, one at a time.
-    const result = await this.cycle(async (emit) => {
-      await Promise.all(
-        this.meterGroups.map(async ({ connection, meters }) => {
-          for (const m of meters) emit(await readMeter(m.device, connection, m.profile, m.plan));
-        }),
-      );
-    });
-    this.meterCycles++;
-    this.lastMeterCycle = result;
+    const stats = this.tierStats.get(tier.name);
+    if (stats) {
+      stats.cycles++;
+      stats.lastCycle = result;
+    }
     return result;
   }
 
   stats(): PollerStats {
     return {
       minerCycles: this.minerCycles,
-      meterCycles: this.meterCycles,
       lastMinerCycle: this.lastMinerCycle,
-      lastMeterCycle: this.lastMeterCycle,
       minerOverruns: this.minerLoop.overruns,
-      meterOverruns: this.meterLoop.overruns,
+      tiers: Object.fromEntries([...this.tierStats].map(([name, t]) => [name, { cycles: t.cycles, lastCycle: t.lastCycle, overruns: t.loop.overruns }])),
       devices: this.states.counts(),
       stale: this.stale.count(),
       inventoryCycles: this.inventoryCycles,
+      minerConcurrencyNow: this.minerSlots.limit,
     };
   }
 

@@ -41,6 +41,13 @@ export class CommandExecutor {
   private readonly miners = new Map<string, { device: MinerDevice; miner: Miner }>();
   private readonly gpuHosts: Map<string, GpuHostDevice>;
   private readonly now: () => number;
+  /**
+   * The tail of each device's commands: a device runs one command at a time, in the order
+   * they came. Two batches that overlap (a shed still retrying when its restore arrives, a
+   * resent batch after a control-plane restart) would otherwise race on one miner, and the
+   * last to land — not the last sent — would decide its state.
+   */
+  private readonly tails = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: ExecutorOptions) {
     const catalog = asicCatalog();
@@ -59,7 +66,7 @@ export class CommandExecutor {
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < commands.length; i = next++) {
-        const ack = await this.runOne(commands[i]!, opts);
+        const ack = await this.serial(commands[i]!, opts);
         acks[i] = ack;
         opts.onAck?.(ack);
       }
@@ -68,6 +75,17 @@ export class CommandExecutor {
     const n = Math.min(this.o.concurrency ?? 256, commands.length);
     await Promise.all(Array.from({ length: n }, worker));
     return acks;
+  }
+
+  private serial(c: DeviceCommand, opts: RunOptions): Promise<DeviceAck> {
+    const prev = this.tails.get(c.deviceId) ?? Promise.resolve();
+    // runOne never rejects (a failure is a failed ack), so the chain never breaks.
+    const mine = prev.then(() => this.runOne(c, opts));
+    this.tails.set(c.deviceId, mine);
+    void mine.then(() => {
+      if (this.tails.get(c.deviceId) === mine) this.tails.delete(c.deviceId);
+    });
+    return mine;
   }
 
   private async runOne(c: DeviceCommand, opts: RunOptions): Promise<DeviceAck> {

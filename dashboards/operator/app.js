@@ -132,6 +132,7 @@ const SHORT_WINDOW_MS = 10 * 60 * 1000;
 function renderChart(now = Date.now()) {
   const { series, points, firstMs } = chartSeries();
   $('chart').dataset.points = String(points);
+  $('chart').dataset.series = series.map((x) => x.name).join(',');
   if (!chart) return;
   // The last hour; until there are 10 minutes of history, the last 10 minutes, so a fresh
   // start is not a sliver at the right edge.
@@ -198,18 +199,40 @@ async function loadHistory() {
 
 // ---- headline and table ----
 
-let limitDrawn = null;
+// Chart annotations: the import limit (a line) and curtailment events (bands over the time
+// they held devices off). Redrawn only when one of them changes.
+let limitMw = null;
+let bands = [];
+let annotationsKey = '';
 
-function drawImportLimit(limitMw) {
-  if (!chart || limitDrawn === limitMw) return;
-  limitDrawn = limitMw;
+function drawAnnotations() {
+  const key = JSON.stringify([limitMw, bands]);
+  if (!chart || key === annotationsKey) return;
+  annotationsKey = key;
   chart.clearAnnotations();
-  chart.addYaxisAnnotation({
-    y: limitMw,
-    borderColor: '#ef4444',
-    strokeDashArray: 4,
-    label: { text: `import limit ${fmtMw(limitMw)} MW`, position: 'left', textAnchor: 'start', offsetX: 8, borderWidth: 0, style: { background: 'transparent', color: '#f87171', fontSize: '11px' } },
-  });
+  if (limitMw !== null) {
+    chart.addYaxisAnnotation({
+      y: limitMw,
+      borderColor: '#ef4444',
+      strokeDashArray: 4,
+      label: { text: `import limit ${fmtMw(limitMw)} MW`, position: 'left', textAnchor: 'start', offsetX: 8, borderWidth: 0, style: { background: 'transparent', color: '#f87171', fontSize: '11px' } },
+    });
+  }
+  for (const b of bands) {
+    chart.addXaxisAnnotation({
+      x: b.fromMs,
+      x2: b.toMs,
+      fillColor: STATE_COLOR.curtailed,
+      opacity: 0.18,
+      borderColor: STATE_COLOR.curtailed,
+      label: { text: `curtailed · ${b.id}`, orientation: 'horizontal', borderWidth: 0, style: { background: 'transparent', color: '#cbd5e1', fontSize: '11px' } },
+    });
+  }
+}
+
+function drawImportLimit(mw) {
+  limitMw = mw;
+  drawAnnotations();
 }
 
 function renderHeadline(view) {
@@ -237,7 +260,7 @@ function renderHeadline(view) {
   $('miners-online').textContent = fmtCount(m.online);
   $('miners-total').textContent = ` / ${fmtCount(total)}`;
   const parts = [];
-  if (m.sleeping) parts.push(`${m.sleeping} sleeping`);
+  if (m.sleeping || view.curtailment.inForce) parts.push(`${fmtCount(m.sleeping)} sleeping`);
   parts.push(`${m.offline} offline`);
   if (m.stale) parts.push(`${m.stale} stale`);
   if (m.unseen) parts.push(`${m.unseen} not reporting`);
@@ -246,11 +269,24 @@ function renderHeadline(view) {
 }
 
 function renderStateSummary(view) {
-  const parts = STATES.filter((s) => view.totals.capacityByStateMw[s] > 0).map((s) => {
-    const mw = view.totals.powerByStateMw[s];
-    return `${STATE_LABEL[s]} ${mw === null ? 'no data' : `${fmtMw(mw)} MW`} of ${fmtMw(view.totals.capacityByStateMw[s])}`;
+  // Power is by what blocks do now (a curtailed block's draw is under Curtailed); capacity by
+  // the site file. A state with capacity and no power now because it is curtailed says so.
+  const t = view.totals;
+  const parts = STATES.filter((s) => t.capacityByStateMw[s] > 0 || t.powerByStateMw[s] !== null).map((s) => {
+    const mw = t.powerByStateMw[s];
+    const cap = t.capacityByStateMw[s] > 0 ? ` of ${fmtMw(t.capacityByStateMw[s])}` : '';
+    const curtailedNow = mw === null && view.blocks.some((b) => b.state === s && b.stateNow !== s);
+    return `${STATE_LABEL[s]} ${mw === null ? (curtailedNow ? 'curtailed' : 'no data') : `${fmtMw(mw)} MW`}${cap}`;
   });
   $('chart-legend-note').textContent = parts.join(' · ');
+}
+
+// What the block does now: a block whose miners an event holds off reads Curtailed (and by
+// which event), not its site-file state.
+function stateCell(b) {
+  const label = el('span', { class: `state state-${b.stateNow}` }, STATE_LABEL[b.stateNow] ?? b.stateNow);
+  if (b.stateNow === b.state) return label;
+  return el('span', {}, label, el('div', { class: 'bname' }, `by ${b.curtailment.map((c) => c.eventId).join(', ')}`));
 }
 
 function blockRow(b) {
@@ -266,8 +302,8 @@ function blockRow(b) {
         ? el('span', { class: 'muted' }, '—')
         : fmtPhs(b.hashrateHs);
   const m = b.miners;
-  const online = m.online + m.sleeping;
   const notes = [];
+  for (const c of b.curtailment) notes.push(el('span', { class: 'tag tag-curtailed', 'data-event': c.eventId }, `${fmtCount(c.devicesHeld)} held off by ${c.eventId}`));
   if (m.sleeping) notes.push(el('span', { class: 'tag tag-sleep' }, `${m.sleeping} sleeping`));
   if (b.devices.stale) notes.push(el('span', { class: 'tag tag-stale' }, `${b.devices.stale} stale`));
   if (m.unseen) notes.push(el('span', { class: 'tag tag-unseen' }, `${m.unseen} not reporting`));
@@ -277,12 +313,12 @@ function blockRow(b) {
     'tr',
     { 'data-block': b.id, class: b.powerMw === null ? 'row-nodata' : '' },
     el('td', {}, el('div', { class: 'bid' }, b.id), el('div', { class: 'bname' }, b.name)),
-    el('td', {}, el('span', { class: `state state-${b.state}` }, STATE_LABEL[b.state] ?? b.state)),
+    el('td', {}, stateCell(b)),
     el('td', { class: 'num' }, powerCell),
     el('td', { class: 'num' }, fmtMw(b.capacityMw)),
     el('td', { class: 'util' }, bar),
     el('td', { class: 'num' }, hashCell),
-    el('td', { class: 'num' }, m.online + m.offline + m.stale + m.unseen + m.sleeping === 0 ? el('span', { class: 'muted' }, '—') : fmtCount(online)),
+    el('td', { class: 'num' }, m.online + m.offline + m.stale + m.unseen + m.sleeping === 0 ? el('span', { class: 'muted' }, '—') : fmtCount(m.online)),
     el('td', { class: `num ${m.offline ? 'bad' : ''}` }, m.online + m.offline + m.stale + m.unseen + m.sleeping === 0 ? el('span', { class: 'muted' }, '—') : fmtCount(m.offline)),
     el('td', {}, el('div', { class: 'notes' }, ...notes)),
   );
@@ -292,10 +328,37 @@ function renderTable(view) {
   $('blocks').tBodies[0].replaceChildren(...view.blocks.map(blockRow));
 }
 
+function renderCurtailment(view) {
+  const box = $('curtailment');
+  const events = view.curtailment.events;
+  box.hidden = events.length === 0;
+  if (events.length === 0) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(
+    ...events.map((e) => {
+      const target = e.targetMw !== null ? `target ${fmtMw(e.targetMw)} MW` : `shed ${fmtMw(e.shedMw)} MW`;
+      return el(
+        'div',
+        { class: 'curtail-event', 'data-event': e.eventId },
+        el('strong', {}, 'Curtailment in force '),
+        el('span', { class: `chip chip-event-${e.status}` }, e.status),
+        ` ${e.eventId} (${e.programName ?? e.program}) · ${target} · ${fmtCount(e.devicesHeld)} devices held off`,
+        e.floorMw !== null
+          ? el('div', { class: 'curtail-floor' }, `Target below reach: holding at the floor of ${fmtMw(e.floorMw)} MW${e.floorReason ? ` — ${e.floorReason}` : ''}`)
+          : null,
+        e.note && e.note !== e.floorReason ? el('div', { class: 'curtail-note' }, e.note) : null,
+      );
+    }),
+  );
+}
+
 let lastView = null;
 
 function render(view) {
   lastView = view;
+  renderCurtailment(view);
   renderHeadline(view);
   renderTable(view);
   renderStateSummary(view);
@@ -350,14 +413,25 @@ const DECISION_LABEL = { mine: 'Mine', 'mine-partial': 'Mine (partial)', curtail
 const fmtTime = (ms) => new Date(ms).toISOString().slice(5, 16).replace('T', ' ') + 'Z';
 const fmtUsd = (x) => `$${Math.round(x).toLocaleString('en-US')}`;
 
+function curtailedCell(list) {
+  return el('span', { class: 'chip chip-curtailed', 'data-event': list[0].eventId }, `Curtailed by ${list.map((c) => c.eventId).join(', ')}`);
+}
+
 function renderPlan(state) {
   const plan = state.plan;
+  // Curtailment in force overrides the plan for the blocks it holds off.
+  const held = new Map();
+  for (const c of state.curtailment ?? []) held.set(c.blockId, [...(held.get(c.blockId) ?? []), c]);
   $('plan-status').textContent = state.computedAtMs === null ? 'not computed yet' : `computed ${fmtAge(Date.now() - state.computedAtMs)}${state.trigger ? ` (${state.trigger})` : ''}`;
   const tbody = document.querySelector('#plan tbody');
   if (!plan) {
     $('plan-horizon').textContent = 'no plan';
     $('plan-summary').replaceChildren(state.error ? `No plan: ${state.error}` : 'No plan yet.');
-    tbody.replaceChildren();
+    tbody.replaceChildren(
+      ...[...held].map(([blockId, list]) =>
+        el('tr', { 'data-block': blockId }, el('td', {}, blockId), el('td', {}, curtailedCell(list)), el('td', { class: 'num' }, el('span', { class: 'muted' }, '—')), el('td', {}, el('span', { class: 'muted' }, 'when the event ends'))),
+      ),
+    );
     return;
   }
   const h = plan.horizon;
@@ -373,11 +447,13 @@ function renderPlan(state) {
       const i = Math.max(0, b.runs.findIndex((r) => r.toMs > now));
       const cur = b.runs[i];
       const next = b.runs[i + 1];
+      const planned = el('span', { class: `chip chip-${cur.decision}` }, DECISION_LABEL[cur.decision] ?? cur.decision);
+      const list = held.get(b.id);
       return el(
         'tr',
-        {},
+        { 'data-block': b.id },
         el('td', {}, b.id),
-        el('td', {}, el('span', { class: `chip chip-${cur.decision}` }, DECISION_LABEL[cur.decision] ?? cur.decision)),
+        el('td', {}, list ? el('span', {}, curtailedCell(list), el('span', { class: 'muted small' }, ' plan: '), planned) : planned),
         el('td', { class: 'num' }, fmtMw(cur.meterMw)),
         el('td', {}, next ? `${DECISION_LABEL[next.decision] ?? next.decision} at ${fmtTime(next.fromMs)}` : el('span', { class: 'muted' }, 'none in the horizon')),
       );
@@ -386,6 +462,13 @@ function renderPlan(state) {
 }
 
 function renderEvents(list) {
+  const now = Date.now();
+  const FINAL = ['done', 'aborted', 'failed'];
+  bands = list.events
+    .filter((e) => e.status !== 'planned' && (!FINAL.includes(e.status) || e.updatedAtMs > now - WINDOW_MS))
+    .map((e) => ({ id: e.id, fromMs: e.createdAtMs, toMs: FINAL.includes(e.status) ? e.updatedAtMs : now }));
+  $('chart').dataset.bands = bands.map((b) => b.id).join(',');
+  drawAnnotations();
   const tbody = document.querySelector('#events tbody');
   if (list.events.length === 0) {
     tbody.replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'No curtailment events yet.')));

@@ -26,7 +26,7 @@ SNMPSIM_PROBE_COMMUNITY="switchyard-probe"
 
 PYTHON=/usr/bin/python3
 CHROMIUM=/usr/bin/chromium
-PACKAGES=(curl redis-server victoria-metrics snmpd snmp snmpsim python3-pymodbus python3-serial-asyncio mbpoll chromium)
+PACKAGES=(curl redis-server victoria-metrics snmpd snmp snmpsim python3-pymodbus python3-serial-asyncio mbpoll chromium python3-numpy)
 
 export MIBS=   # no MIBs are installed; numeric OIDs only, and no "cannot find module" noise
 export DEBIAN_FRONTEND=noninteractive

@@ -7,14 +7,12 @@ import { Strict } from '../lib/strict.ts';
  * temp_c, fan_rpm, frequency_hz, voltage_v, current_a). A device that did not answer is
  * status "offline" with no metrics: offline is a state, never a zero.
  */
-export const DeviceKind = Type.Union([
-  Type.Literal('miner'),
-  Type.Literal('meter'),
-  Type.Literal('gpu'),
-  Type.Literal('pdu'),
-  Type.Literal('cooling'),
-  Type.Literal('ups'),
-]);
+/**
+ * What a reading is about. miner, meter and gpu mean something to the control plane (site
+ * power, curtailment); any other kind (pdu, cooling, ups …) is one an agent driver declares
+ * (agents/drivers/registry.ts), so a new kind of device needs no change here.
+ */
+export const DeviceKind = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });
 export type DeviceKind = Static<typeof DeviceKind>;
 
 export const Reading = Strict({
@@ -44,5 +42,7 @@ export const IngestAck = Strict({
   accepted: Type.Integer(),
   duplicate: Type.Boolean(),
   seq: Type.Integer(),
+  /** Readings refused, by reason (another agent's device, dated ahead, value out of bounds); absent when none. */
+  rejected: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
 });
 export type IngestAck = Static<typeof IngestAck>;

@@ -25,6 +25,7 @@ import type { AgentHub } from '../curtailment/agent-hub.ts';
 import type { CurtailmentEngine } from '../curtailment/engine.ts';
 import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
+import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { TenantLedger } from '../tenants/ledger.ts';
@@ -33,6 +34,8 @@ import { alertRoutes } from './routes/alerts.ts';
 import { gpuRoutes } from './routes/gpus.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tokenEconomicsRoutes } from './routes/token-economics.ts';
+import { financeRoutes } from './routes/finance.ts';
+import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -59,6 +62,12 @@ export interface AppDeps {
   /** The tenant contract ledger and the alert book (AI hall); 503 without them. */
   tenants?: TenantLedger;
   alerts?: AlertBook;
+  /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
+  finance?: import('../finance/finance-service.ts').FinanceApi;
+  /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
+  simulations?: SimulationPort;
+  /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
+  clockSkewMs?: number;
 }
 
 export interface AppServices {
@@ -77,6 +86,9 @@ export interface AppServices {
   agentHub: AgentHub | null;
   tenants: TenantLedger | null;
   alerts: AlertBook | null;
+  simulations: SimulationPort | null;
+  /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
+  ingest: IngestScreen;
 }
 
 declare module 'fastify' {
@@ -92,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const services: AppServices = {
     site: deps.site,
     live,
-    viewer: new SiteViewer(deps.site, live),
+    viewer: new SiteViewer(deps.site, live, deps.curtailment ?? null),
     tokens: deps.tokens ?? new TokenStore(deps.db),
     ledger: new IngestLedger(deps.db),
     history: deps.history,
@@ -105,6 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     agentHub: deps.agentHub ?? null,
     tenants: deps.tenants ?? null,
     alerts: deps.alerts ?? null,
+    simulations: deps.simulations ?? null,
+    ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
   };
 
   const app = Fastify({
@@ -148,11 +162,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(planRoutes);
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
+  await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
   await app.register(tenantRoutes);
   await app.register(alertRoutes);
   await app.register(gpuRoutes);
   await app.register(tokenEconomicsRoutes);
   await app.register(aiPageRoutes);
+  await app.register(financeRoutes, { finance: deps.finance ?? null });
   return app;
 }

@@ -21,6 +21,9 @@ export const API_ERRORS = {
   E_UNAVAILABLE: { status: 503, message: 'temporarily unavailable' },
 } as const;
 
+/** Most schema problems one error answer lists. */
+export const MAX_REPORTED_ISSUES = 40;
+
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
 export class ApiError extends Error {
@@ -69,8 +72,11 @@ export function toApiError(err: unknown): ApiError {
   const e = (err ?? {}) as FastifyLikeError;
   if (Array.isArray(e.validation)) {
     const where = e.validationContext ?? 'request';
-    const issues = describeIssues(e.validation).map((i) => ({ path: `${where}${i.path}`, message: i.message }));
-    return new ApiError('E_VALIDATION', `${where} is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, {
+    // A large body can hold thousands of problems; the client gets the first few dozen.
+    const all = e.validation as Parameters<typeof describeIssues>[0] & unknown[];
+    const issues = describeIssues(all.slice(0, MAX_REPORTED_ISSUES)).map((i) => ({ path: `${where}${i.path}`, message: i.message }));
+    const more = all.length > MAX_REPORTED_ISSUES ? ` (the first ${MAX_REPORTED_ISSUES} of ${all.length} problems)` : '';
+    return new ApiError('E_VALIDATION', `${where} is invalid${more}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, {
       issues,
       cause: err,
     });

@@ -27,6 +27,23 @@ export const NominalSchema = Obj({
   efficiencyJPerTh: Nullable(Type.Number()),
 });
 
+export const BlockCurtailmentSchema = Obj({ eventId: Type.String(), status: Type.String(), devicesHeld: Type.Integer() });
+
+/** A curtailment event in force (services/api/curtailment-view.ts). */
+export const EventInForceSchema = Obj({
+  eventId: Type.String(),
+  status: Type.String(),
+  program: Type.String(),
+  programName: Nullable(Type.String()),
+  targetMw: Nullable(Type.Number()),
+  shedMw: Nullable(Type.Number()),
+  devicesHeld: Type.Integer(),
+  note: Nullable(Type.String()),
+  /** Set when the target is below what the site can reach: where the event holds, MW, and why. */
+  floorMw: Nullable(Type.Number()),
+  floorReason: Nullable(Type.String()),
+});
+
 export const BlockViewSchema = Obj({
   id: Type.String(),
   name: Type.String(),
@@ -41,6 +58,10 @@ export const BlockViewSchema = Obj({
   miners: DeviceCountsSchema,
   devices: DeviceCountsSchema,
   lastReadingAtMs: Nullable(Type.Integer()),
+  /** What the block is doing now: `curtailed` while events hold all its miners off, else its site-file state. */
+  stateNow: BlockState,
+  /** Curtailment events holding devices of this block off now (empty: none). */
+  curtailment: Type.Array(BlockCurtailmentSchema),
 });
 export type BlockView = Static<typeof BlockViewSchema>;
 
@@ -58,6 +79,7 @@ export const SiteViewSchema = Obj({
     hashrateHs: Nullable(Type.Number()),
     capacityMw: Type.Number(),
     nominal: NominalSchema,
+    /** By what each block does now: power of devices held off by curtailment is in `curtailed`. */
     powerByStateMw: PerState(Nullable(Type.Number())),
     capacityByStateMw: PerState(Type.Number()),
     miners: DeviceCountsSchema,
@@ -65,6 +87,8 @@ export const SiteViewSchema = Obj({
     lastReadingAtMs: Nullable(Type.Integer()),
   }),
   blocks: Type.Array(BlockViewSchema),
+  /** Curtailment in force now: the events holding devices off (empty: none). */
+  curtailment: Obj({ inForce: Type.Boolean(), events: Type.Array(EventInForceSchema) }),
 });
 export type SiteView = Static<typeof SiteViewSchema>;
 

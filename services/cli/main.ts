@@ -4,11 +4,13 @@ import { registerAllocate } from './commands/allocate.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerCurtail } from './commands/curtail.ts';
 import { registerEconomics } from './commands/economics.ts';
+import { registerFinance } from './commands/finance.ts';
 import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerProbe } from './commands/probe.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTenants } from './commands/tenants.ts';
 import { registerTwin } from './commands/twin.ts';
@@ -27,11 +29,13 @@ export function buildCli(): Command {
   registerPlan(program);
   registerBacktest(program);
   registerAllocate(program);
+  registerFinance(program);
   registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);
   registerTenants(program);
   registerEconomics(program);
+  registerSimulate(program);
   return program;
 }
 

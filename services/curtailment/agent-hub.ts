@@ -19,8 +19,17 @@ export interface HubEvents {
   disconnected: (agentId: string) => void;
 }
 
+/** Why acks were refused: a batch this hub never sent, one sent to another agent, a device not in the batch. */
+export type AckRejectReason = 'unknown-batch' | 'other-agent' | 'device-not-in-batch';
+
+/** Batches awaiting acks, remembered at most this many (oldest forgotten first). */
+const MAX_OPEN_BATCHES = 10_000;
+
 export class AgentHub extends EventEmitter {
   private readonly sockets = new Map<string, WebSocket>();
+  /** Where each batch went and which devices it named: acks are taken only from that agent, for those devices. */
+  private readonly sent = new Map<string, { agentId: string; pending: Set<string> }>();
+  private readonly ackRejects: Record<AckRejectReason, number> = { 'unknown-batch': 0, 'other-agent': 0, 'device-not-in-batch': 0 };
   /** Messages every newly connected agent gets (the plan in force, the standing UF plan). */
   private readonly sticky = new Map<string, ToAgent>();
 
@@ -59,8 +68,10 @@ export class AgentHub extends EventEmitter {
         this.log.error({ agentId, err: errorMessage(err) }, 'ignoring an invalid message from an agent');
         return;
       }
-      if (msg.type === 'acks') this.emit('acks', agentId, msg);
-      else this.emit('local-shed', agentId, msg);
+      if (msg.type === 'acks') {
+        const acks = this.screenAcks(agentId, msg);
+        if (acks) this.emit('acks', agentId, acks);
+      } else this.emit('local-shed', agentId, msg);
     });
     ws.on('close', () => {
       if (this.sockets.get(agentId) !== ws) return;
@@ -73,7 +84,34 @@ export class AgentHub extends EventEmitter {
 
   /** Sends a batch; false when the agent is not connected (nothing was sent). */
   sendBatch(agentId: string, batch: CommandBatch): boolean {
-    return this.sendTo(agentId, batch);
+    if (!this.sendTo(agentId, batch)) return false;
+    this.sent.set(batch.batchId, { agentId, pending: new Set(batch.commands.map((c) => c.deviceId)) });
+    if (this.sent.size > MAX_OPEN_BATCHES) this.sent.delete(this.sent.keys().next().value!);
+    return true;
+  }
+
+  /** Acks refused since start, by reason. */
+  rejectedAcks(): Record<AckRejectReason, number> {
+    return { ...this.ackRejects };
+  }
+
+  /** The acks of `msg` that `agentId` may give: for a batch sent to it, for devices in that batch, once each. */
+  private screenAcks(agentId: string, msg: AckBatch): AckBatch | null {
+    const sent = this.sent.get(msg.batchId);
+    const reason: AckRejectReason | null = !sent ? 'unknown-batch' : sent.agentId !== agentId ? 'other-agent' : null;
+    if (reason) {
+      this.ackRejects[reason] += msg.acks.length;
+      this.log.error({ agentId, batchId: msg.batchId, eventId: msg.eventId, acks: msg.acks.length, reason, sentTo: sent?.agentId }, `refusing acks from agent ${agentId}: ${reason}`);
+      return null;
+    }
+    const acks = msg.acks.filter((a) => sent!.pending.delete(a.deviceId));
+    if (acks.length < msg.acks.length) {
+      this.ackRejects['device-not-in-batch'] += msg.acks.length - acks.length;
+      this.log.error({ agentId, batchId: msg.batchId, refused: msg.acks.length - acks.length }, 'refusing acks for devices the batch did not name (or acked twice)');
+    }
+    if (sent!.pending.size === 0) this.sent.delete(msg.batchId);
+    if (acks.length === 0) return null;
+    return acks.length === msg.acks.length ? msg : { ...msg, acks };
   }
 
   /** Sends now to every connected agent and again to each one that connects later. */

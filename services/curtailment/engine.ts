@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
 import type { AckBatch, CommandBatch, DeviceAck as AgentAck, LocalShedReport } from '../agent-contract/protocol.ts';
-import { asicCatalog } from '../domain/catalog.ts';
-import type { SiteFile } from '../domain/site-schema.ts';
-import { ContextError, errorMessage } from '../lib/errors.ts';
-import type { Logger } from '../lib/log.ts';
-import type { JobQueue } from '../queue/index.ts';
-import type { LiveState } from '../telemetry/live-state.ts';
-import type { AgentHub } from './agent-hub.ts';
+import { asicCatalog, type AsicModel } from '../domain/catalog.ts';
+import { minerDevices } from '../domain/devices.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { Arbiter } from './arbitration.ts';
 import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import {
@@ -25,9 +20,20 @@ import {
 import { EventStore, type EventControl } from './event-store.ts';
 import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
-import { planRestore, type ShedDevice } from './restore-plan.ts';
+import { restoreSettled, shedRows, supersedePending } from './record-devices.ts';
+import { commandFromRow, shedDeviceFromRow } from './shed-device.ts';
+import { boundWindow, DEFAULT_TIME_BOUNDS, TimeBoundsError, timeBoundsFromEnv, type TimeBounds } from './time-bounds.ts';
 import { planShed, replan, type ShedPlan } from './shed-plan.ts';
 import type { CurtailmentPort, CurtailSignal } from './signal.ts';
+
+import { completeRestore, sendWave, startRestore, type EngineHost } from './engine-restore.ts';
+import { EngineError, freshActive, TERMINAL, type Active, type CurtailJob, type EngineOptions } from './engine-types.ts';
+import { floorOf } from './floor.ts';
+
+export { EngineError, type CurtailJob, type EngineOptions } from './engine-types.ts';
+export { floorOf } from './floor.ts';
+
+const PLAN_PUBLISH_MS = 250;
 
 /**
  * The curtailment engine: turns signals into events and carries each one through its life —
@@ -38,79 +44,9 @@ import type { CurtailmentPort, CurtailSignal } from './signal.ts';
  * the store, not the queue, is what an event is.
  */
 
-export type CurtailJob =
-  | { kind: 'start'; eventId: string }
-  | { kind: 'send'; eventId: string; batchId: string }
-  | { kind: 'restore'; eventId: string }
-  | { kind: 'restore-wave'; eventId: string; wave: number };
-
-export interface EngineOptions {
-  site: SiteFile;
-  db: Database;
-  live: LiveState;
-  hub: AgentHub;
-  queue: JobQueue<CurtailJob>;
-  log: Logger;
-  now?: () => number;
-  /** Per-device deadline for one try, ms (default 5000: a web-API sleep takes two requests), and tries (default 2). */
-  deviceTimeoutMs?: number;
-  attempts?: number;
-  /** The meter counts as on target within this much above it, W (default max(1% of baseline, 50 kW)). */
-  toleranceW?: number;
-  /** After the last ack, how long the meter may take to show the target before more is shed (default 15 s). */
-  confirmWindowMs?: number;
-  /** How long a batch waits for its agent to (re)connect before its devices count as failed (default 60 s). */
-  agentWaitMs?: number;
-  /** Rounds of extra shedding on a meter shortfall (default 3). */
-  maxTopUps?: number;
-  restore?: { rampMwPerMin: number; staggerMs: number; minOffMs: number };
-  supervisorMs?: number;
-  /** Revenue-meter samples kept for baselines, ms (default 15 min). */
-  baselineWindowMs?: number;
-}
-
-interface Batch {
-  batchId: string;
-  agentId: string;
-  phase: 'shed' | 'restore';
-  commands: DeviceCommand[];
-  queuedAtMs: number;
-  /** Held because the agent was not connected (logged once). */
-  waiting?: boolean;
-  sentAtMs: number | null;
-  /** When the last of its devices was acknowledged (acks come in chunks). */
-  ackedAtMs: number | null;
-  acks: number;
-}
-
-interface Active {
-  record: EventRecord;
-  control: EventControl;
-  plan: ShedPlan | null;
-  batches: Map<string, Batch>;
-  /** Devices this event shed and that acknowledged: what restore puts back. */
-  shed: Map<string, ShedDevice>;
-  failed: Set<string>;
-  lastAckAtMs: number | null;
-  topUps: number;
-  over: number;
-  waves: { atMs: number; commands: DeviceCommand[]; sent: boolean }[] | null;
-  dirty: boolean;
-}
-
-const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
-const PLAN_PUBLISH_MS = 250;
-
-export class EngineError extends ContextError {
-  constructor(message: string) {
-    super('E_CURTAILMENT', message);
-    this.name = 'EngineError';
-  }
-}
-
-export class CurtailmentEngine implements CurtailmentPort {
+export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private readonly store: EventStore;
-  private readonly arbiter = new Arbiter();
+  readonly arbiter = new Arbiter();
   private readonly active = new Map<string, Active>();
   private readonly meterIds: string[];
   private meterRing: MeterSample[] = [];
@@ -118,18 +54,22 @@ export class CurtailmentEngine implements CurtailmentPort {
   private supervisor: NodeJS.Timeout | null = null;
   private publishTimer: NodeJS.Timeout | null = null;
   private lastPublishMs = 0;
-  private readonly now: () => number;
+  readonly now: () => number;
   private readonly asics = asicCatalog();
+  private readonly modelById: Map<string, string>;
+  private readonly bounds: TimeBounds;
   private readonly shedState: LiveShedState;
   private readonly onLive = () => this.onMeter();
   private readonly onAcks = (agentId: string, b: AckBatch) => this.handleAcks(agentId, b);
   private readonly onLocal = (agentId: string, r: LocalShedReport) => this.handleLocalShed(agentId, r);
 
-  constructor(private readonly o: EngineOptions) {
+  constructor(readonly o: EngineOptions) {
     this.store = new EventStore(o.db);
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
     this.now = o.now ?? Date.now;
+    this.modelById = new Map(minerDevices(o.site).map((d) => [d.id, d.model]));
+    this.bounds = o.bounds ?? (o.now ? DEFAULT_TIME_BOUNDS : timeBoundsFromEnv(process.env));
   }
 
   async start(): Promise<void> {
@@ -137,11 +77,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.o.hub.on('acks', this.onAcks);
     this.o.hub.on('local-shed', this.onLocal);
     this.o.queue.process((job) => this.runJob(job.data), { concurrency: 8 });
-    for (const e of this.store.active()) {
-      this.active.set(e.record.id, this.fresh(e.record, e.control));
-      this.arbiter.claim(e.record.id, e.control.priority, e.record.devices.filter((d) => d.phase === 'shed' && d.outcome === 'acked').map((d) => d.deviceId), { allowAi: e.record.allowAi });
-      this.o.log.warn({ eventId: e.record.id, status: e.record.status }, 'resuming a curtailment event after a restart');
-    }
+    for (const e of this.store.active()) this.resume(e.record, e.control);
     this.supervisor = setInterval(() => this.supervise(), this.o.supervisorMs ?? 1000);
     this.supervisor.unref();
     this.publishPlanInForce();
@@ -156,6 +92,37 @@ export class CurtailmentEngine implements CurtailmentPort {
     for (const a of this.active.values()) this.flush(a);
   }
 
+  /**
+   * Takes an open event up again from its record after a restart: which devices it shed (and
+   * has not put back) comes from its device rows, not from memory. Commands whose ack was lost
+   * with the old process are marked failed and their devices driven again; the event then goes
+   * on from its status (the supervisor restores a restoring or aborted one).
+   */
+  private resume(stored: EventRecord, control: EventControl): void {
+    const now = this.now();
+    const { record, superseded } = stored.status === 'planned' ? { record: stored, superseded: [] } : supersedePending(stored, now, 'no acknowledgement before the control plane restarted: state unknown, driven again');
+    const a = freshActive(record, control);
+    this.active.set(record.id, a);
+    const held = [...shedRows(record).values()].filter((r) => !restoreSettled(r) || r.last.outcome === 'failed');
+    for (const r of held) {
+      a.shed.set(r.shed.deviceId, shedDeviceFromRow(r.shed, this.modelOf(r.shed.deviceId), r.shed.ackAtMs ?? r.shed.sentAtMs));
+      if (r.shed.outcome === 'failed') a.failed.add(r.shed.deviceId);
+    }
+    this.arbiter.claim(record.id, control.priority, held.map((r) => r.shed.deviceId), { allowAi: record.allowAi });
+    if (record.status === 'shedding' || record.status === 'meter-confirmed') {
+      const commands = held.map((r) => commandFromRow(r.shed));
+      const shedW = commands.reduce((sum, c) => sum - c.expectedDeltaW, 0);
+      a.plan = { requiredShedW: shedW, allowAi: record.allowAi, commands, expectedShedW: shedW, shortfallW: 0, byBlock: {}, excludedDeviceIds: [...a.failed] };
+      // Top-ups wait a confirm window from here: the meter needs time to show the state.
+      a.lastAckAtMs = now;
+    }
+    if (record.status !== 'planned') {
+      this.update(a, addTimeline(a.record, [{ kind: 'resumed', atMs: now, detail: `after a restart: ${held.length} devices shed per the record, ${superseded.length} commands without an ack driven again` }]));
+      this.flush(a);
+    }
+    this.o.log.warn({ eventId: record.id, status: record.status, shed: held.length, unacked: superseded.length }, 'resuming a curtailment event after a restart');
+  }
+
   // ---- CurtailmentPort ----
 
   async request(signal: CurtailSignal): Promise<{ eventId: string }> {
@@ -163,8 +130,14 @@ export class CurtailmentEngine implements CurtailmentPort {
       const known = this.store.byExternalId(signal.externalId);
       if (known) return { eventId: known };
     }
-    if (!(signal.endMs > signal.startMs)) throw new EngineError(`event end ${new Date(signal.endMs).toISOString()} is not after its start ${new Date(signal.startMs).toISOString()}`);
     const now = this.now();
+    let window;
+    try {
+      window = boundWindow(signal.startMs, signal.endMs, now, this.bounds);
+    } catch (err) {
+      if (err instanceof TimeBoundsError) throw new EngineError(err.message);
+      throw err;
+    }
     const id = `ev-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
     let record = newEventRecord({
       id,
@@ -180,11 +153,15 @@ export class CurtailmentEngine implements CurtailmentPort {
     });
     record = addMeterSamples(record, this.meterRing.filter((s) => s.atMs >= now - record.baselineWindowMs));
     if (record.meterSamples.length) record = { ...record, baselineW: mean(record.meterSamples.map((s) => s.loadW)) };
-    const control: EventControl = { priority: signal.priority ?? DEFAULT_PRIORITY[signal.program], startMs: signal.startMs, endMs: signal.endMs, requestedBy: signal.requestedBy, ...(signal.externalId ? { externalId: signal.externalId } : {}) };
+    if (window.cutFromMs !== undefined) {
+      record = addTimeline(record, [{ kind: 'plan-made', atMs: now, detail: `end cut from ${new Date(window.cutFromMs).toISOString()} to ${new Date(window.endMs).toISOString()}: events last at most ${this.bounds.maxDurationMs / 3_600_000} h (SWITCHYARD_CURTAILMENT_MAX_HOURS)` }]);
+    }
+    const control: EventControl = { priority: signal.priority ?? DEFAULT_PRIORITY[signal.program], startMs: window.startMs, endMs: window.endMs, requestedBy: signal.requestedBy, ...(signal.externalId ? { externalId: signal.externalId } : {}) };
     this.store.insert({ record, control }, now);
-    const a = this.fresh(record, control);
+    const a = freshActive(record, control);
     this.active.set(id, a);
     this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
+    if (window.cutFromMs !== undefined) this.o.log.warn({ eventId: id, askedEndMs: window.cutFromMs, endMs: window.endMs }, 'event end cut to the maximum duration');
     if (signal.startMs > now + 1000) this.preArm(a);
     // Not awaited: with Redis away an add may wait for it; the supervisor starts the event anyway.
     void this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, signal.startMs - now) }).catch((err: unknown) => this.o.log.warn({ eventId: id, err: errorMessage(err) }, 'queueing the start failed; the supervisor will start the event'));
@@ -221,10 +198,12 @@ export class CurtailmentEngine implements CurtailmentPort {
   }
 
   /** The shed plan a signal would get now; nothing is sent (dry run). */
-  preview(target: CurtailSignal['target'], allowAi: boolean): ShedPlan {
+  preview(target: CurtailSignal['target'], allowAi: boolean): ShedPlan & { floorMw?: number; unreachable?: string } {
     const load = this.siteLoadW();
     if (load === null) throw new EngineError('no revenue-meter reading yet: cannot plan a shed');
-    return planShed({ ...target, allowAi }, this.shedState.at(load, this.owned()));
+    const plan = planShed({ ...target, allowAi }, this.shedState.at(load, this.owned()));
+    const floor = floorOf(target, plan, load, allowAi);
+    return floor ? { ...plan, floorMw: floor.floorW / 1e6, unreachable: floor.reason } : plan;
   }
 
   /** An admin's abort: stop shedding now and put back what this event shed. */
@@ -234,7 +213,7 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (a.record.status === 'restoring') throw new EngineError(`event ${eventId} is already restoring; it cannot be aborted`);
     this.update(a, transition(a.record, 'aborted', this.now(), `aborted by ${by}`));
     this.o.log.warn({ eventId, by }, 'curtailment event aborted');
-    this.startRestore(a, true);
+    startRestore(this, a, true);
     return a.record;
   }
 
@@ -245,15 +224,22 @@ export class CurtailmentEngine implements CurtailmentPort {
     if (!a) return; // finished meanwhile: jobs are idempotent
     if (job.kind === 'start') this.startShed(a);
     else if (job.kind === 'send') this.send(a, job.batchId);
-    else if (job.kind === 'restore') this.startRestore(a, false);
-    else this.sendWave(a, job.wave);
+    else if (job.kind === 'restore') startRestore(this, a, false);
+    else sendWave(this, a, job.wave, job.round ?? a.restoreRounds);
   }
 
   private startShed(a: Active): void {
     if (a.record.status !== 'planned') return;
     const load = this.siteLoadW();
     if (load === null) {
-      this.update(a, transition(a.record, 'failed', this.now(), 'no revenue-meter reading: the shed cannot be planned or proven'));
+      // Right after a start the meter may not have been read yet: wait for it, bounded.
+      const waitMs = this.o.meterWaitMs ?? 60_000;
+      if (this.now() < a.control.startMs + waitMs) {
+        if (!a.waitingForMeter) this.o.log.warn({ eventId: a.record.id, waitMs }, 'no revenue-meter reading yet: the event waits for it');
+        a.waitingForMeter = true;
+        return;
+      }
+      this.update(a, transition(a.record, 'failed', this.now(), `no revenue-meter reading within ${Math.round(waitMs / 1000)} s of the start: the shed cannot be planned or proven`));
       this.finish(a);
       return;
     }
@@ -270,6 +256,11 @@ export class CurtailmentEngine implements CurtailmentPort {
     const plan = planShed({ ...a.record.target, allowAi: a.record.allowAi }, state);
     a.plan = plan;
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `${plan.commands.length} commands, expected ${(plan.expectedShedW / 1e6).toFixed(3)} MW of ${(plan.requiredShedW / 1e6).toFixed(3)} MW needed${plan.shortfallW > 0 ? `, short ${(plan.shortfallW / 1e6).toFixed(3)} MW` : ''}` }]));
+    const floor = floorOf(a.record.target, plan, load, a.record.allowAi);
+    if (floor) {
+      this.update(a, addTimeline({ ...a.record, floorW: floor.floorW }, [{ kind: 'floor', atMs: this.now(), detail: floor.reason }]));
+      this.o.log.warn({ eventId: a.record.id, floorMw: floor.floorW / 1e6 }, floor.reason);
+    }
     this.arbiter.claim(a.record.id, a.control.priority, plan.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
     this.publishPlanInForce();
     if (plan.commands.length === 0) {
@@ -282,7 +273,7 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   /** Splits commands by agent, logs them, and queues one send per agent. */
   /** `via: 'now'` sends at once (a restore wave runs inside its own job already). */
-  private dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[], via: 'queue' | 'now' = 'queue'): void {
+  dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[], via: 'queue' | 'now' = 'queue'): void {
     const now = this.now();
     const byAgent = new Map<string, DeviceCommand[]>();
     const unroutable: DeviceCommand[] = [];
@@ -363,7 +354,7 @@ export class CurtailmentEngine implements CurtailmentPort {
       const byId = new Map((a.plan?.commands ?? []).map((c) => [c.deviceId, c]));
       for (const x of known) {
         const c = byId.get(x.deviceId);
-        if (x.ok && c) a.shed.set(x.deviceId, this.shedDevice(c, x.atMs));
+        if (x.ok && c) a.shed.set(x.deviceId, shedDeviceFromRow({ ...c, sentAtMs: x.atMs }, this.modelOf(x.deviceId)));
         if (!x.ok) a.failed.add(x.deviceId);
       }
       const failed = known.filter((x) => !x.ok).map((x) => x.deviceId);
@@ -378,7 +369,7 @@ export class CurtailmentEngine implements CurtailmentPort {
         if (re.added.length) this.dispatch(a, 'shed', re.added);
       }
     } else if (a.waves && a.waves.every((w) => w.sent) && a.record.devices.every((d) => d.outcome !== 'pending')) {
-      this.completeRestore(a);
+      completeRestore(this, a);
     }
     a.dirty = true;
   }
@@ -423,7 +414,8 @@ export class CurtailmentEngine implements CurtailmentPort {
     const onTarget = s.loadW <= target + tol;
     const firstCommand = a.record.timeline.find((e) => e.kind === 'first-command');
     if (a.record.status === 'shedding' && firstCommand && s.atMs > firstCommand.atMs && onTarget) {
-      this.update(a, transition(a.record, 'meter-confirmed', s.atMs, `revenue meter ${(s.loadW / 1e6).toFixed(3)} MW ≤ target ${(target / 1e6).toFixed(3)} MW + ${(tol / 1e6).toFixed(3)} MW`));
+      const floor = a.record.floorW !== undefined ? ` (the site's floor: the target is below what it can reach; holding there)` : '';
+      this.update(a, transition(a.record, 'meter-confirmed', s.atMs, `revenue meter ${(s.loadW / 1e6).toFixed(3)} MW ≤ ${floor ? 'floor' : 'target'} ${(target / 1e6).toFixed(3)} MW + ${(tol / 1e6).toFixed(3)} MW${floor}`));
       this.o.log.info({ eventId: a.record.id, loadMw: s.loadW / 1e6, targetMw: target / 1e6 }, 'curtailment confirmed on the revenue meter');
       a.over = 0;
       this.flush(a);
@@ -463,50 +455,6 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.dispatch(a, 'shed', more.commands);
   }
 
-  // ---- restore ----
-
-  private startRestore(a: Active, aborted: boolean): void {
-    if (a.waves) return;
-    // Not while shed commands are still out: their devices may be asleep and must be put back
-    // (the supervisor calls again; a batch without acks counts as failed at its deadline).
-    if ([...a.batches.values()].some((b) => b.phase === 'shed' && b.ackedAtMs === null)) return;
-    const now = this.now();
-    if (!aborted) {
-      if (a.record.status !== 'shedding' && a.record.status !== 'meter-confirmed') return;
-      this.update(a, transition(a.record, 'restoring', now));
-    }
-    const { restore } = this.arbiter.release(a.record.id);
-    const free = new Set(restore);
-    const devices = [...a.shed.values()].filter((d) => free.has(d.deviceId));
-    const r = this.o.restore ?? { rampMwPerMin: 20, staggerMs: 2000, minOffMs: 60_000 };
-    const plan = planRestore(devices, { nowMs: now, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs: aborted ? 0 : r.minOffMs });
-    a.waves = plan.waves.map((w) => ({ atMs: w.atMs, commands: w.commands, sent: false }));
-    this.publishPlanInForce();
-    this.o.log.info({ eventId: a.record.id, devices: devices.length, waves: a.waves.length, finishMs: plan.finishMs }, aborted ? 'putting back what the aborted event shed' : 'restoring');
-    if (a.waves.length === 0) {
-      this.completeRestore(a);
-      return;
-    }
-    a.waves.forEach((w, i) => {
-      void this.o.queue.add('restore-wave', { kind: 'restore-wave', eventId: a.record.id, wave: i }, { jobId: `${a.record.id}.wave.${i}`, delayMs: Math.max(0, w.atMs - now) }).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err), eventId: a.record.id }, 'queueing a restore wave failed; the supervisor will send it'));
-    });
-    this.flush(a);
-  }
-
-  private sendWave(a: Active, i: number): void {
-    const w = a.waves?.[i];
-    if (!w || w.sent) return;
-    w.sent = true;
-    this.dispatch(a, 'restore', w.commands, 'now');
-  }
-
-  private completeRestore(a: Active): void {
-    if (a.record.status === 'restoring') this.update(a, transition(a.record, 'done', this.now()));
-    else this.update(a, addTimeline(a.record, [{ kind: 'restore-end', atMs: this.now() }]));
-    this.o.log.info({ eventId: a.record.id, status: a.record.status }, 'curtailment event closed');
-    this.finish(a);
-  }
-
   // ---- the supervisor: re-drives steps whose job was lost ----
 
   private supervise(): void {
@@ -525,10 +473,10 @@ export class CurtailmentEngine implements CurtailmentPort {
             this.settle(a, b.commands.map((c) => ({ deviceId: c.deviceId, ok: false, atMs: now, tries: 0, error: `no acknowledgement from agent ${b.agentId}` })), b.phase);
           }
         }
-        if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) this.startRestore(a, false);
-        if (a.record.status === 'aborted' && !a.waves) this.startRestore(a, true);
+        if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) startRestore(this, a, false);
+        if ((a.record.status === 'aborted' || a.record.status === 'restoring') && !a.waves) startRestore(this, a, a.record.status === 'aborted');
         a.waves?.forEach((w, i) => {
-          if (!w.sent && now >= w.atMs + 2000) this.sendWave(a, i);
+          if (!w.sent && now >= w.atMs + 2000) sendWave(this, a, i);
         });
         if (a.dirty) this.flush(a);
       } catch (err) {
@@ -539,25 +487,23 @@ export class CurtailmentEngine implements CurtailmentPort {
 
   // ---- helpers ----
 
-  private fresh(record: EventRecord, control: EventControl): Active {
-    return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, dirty: false };
-  }
 
-  private update(a: Active, record: EventRecord): void {
+  update(a: Active, record: EventRecord): void {
     const statusChanged = record.status !== a.record.status;
     a.record = record;
     a.dirty = true;
     if (statusChanged) this.flush(a);
   }
 
-  private flush(a: Active): void {
+  flush(a: Active): void {
     if (!a.dirty) return;
     this.store.save(a.record, this.now());
     a.dirty = false;
   }
 
-  private finish(a: Active): void {
+  finish(a: Active): void {
     this.flush(a);
+    this.store.close(a.record.id);
     this.arbiter.release(a.record.id);
     this.active.delete(a.record.id);
     this.publishPlanInForce();
@@ -575,7 +521,7 @@ export class CurtailmentEngine implements CurtailmentPort {
    * send the whole plan (megabytes at 50k miners) to every agent several times a second. The
    * first change goes at once; later ones within the window go together at its end.
    */
-  private publishPlanInForce(): void {
+  publishPlanInForce(): void {
     const wait = this.lastPublishMs + PLAN_PUBLISH_MS - this.now();
     if (wait <= 0) {
       this.publishNow();
@@ -627,31 +573,16 @@ export class CurtailmentEngine implements CurtailmentPort {
     this.publishPlanInForce();
   }
 
-  private shedDevice(c: DeviceCommand, atMs: number): ShedDevice {
-    const r = this.o.live.reading(c.deviceId);
-    // A GPU host has no reading of its own (its GPUs do): its draw before was the cap plus the cut.
-    const pre = c.action === 'gpu-power-cap' && c.targetW !== undefined ? c.targetW - c.expectedDeltaW : typeof r?.metrics.power_w === 'number' ? r.metrics.power_w : Math.abs(c.expectedDeltaW);
-    const model = this.asics.get(this.modelOf(c.deviceId) ?? '');
-    return {
-      deviceId: c.deviceId,
-      blockId: c.blockId,
-      shedAction: c.action === 'wake' ? 'sleep' : c.action,
-      preEventW: pre,
-      currentW: Math.max(0, pre + c.expectedDeltaW),
-      ...(c.action === 'set-power-target' ? { restoreTargetW: model?.powerW ?? pre } : {}),
-      shedAtMs: atMs,
-      ...(model ? { efficiencyJPerTh: model.efficiencyJPerTh } : {}),
-    };
+  modelOf(deviceId: string): AsicModel | undefined {
+    const id = this.modelById.get(deviceId) ?? this.o.live.reading(deviceId)?.labels?.model;
+    return id === undefined ? undefined : this.asics.get(id);
   }
 
-  private modelOf(deviceId: string): string | undefined {
-    return this.o.live.reading(deviceId)?.labels?.model;
-  }
-
+  /** What the meter must show, W: the target, or the site's floor when the target is below it. */
   private targetW(a: Active): number | null {
     const t = a.record.target;
-    if ('targetMw' in t) return t.targetMw * 1e6;
-    return a.record.baselineW === null ? null : a.record.baselineW - t.shedMw * 1e6;
+    const want = 'targetMw' in t ? t.targetMw * 1e6 : a.record.baselineW === null ? null : a.record.baselineW - t.shedMw * 1e6;
+    return want === null ? null : Math.max(want, a.record.floorW ?? 0);
   }
 
   private revenueReading(): MeterSample | null {

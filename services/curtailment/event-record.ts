@@ -36,6 +36,10 @@ export const TimelineKind = Type.Union([
   Type.Literal('restore-end'),
   Type.Literal('aborted'),
   Type.Literal('failed'),
+  /** The engine restarted and took the event up again from this record. */
+  Type.Literal('resumed'),
+  /** The target is below what the site can reach: the event holds at the floor (detail says why). */
+  Type.Literal('floor'),
 ]);
 export type TimelineKind = Static<typeof TimelineKind>;
 
@@ -89,6 +93,12 @@ export const EventRecord = Strict({
   allowAi: Type.Boolean(),
   requestedStartMs: Type.Optional(Ms),
   requestedEndMs: Type.Optional(Ms),
+  /**
+   * The lowest load the site can reach for this event, W, set when the target is below it
+   * (AI halls that may not be capped, devices offline): the event holds here instead of
+   * shedding for ever. Absent when the target is reachable.
+   */
+  floorW: Type.Optional(Type.Number({ minimum: 0 })),
   /** Mean revenue-meter load over the window before the signal, W; null until known. */
   baselineW: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
   baselineWindowMs: Type.Integer({ minimum: 1 }),

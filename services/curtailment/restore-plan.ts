@@ -15,6 +15,12 @@ import { Heap } from './heap.ts';
  *   wave's budget goes alone, and the wait after it stretches to match.
  * - A wave never skips ahead of a more efficient device that is eligible but does not fit.
  * - With a hysteresis, nothing is planned while the trigger is still inside its band.
+ * - Missing data never throws (a restore that throws leaves miners off): each device gets a
+ *   stated fallback in `fallbacks`. A miner without a catalog efficiency comes back after the
+ *   ones with one; a device whose draw is unknown comes back alone in its wave (its size is
+ *   unknown, so the ramp cannot pay for it with others); a trim or cap with no known target to
+ *   put back is left out, listed in `unplanned` with the reason (the engine records it as a
+ *   failed restore, so the event does not close silently).
  */
 
 export interface ShedDevice {
@@ -66,6 +72,15 @@ export interface RestorePlan {
   finishMs: number | null;
   /** Why nothing is planned yet (hysteresis); absent when the plan may run. */
   blockedReason?: string;
+  /** Devices planned on a fallback, with what was missing and what was done instead. */
+  fallbacks: DeviceNote[];
+  /** Devices no restore command could be made for, with why. */
+  unplanned: DeviceNote[];
+}
+
+export interface DeviceNote {
+  deviceId: string;
+  reason: string;
 }
 
 interface Item {
@@ -74,6 +89,8 @@ interface Item {
   eligibleMs: number;
   rank: number;
   efficiency: number;
+  /** Draw unknown: goes alone in its wave. */
+  alone: boolean;
 }
 
 const MS_PER_MIN = 60_000;
@@ -99,12 +116,17 @@ export function planRestore(devices: readonly ShedDevice[], params: RestoreParam
   positive(fn, 'staggerMs', params.staggerMs);
   if (params.hysteresis !== undefined) {
     const blockedReason = hysteresisBlocks(params.hysteresis);
-    if (blockedReason !== undefined) return { waves: [], totalW: 0, finishMs: null, blockedReason };
+    if (blockedReason !== undefined) return { waves: [], totalW: 0, finishMs: null, blockedReason, fallbacks: [], unplanned: [] };
   }
   const rampWPerMs = (params.rampMwPerMin * W_PER_MW) / MS_PER_MIN;
   const budgetW = rampWPerMs * params.staggerMs;
 
-  const items = devices.map((d) => toItem(d, params.minOffMs)).sort((a, b) => a.eligibleMs - b.eligibleMs);
+  const fallbacks: DeviceNote[] = [];
+  const unplanned: DeviceNote[] = [];
+  const items = devices
+    .map((d) => toItem(d, params.minOffMs, params.nowMs, fallbacks, unplanned))
+    .filter((i): i is Item => i !== undefined)
+    .sort((a, b) => a.eligibleMs - b.eligibleMs);
   const ready = new Heap<Item>((a, b) => restoreOrder(a, b) < 0);
   const waves: RestoreWave[] = [];
   let totalW = 0;
@@ -118,33 +140,50 @@ export function planRestore(devices: readonly ShedDevice[], params: RestoreParam
     }
     const commands: DeviceCommand[] = [];
     let waveW = 0;
-    for (let top = ready.peek(); top !== undefined && (commands.length === 0 || waveW + top.deltaW <= budgetW); top = ready.peek()) {
+    for (let top = ready.peek(); top !== undefined && (commands.length === 0 || (!top.alone && waveW + top.deltaW <= budgetW)); top = ready.peek()) {
       ready.pop();
       commands.push(restoreCommand(top));
-      waveW += top.deltaW;
+      waveW += top.alone ? budgetW : top.deltaW;
+      if (top.alone) break;
     }
     waves.push({ atMs: t, commands, deltaW: waveW });
     totalW += waveW;
     t += Math.max(params.staggerMs, Math.ceil(waveW / rampWPerMs));
   }
   const last = waves[waves.length - 1];
-  return { waves, totalW, finishMs: last === undefined ? null : last.atMs };
+  return { waves, totalW, finishMs: last === undefined ? null : last.atMs, fallbacks, unplanned };
 }
 
-function toItem(d: ShedDevice, minOffMs: number): Item {
-  const what = `planRestore: device ${d.deviceId}`;
-  for (const [name, v] of [['preEventW', d.preEventW], ['currentW', d.currentW], ['shedAtMs', d.shedAtMs]] as const) {
-    if (!Number.isFinite(v)) throw new RangeError(`${what}: ${name} must be finite, got ${v}`);
-  }
+function toItem(d: ShedDevice, minOffMs: number, nowMs: number, fallbacks: DeviceNote[], unplanned: DeviceNote[]): Item | undefined {
+  const notes: string[] = [];
   const isGpu = d.shedAction === 'gpu-power-cap';
-  const efficiency = isGpu ? 0 : d.efficiencyJPerTh;
-  if (efficiency === undefined || !Number.isFinite(efficiency)) throw new RangeError(`${what}: a miner needs a finite efficiencyJPerTh, got ${efficiency}`);
+  const drawKnown = Number.isFinite(d.preEventW) && Number.isFinite(d.currentW);
+  if (!drawKnown) notes.push(`draw unknown (before ${d.preEventW} W, now ${d.currentW} W): restored alone in its wave`);
+  if (d.shedAction !== 'sleep') {
+    const target = d.restoreTargetW ?? d.preEventW;
+    if (!Number.isFinite(target) || target <= 0) {
+      unplanned.push({ deviceId: d.deviceId, reason: `no ${isGpu ? 'cap' : 'power target'} known to put back (restore target ${String(d.restoreTargetW)}, draw before ${d.preEventW} W)` });
+      return undefined;
+    }
+  }
+  let efficiency = isGpu ? 0 : d.efficiencyJPerTh;
+  if (efficiency === undefined || !Number.isFinite(efficiency)) {
+    notes.push('no catalog efficiency: restored after the miners with one');
+    efficiency = Number.POSITIVE_INFINITY;
+  }
+  let shedAtMs = d.shedAtMs;
+  if (!Number.isFinite(shedAtMs)) {
+    notes.push(`shed time unknown (${shedAtMs}): min-off counted from now`);
+    shedAtMs = nowMs;
+  }
+  if (notes.length) fallbacks.push({ deviceId: d.deviceId, reason: notes.join('; ') });
   return {
     d,
-    deltaW: Math.max(0, d.preEventW - d.currentW),
-    eligibleMs: d.shedAction === 'sleep' ? d.shedAtMs + minOffMs : d.shedAtMs,
+    deltaW: drawKnown ? Math.max(0, d.preEventW - d.currentW) : 0,
+    eligibleMs: d.shedAction === 'sleep' ? shedAtMs + minOffMs : shedAtMs,
     rank: isGpu ? 0 : 1,
     efficiency,
+    alone: !drawKnown,
   };
 }
 

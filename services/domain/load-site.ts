@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { ErrorObject } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ContextError } from '../lib/errors.ts';
@@ -34,9 +35,10 @@ export function formatProblem(p: SiteProblem): string {
 export class SiteFileError extends ContextError {
   readonly file: string;
   readonly problems: SiteProblem[];
-  constructor(file: string, problems: SiteProblem[], options?: { cause?: unknown }) {
+  /** `what` names the kind of file in the message (a company file reuses this machinery). */
+  constructor(file: string, problems: SiteProblem[], options?: { cause?: unknown }, what = 'site file') {
     const n = problems.length;
-    super('E_SITE_FILE', `site file ${file} has ${n} problem${n === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`, options);
+    super('E_SITE_FILE', `${what} ${file} has ${n} problem${n === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`, options);
     this.name = 'SiteFileError';
     this.file = file;
     this.problems = problems;
@@ -60,6 +62,22 @@ export function parseSite(text: string, fileName: string, catalogs?: Catalogs): 
 }
 
 export function parseSiteWithWarnings(text: string, fileName: string, catalogs: Catalogs = defaultCatalogs()): ParsedSite {
+  const { value, warnings } = parseYamlFile(text, fileName, SiteFile, (v) => crossCheckSite(v, catalogs));
+  return { site: value, warnings };
+}
+
+/**
+ * The site loader's machinery for any YAML file with a TypeBox schema (the company file uses
+ * it): YAML syntax, schema (unknown keys rejected, defaults filled) and cross-checks, every
+ * problem named by file, line, column and key path. Throws SiteFileError (`what` names the file kind).
+ */
+export function parseYamlFile<S extends TSchema>(
+  text: string,
+  fileName: string,
+  schema: S,
+  crossCheck: (value: Static<S>) => Finding[] = () => [],
+  what = 'site file',
+): { value: Static<S>; warnings: SiteProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const where = new Locator(doc, lineCounter, fileName);
@@ -74,30 +92,37 @@ export function parseSiteWithWarnings(text: string, fileName: string, catalogs: 
         const offset = Math.min(e.pos[0], contentEnd);
         return { ...where.offset(offset), keyPath: keyPath(where.pathAt(offset)), message: `${e.message} [${e.code}]`, severity: 'error' as const };
       }),
+      undefined,
+      what,
     );
   }
 
   const value: unknown = doc.toJS();
-  const validate = validator(SiteFile);
+  const validate = validator(schema);
   // The validator fills defaults in place (overheadFactor, port, ...), which is what callers want.
   if (!validate(value)) {
     const issues = schemaIssues(validate.errors ?? [], value);
-    throw new SiteFileError(fileName, sortProblems(issues.map((i) => where.issue(i))));
+    throw new SiteFileError(fileName, sortProblems(issues.map((i) => where.issue(i))), undefined, what);
   }
 
-  const findings = crossCheckSite(value, catalogs).map((f) => where.finding(f));
+  const findings = crossCheck(value).map((f) => where.finding(f));
   const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) throw new SiteFileError(fileName, sortProblems(findings));
-  return { site: value, warnings: sortProblems(findings) };
+  if (errors.length > 0) throw new SiteFileError(fileName, sortProblems(findings), undefined, what);
+  return { value, warnings: sortProblems(findings) };
 }
 
-function readSiteText(path: string): string {
+/** Reads a file's text; an unreadable file is a SiteFileError naming it. */
+export function readYamlText(path: string, what = 'site file'): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
-    throw new SiteFileError(path, [{ file: path, line: 0, col: 0, keyPath: '(file)', message: `cannot read: ${reason}`, severity: 'error' }], { cause: err });
+    throw new SiteFileError(path, [{ file: path, line: 0, col: 0, keyPath: '(file)', message: `cannot read: ${reason}`, severity: 'error' }], { cause: err }, what);
   }
+}
+
+function readSiteText(path: string): string {
+  return readYamlText(path);
 }
 
 function sortProblems(ps: SiteProblem[]): SiteProblem[] {

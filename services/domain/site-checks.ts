@@ -49,6 +49,7 @@ export function crossCheckSite(site: SiteFile, catalogs: Catalogs): Finding[] {
   checkContracts(site, catalogs, err, warn);
   checkMeters(site, blockIds, err, warn);
   checkAgentDevices(site, blockIds, err, warn);
+  checkAgentAssignment(site, err, warn);
   checkDebt(site, err);
   return out;
 }
@@ -239,6 +240,39 @@ function checkAgentDevices(site: SiteFile, blockIds: ReadonlySet<string>, err: R
     const seen = hosts.get(h.host);
     if (seen !== undefined) err(['gpuHosts', i, 'host'], `gpuHosts[${seen}] already names host "${h.host}": its GPUs would be reported twice`);
     else hosts.set(h.host, i);
+  });
+}
+
+/** Every assigned id exists and is assigned once; what no agent holds is said (its readings are refused). */
+function checkAgentAssignment(site: SiteFile, err: Report, warn: Report): void {
+  if (site.agents === undefined) return;
+  uniqueIds('agents', site.agents, 'agent', err);
+  const lists = [
+    ['blocks', new Set(site.blocks.map((b) => b.id)), 'block'],
+    ['meters', new Set(site.meters.map((m) => m.id)), 'meter'],
+    ['snmpDevices', new Set(site.snmpDevices.map((d) => d.id)), 'SNMP device'],
+    ['gpuHosts', new Set(site.gpuHosts.map((h) => h.id)), 'GPU host'],
+  ] as const;
+  const held = new Map<string, string>();
+  for (const [key, known, what] of lists) {
+    site.agents.forEach((a, i) => {
+      a[key].forEach((id, j) => {
+        const other = held.get(`${key}:${id}`);
+        if (!known.has(id)) err(['agents', i, key, j], `no ${what} with id "${id}"`);
+        else if (other !== undefined) err(['agents', i, key, j], `${what} "${id}" is already assigned to agent "${other}"`);
+        else held.set(`${key}:${id}`, a.id);
+      });
+    });
+  }
+  const blockHeld = (blockId: string | undefined) => blockId !== undefined && held.has(`blocks:${blockId}`);
+  site.blocks.forEach((b, i) => {
+    if (!blockHeld(b.id)) warn(['blocks', i, 'id'], `no agent in "agents" holds block "${b.id}": readings of its devices will be refused`);
+  });
+  site.meters.forEach((m, i) => {
+    if (!held.has(`meters:${m.id}`) && !blockHeld(m.blockId)) warn(['meters', i, 'id'], `no agent in "agents" holds meter "${m.id}": its readings will be refused`);
+  });
+  site.snmpDevices.forEach((d, i) => {
+    if (!held.has(`snmpDevices:${d.id}`) && !blockHeld(d.blockId)) warn(['snmpDevices', i, 'id'], `no agent in "agents" holds SNMP device "${d.id}": its readings will be refused`);
   });
 }
 

@@ -83,7 +83,8 @@ export type SnmpV3Ref = Static<typeof SnmpV3Ref>;
 /** A PDU, cooling unit or UPS the agent reads over SNMP through a profile. */
 export const SnmpDeviceRef = Strict({
   id: Id,
-  kind: Type.Union([Type.Literal('pdu'), Type.Literal('cooling'), Type.Literal('ups')]),
+  /** One of the SNMP driver's device kinds (pdu, cooling, ups; agents/drivers/snmp/kinds.ts), checked by the agent at start. */
+  kind: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
   blockId: Type.Optional(Id),
   host: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 161 }),
@@ -135,6 +136,21 @@ export const Block = Strict({
 });
 export type Block = Static<typeof Block>;
 
+/**
+ * Who pays the AI load's energy (finance issue 11 item 2): `pass-through` — the tenant is
+ * billed the metered kWh at the price the site paid (usual for colocation); `included` — the
+ * rent covers it and the operator pays; `operator-paid` — GPU cloud, the operator pays.
+ * Either way the energy is the metered (or utilisation-scaled) load, never nameplate.
+ */
+export const PowerCost = Type.Union([Type.Literal('pass-through'), Type.Literal('included'), Type.Literal('operator-paid')]);
+export type PowerCost = Static<typeof PowerCost>;
+
+/**
+ * A ramp: the share of the contracted capacity billed from each date (ascending). Before the
+ * first step, and without a ramp, the whole capacity is billed from the start date.
+ */
+export const Ramp = Type.Array(Strict({ fromDate: IsoDate, sharePct: Pct }), { minItems: 1 });
+
 export const ColocationLease = Strict({
   id: Id,
   kind: Type.Literal('colocation'),
@@ -150,6 +166,8 @@ export const ColocationLease = Strict({
   slaUptimePct: Pct,
   /** Credit owed per percentage point below the SLA, as a share of the monthly fee. */
   slaCreditPctPerPoint: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
+  powerCost: Type.Optional(PowerCost),
+  ramp: Type.Optional(Ramp),
   /** How much of the tenant's load may be shed in a grid event (GPU power caps). */
   flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
 });
@@ -167,6 +185,8 @@ export const GpuCloudContract = Strict({
   startDate: IsoDate,
   termMonths: Type.Integer({ minimum: 1 }),
   slaUptimePct: Pct,
+  powerCost: Type.Optional(PowerCost),
+  ramp: Type.Optional(Ramp),
   flexibility: Type.Optional(Strict({ maxCurtailPct: Pct, maxEventsPerMonth: Type.Integer({ minimum: 0 }) })),
 });
 export type GpuCloudContract = Static<typeof GpuCloudContract>;
@@ -216,6 +236,11 @@ export const DebtInstrument = Strict({
   /** For BTC-backed loans. */
   btcPledged: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   marginCallLtvPct: Type.Optional(Pct),
+  /**
+   * Rate a bullet is rolled at when it matures (a stated assumption): the refinanced principal
+   * keeps paying interest at this rate. Without it the company file's refinancing default applies.
+   */
+  refinanceCouponPct: Type.Optional(Type.Number({ minimum: 0, maximum: 50 })),
   covenants: Type.Array(Covenant, { default: [] }),
 });
 export type DebtInstrument = Static<typeof DebtInstrument>;
@@ -295,6 +320,23 @@ export const CurtailmentSettings = Strict({
 });
 export type CurtailmentSettings = Static<typeof CurtailmentSettings>;
 
+/**
+ * Which devices a site agent reads, and so which it may report and be sent commands for.
+ * A block brings every miner, GPU, block meter, SNMP device and GPU host in it; `meters`,
+ * `snmpDevices` and `gpuHosts` name devices outside a block (the revenue meter) or hand one
+ * in another agent's block to this agent. A site without `agents` has one agent: the first
+ * to ship a batch holds every device until the control plane restarts.
+ */
+export const AgentAssignment = Strict({
+  /** The agent's id: its token's name and the agentId of its batches. */
+  id: Type.String({ minLength: 1, maxLength: 128 }),
+  blocks: Type.Array(Id, { default: [], uniqueItems: true }),
+  meters: Type.Array(Id, { default: [], uniqueItems: true }),
+  snmpDevices: Type.Array(Id, { default: [], uniqueItems: true }),
+  gpuHosts: Type.Array(Id, { default: [], uniqueItems: true }),
+});
+export type AgentAssignment = Static<typeof AgentAssignment>;
+
 export const SiteFile = Strict({
   site: Strict({
     id: Id,
@@ -315,5 +357,7 @@ export const SiteFile = Strict({
   debt: Type.Array(DebtInstrument, { default: [] }),
   dispatch: Type.Optional(DispatchSettings),
   curtailment: Type.Optional(CurtailmentSettings),
+  /** Device ownership per agent; absent: one agent holds every device. */
+  agents: Type.Optional(Type.Array(AgentAssignment, { minItems: 1 })),
 });
 export type SiteFile = Static<typeof SiteFile>;

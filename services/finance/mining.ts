@@ -6,6 +6,20 @@ import { fraction, nonNegative, positive } from '../lib/guard.ts';
  * Hashprice is USD per PH/s per day; power prices are USD per MWh.
  */
 
+/**
+ * Mining revenue, USD: hashprice × PH/s × days × (1 − pool fee). The one formula for what
+ * hashrate earns; dispatch, allocation and the ledger all call it (with measured hashrate in
+ * the ledger, the block's nominal fleet in planning).
+ */
+export function miningRevenueUsd(hashpriceUsdPerPhDay: number, hashratePhs: number, days: number, poolFee: number): number {
+  const fn = 'miningRevenueUsd';
+  nonNegative(fn, 'hashpriceUsdPerPhDay', hashpriceUsdPerPhDay);
+  nonNegative(fn, 'hashratePhs', hashratePhs);
+  nonNegative(fn, 'days', days);
+  fraction(fn, 'poolFee', poolFee);
+  return hashpriceUsdPerPhDay * hashratePhs * days * (1 - poolFee);
+}
+
 /** PH/s delivered per MW of miner power: 1000 / ε. */
 export function phsPerMw(efficiencyJPerTh: number): number {
   return 1000 / positive('phsPerMw', 'efficiencyJPerTh', efficiencyJPerTh);
@@ -112,7 +126,7 @@ export function fleetRevenueUsdPerMwDay(i: FleetRevenueInputs): FleetRevenue {
   return {
     phsPerMw: phs,
     efficiencyJPerTh: 1000 / phs,
-    revenueUsdPerMwDay: i.hashpriceUsdPerPhDay * phs * i.uptime * (1 - i.poolFee),
+    revenueUsdPerMwDay: miningRevenueUsd(i.hashpriceUsdPerPhDay, phs, i.uptime, i.poolFee),
   };
 }
 
@@ -125,7 +139,7 @@ export function miningRevenueUsdPerMwDay(hashpriceUsdPerPhDay: number, efficienc
   positive(fn, 'efficiencyJPerTh', efficiencyJPerTh);
   fraction(fn, 'uptime', uptime);
   fraction(fn, 'poolFee', poolFee);
-  return hashpriceUsdPerPhDay * (1000 / efficiencyJPerTh) * uptime * (1 - poolFee);
+  return miningRevenueUsd(hashpriceUsdPerPhDay, 1000 / efficiencyJPerTh, uptime, poolFee);
 }
 
 function overhead(fn: string, overheadFactor: number): void {

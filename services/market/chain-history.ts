@@ -45,6 +45,8 @@ export interface ChainDay {
   height: number;
   subsidyBtc: number;
   feesPerBlockBtc: number;
+  /** Where feesPerBlockBtc came from: the transaction-fees chart, or the stated fallback. */
+  feesSource: 'chain' | 'assumed';
   difficulty: number;
   difficultySource: 'difficulty' | 'hash-rate';
   btcPriceUsd: number;
@@ -122,6 +124,7 @@ export function buildChainHistory(inputs: ChainHistoryInputs): ChainDay[] {
       height,
       subsidyBtc,
       feesPerBlockBtc,
+      feesSource: fees ? 'chain' : 'assumed',
       difficulty,
       difficultySource: d ? 'difficulty' : 'hash-rate',
       btcPriceUsd,

@@ -11,11 +11,14 @@ import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curta
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { buildApp } from '../api/app.ts';
+import { startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { startAiHallServices } from '../alerts/ai-hall.ts';
+import { loadCompanyFile } from '../finance/load-company.ts';
+import { SimulationService, type SimulationJob } from '../../simulations/finance/service.ts';
 import { Cleanups } from './cleanups.ts';
 import { envInt, resolveIntervals, type Intervals } from './intervals.ts';
 
@@ -33,6 +36,10 @@ export interface ControlPlaneOptions {
   intervals?: Partial<Intervals>;
   /** Engine settings (tests and benchmarks tune deadlines and windows). */
   curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
+  /** Company file for what-if simulations (default env SWITCHYARD_COMPANY); without one /api/simulations answers 503. */
+  companyPath?: string;
+  /** Worker threads per simulation run (default one per core). */
+  simulationWorkers?: number;
   /** Agents to mint a token for (default one, `agent-<site id>`). */
   agentIds?: string[];
   /** Where the one-time admin token banner goes (default stdout). */
@@ -123,6 +130,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       },
     });
 
+    // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance') });
+    cleanups.add('finance', () => finance.stop());
+
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
     const agentHub = new AgentHub(logger('agent-hub'));
     cleanups.add('agent channels', () => agentHub.closeAll());
@@ -143,6 +154,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // The AI hall: tenant contract ledger (SWITCHYARD_TENANTS_FILE or <site>-tenants.yaml) and alerts.
     const aiHall = startAiHallServices({ site, sitePath: opts.sitePath, db: store.db, history, live, env, log: logger('ai-hall') });
     cleanups.add('ai hall alerts', () => aiHall.stop());
+    // What-if Monte Carlo: runs on their own queue, saved in the records store.
+    const companyPath = opts.companyPath ?? env.SWITCHYARD_COMPANY;
+    let simulations: SimulationService | undefined;
+    if (companyPath) {
+      const simQueue = createQueue<SimulationJob>('simulations', { env, keepCompleted: 50, keepFailed: 50 });
+      simulations = new SimulationService({ db: store.db, company: loadCompanyFile(companyPath), queue: simQueue, workers: opts.simulationWorkers, log: logger('simulations') });
+      cleanups.add('simulations', () => simulations!.stop());
+    }
 
     const app = await buildApp({
       site,
@@ -159,12 +178,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       agentHub,
       ...(aiHall.ledger !== null ? { tenants: aiHall.ledger } : {}),
       alerts: aiHall.alerts,
+      finance: finance.api,
+      ...(simulations ? { simulations } : {}),
     });
     cleanups.add('api', () => app.close());
     const listening = await listen(app, { port: opts.port, host: opts.host });
     log.info({ url: listening.url }, 'api listening');
     await planner.start();
     cleanups.add('planner', () => planner.stop());
+    simulations?.start();
     await curtailment.start();
     cleanups.add('curtailment engine', () => curtailment.stop());
     const sources = startSources(site, curtailment, live, env, logger('curtailment'));

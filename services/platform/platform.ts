@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SiteFile } from '../domain/site-schema.ts';
 import type { Listening } from '../api/server.ts';
@@ -51,6 +52,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       agentId: agent.agentId,
       token: agent.token,
       intervals: cp.intervals,
+      spoolDir: join(opts.dataDir, 'spool', agent.agentId),
       log,
       ...(opts.children !== undefined ? { children: opts.children } : {}),
       ...(opts.minerPort !== undefined ? { minerPort: opts.minerPort } : {}),

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gpuHostDevices, snmpDevices } from '../domain/devices.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { wrap } from '../lib/errors.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import type { AgentConfig } from '../../agents/agent.ts';
+import { splitGpuHosts } from '../../agents/drivers/dcgm/entry.ts';
+import { siteDevices } from '../../agents/drivers/registry.ts';
 import { Cleanups, type Running } from './cleanups.ts';
 import type { Intervals } from './intervals.ts';
 import { Supervised } from './children/supervisor.ts';
@@ -30,6 +31,11 @@ export interface SiteOptions {
   meterPort?: number;
   /** Agent settings (tests): the fail-safe grace, command concurrency. */
   agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
+  /**
+   * Store-and-forward for the agent: what it could not send (the control plane down, or gone
+   * with the parent process) waits here and is sent by the next start.
+   */
+  spoolDir?: string;
   log?: Logger;
 }
 
@@ -57,15 +63,17 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     siteId: site.site.id,
     controlPlaneUrl: opts.controlPlaneUrl,
     token: opts.token,
+    // Every driver's devices from the site file; the twin's miners and meters (as bound) in
+    // place of the file's. The others are the site's real devices (none on the demo site).
+    ...siteDevices(site),
     miners: devices.miners,
     meters: devices.meters,
-    // Not simulated by the twin: these are the site's real devices (none on the demo site).
-    snmpDevices: snmpDevices(site),
     // The twin's GPU hosts (stand-in nvidia-smi, loopback dcgm-exporter) when it runs them.
-    gpuHosts: devices.gpuHosts ?? gpuHostDevices(site),
+    ...(devices.gpuHosts !== undefined ? splitGpuHosts(devices.gpuHosts) : {}),
     minerIntervalMs: opts.intervals.minerMs,
     meterIntervalMs: opts.intervals.meterMs,
     shipIntervalMs: opts.intervals.shipMs,
+    ...(opts.spoolDir !== undefined ? { spoolDir: opts.spoolDir } : {}),
     ...(devices.antminerWebPort !== undefined ? { minerWebPort: devices.antminerWebPort } : {}),
     ...(opts.agent ?? {}),
   });

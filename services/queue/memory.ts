@@ -15,6 +15,9 @@ import {
   type QueueOptions,
 } from './types.ts';
 
+/** The longest delay setTimeout honours, ms (2^31 − 1). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type State = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
 
 interface Entry<T> {
@@ -158,10 +161,13 @@ export class MemoryQueue<T> implements JobQueue<T> {
   private makeReady(entry: Entry<T>, delayMs: number): void {
     if (delayMs > 0) {
       entry.state = 'delayed';
+      // setTimeout takes at most 2^31−1 ms (~24.8 days); a longer delay would fire after 1 ms
+      // (TimeoutOverflowWarning). Wait the most it takes and re-arm for the rest.
+      const step = Math.min(delayMs, MAX_TIMER_MS);
       entry.timer = setTimeout(() => {
         delete entry.timer;
-        this.makeReady(entry, 0);
-      }, delayMs);
+        this.makeReady(entry, delayMs - step);
+      }, step);
       return;
     }
     entry.state = 'waiting';

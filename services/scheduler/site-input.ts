@@ -1,7 +1,8 @@
 import { check } from '../domain/schema.ts';
 import { defaultCatalogs, summarizeBlock, type Catalogs } from '../domain/site.ts';
+import { aiLoadItMw } from '../finance/ai-load.ts';
 import { DispatchSettings, type Block, type Contract, type SiteFile } from '../domain/site-schema.ts';
-import { HOURS_PER_YEAR, leaseRevenueUsdPerMwYear } from '../finance/lease.ts';
+import { contractRentUsdPerHour, contractTerm, powerCostOf } from '../finance/contracts.ts';
 import { ContextError } from '../lib/errors.ts';
 import { wallClock } from '../market/central-time.ts';
 import type { PriceInterval } from '../market/price-series.ts';
@@ -84,8 +85,9 @@ export function siteDispatchInput(site: SiteFile, sources: SiteInputSources, cat
   const excluded: SiteInput['excluded'] = [];
   const contracts = new Map(site.contracts.map((c) => [c.id, c]));
   const horizonHours = (intervals.length * settings.intervalMinutes) / 60;
+  const endMs = startMs + intervals.length * step;
   for (const block of site.blocks) {
-    const made = dispatchBlock(block, site, settings, contracts, catalogs, startMs, horizonHours, sources.runningNow?.get(block.id));
+    const made = dispatchBlock(block, site, settings, contracts, catalogs, { startMs, endMs }, horizonHours, sources.runningNow?.get(block.id));
     if ('reason' in made) excluded.push({ blockId: block.id, reason: made.reason });
     else blocks.push(made);
   }
@@ -113,7 +115,7 @@ function dispatchBlock(
   settings: DispatchSettings,
   contracts: ReadonlyMap<string, Contract>,
   catalogs: Catalogs,
-  startMs: number,
+  span: { startMs: number; endMs: number },
   horizonHours: number,
   runningNow: boolean | undefined,
 ): DispatchBlock | { reason: string } {
@@ -123,10 +125,17 @@ function dispatchBlock(
     if (!block.contractId) return { reason: 'state ai without a contractId' };
     const contract = contracts.get(block.contractId);
     if (!contract) return { reason: `contract ${block.contractId} is not in the site file` };
-    const fullItMw = summary.itPowerW / 1e6;
+    const term = contractTerm(contract);
+    // A hall whose contract is outside its term for the whole plan has no tenant: no rent, no load.
+    if (term.endMs <= span.startMs || term.startMs >= span.endMs) {
+      return { reason: `contract ${contract.id} is not in its term (${term.startDate} to ${term.endDate})` };
+    }
+    const fullItMw = aiLoadItMw(block, catalogs);
     if (fullItMw <= 0) return { reason: 'state ai with no GPUs installed' };
     const sharers = site.blocks.filter((b) => b.contractId === contract.id);
-    const share = fullItMw / sharers.reduce((s, b) => s + summarizeBlock(b, catalogs).itPowerW / 1e6, 0);
+    const share = fullItMw / sharers.reduce((s, b) => s + aiLoadItMw(b, catalogs), 0);
+    // Rent at the plan's first in-term instant: a plan spans hours, an escalator steps yearly.
+    const rentAt = Math.max(span.startMs, term.startMs);
     const flex = contract.flexibility;
     const events = flex && flex.maxCurtailPct > 0 ? Math.ceil((flex.maxEventsPerMonth * horizonHours) / (30 * 24)) : 0;
     return {
@@ -137,8 +146,11 @@ function dispatchBlock(
       fullItMw,
       floorItMw: flex ? fullItMw * (1 - flex.maxCurtailPct / 100) : fullItMw,
       maxCappedIntervals: Math.floor((events * settings.flexEventMinutes) / settings.intervalMinutes),
-      revenueUsdPerHour: contractRevenueUsdPerHour(contract, startMs) * share,
+      revenueUsdPerHour: contractRentUsdPerHour(contract, rentAt) * share,
       revenueScalesWithLoad: contract.kind === 'gpu-cloud',
+      termStartMs: term.startMs,
+      termEndMs: term.endMs,
+      energyPassThrough: powerCostOf(contract) === 'pass-through',
     };
   }
   if (block.miners.length === 0) return { reason: `state ${block.state} with no miners` };
@@ -160,14 +172,6 @@ function dispatchBlock(
     // Without telemetry a block is taken to have been in its state long enough to change it.
     initial: { on: runningNow ?? block.state === 'mining', intervalsInState: Math.max(minOn, minOff) },
   };
-}
-
-/** What an AI contract earns per hour at `atMs`, USD (lease: take-or-pay with its escalator). */
-export function contractRevenueUsdPerHour(c: Contract, atMs: number): number {
-  if (c.kind === 'gpu-cloud') return c.gpuCount * c.rateUsdPerGpuHour * c.utilization;
-  const start = Date.parse(`${c.startDate}T00:00:00Z`);
-  const year = Math.max(1, Math.floor((atMs - start) / (HOURS_PER_YEAR * 3_600_000)) + 1);
-  return (leaseRevenueUsdPerMwYear(c.rateUsdPerKwMonth, c.escalatorPctPerYear, year) * c.criticalItMw) / HOURS_PER_YEAR;
 }
 
 /** Time-weighted mean price over [at, at + stepMs), or undefined if the prices do not cover it all. */

@@ -12,6 +12,7 @@ import type { Platform } from '../../services/platform/platform.ts';
  */
 const CHROMIUM = process.env.SWITCHYARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-output/dashboard.png';
+const SCREENSHOT_CURTAILED = 'test-output/dashboard-curtailed.png';
 
 describe('operator dashboard', () => {
   let platform: Platform;
@@ -90,5 +91,47 @@ describe('operator dashboard', () => {
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(problems, []);
+  });
+
+  // Issue 10, finding 8: during a curtailment the page showed the shed blocks as "Mining", the
+  // plan as "Mine", every asleep miner as online and no curtailed band.
+  test('during a curtailment event: blocks and plan say curtailed by which event, miners sleeping, a curtailed band', { timeout: 180_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+    });
+    await page.goto(platform.listening.url + '/');
+    await page.waitForFunction(() => document.getElementById('conn')?.dataset.state === 'live', undefined, { timeout: 30_000 });
+
+    // Every miner off: the AI pod alone draws more than 1 kW, so the target is below reach.
+    const now = Date.now();
+    const { eventId } = await platform.curtailment.request({ program: 'operator', target: { targetMw: 0.001 }, startMs: now, endMs: now + 10 * 60_000, requestedBy: 'e2e test', reason: 'e2e: page during an event' });
+    const miners = platform.site.blocks.flatMap((b) => b.miners).reduce((n, g) => n + g.count, 0);
+    try {
+      await page.waitForFunction((id) => document.querySelector(`#curtailment .curtail-event[data-event="${id}"]`) !== null, eventId, { timeout: 60_000 });
+      // The blocks whose miners are all held off read Curtailed, by this event.
+      await page.waitForFunction(
+        (id) => ['B1', 'B2'].every((b) => /Curtailed/.test(document.querySelector(`#blocks tr[data-block="${b}"] td:nth-child(2)`)?.textContent ?? '') && (document.querySelector(`#blocks tr[data-block="${b}"]`)?.textContent ?? '').includes(id)),
+        eventId,
+        { timeout: 60_000, polling: 250 },
+      );
+      // Asleep miners are counted as sleeping once polled asleep, and none as online.
+      await page.waitForFunction((n) => (document.getElementById('miners-note')?.textContent ?? '').includes(`${n} sleeping`) && document.getElementById('miners-online')?.textContent === '0', miners, { timeout: 60_000, polling: 250 });
+      // The plan panel: the held blocks are curtailed by this event (the small site has no plan of its own).
+      await page.waitForFunction((id) => (document.querySelector('#plan tr[data-block="B1"]')?.textContent ?? '').includes(`Curtailed by ${id}`), eventId, { timeout: 60_000, polling: 250 });
+      // The chart: a curtailed series and a band for the event.
+      await page.waitForFunction((id) => (document.getElementById('chart')?.dataset.series ?? '').split(',').includes('Curtailed') && (document.getElementById('chart')?.dataset.bands ?? '').split(',').includes(id), eventId, { timeout: 60_000, polling: 250 });
+      assert.ok((await page.$$('#chart .apexcharts-xaxis-annotations rect')).length > 0, 'the event band is drawn');
+      const banner = (await page.textContent('#curtailment')) ?? '';
+      assert.match(banner, /Curtailment in force/);
+      assert.match(banner, /target 0\.001 MW/);
+      mkdirSync('test-output', { recursive: true });
+      await page.screenshot({ path: SCREENSHOT_CURTAILED, fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await platform.curtailment.end(eventId, 'e2e test done');
+    }
   });
 });

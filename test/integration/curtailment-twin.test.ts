@@ -33,8 +33,10 @@ describe('curtailment on the twin', { timeout: 300_000 }, () => {
     assert.ok(shedIds.length > 0 && shedIds.slice(0, 100).every((id) => id.startsWith('B1-m') && Number(id.slice(4)) <= 400), `first shed devices: ${shedIds.slice(0, 5).join(', ')}`);
 
     const done = await c.until(eventId, ['done'], 90_000);
-    const restored = done.devices.filter((d) => d.phase === 'restore');
-    assert.ok(restored.length > 0 && restored.every((d) => d.outcome === 'acked'), 'every shed miner woken');
+    // A wake that timed out is tried again in a later round; what counts is each device's last.
+    const lastRestore = new Map(done.devices.filter((d) => d.phase === 'restore').map((d) => [d.deviceId, d]));
+    assert.ok(lastRestore.size > 0 && [...lastRestore.values()].every((d) => d.outcome === 'acked'), 'every shed miner woken');
+    assert.deepEqual(shedIds.filter((id) => !lastRestore.has(id)), [], 'a restore for every device shed');
     const csv = await c.api('GET', `/api/curtailment/events/${eventId}?format=csv`);
     assert.equal(csv.statusCode, 200);
     assert.match(csv.headers['content-type'] as string, /text\/csv/);
@@ -48,11 +50,13 @@ describe('curtailment on the twin', { timeout: 300_000 }, () => {
 
   it('with 5% of miners not answering, the shed is re-planned around them and the target is still met', async () => {
     // Make 5% of the fleet unreachable, the least efficient ones included (first in the plan).
+    // The event is asked for at once: the agent polls on while commands run, so a miner dead
+    // for a whole poll cycle is known offline and never planned.
+    await until('steady load after the previous restore', () => (c.p.curtailment.list(10).every((e) => e.status === 'done') ? true : undefined), 30_000);
     const ids = c.p.twin!.miners.map((m) => m.id);
     const dead = ids.filter((_id, i) => i % 20 === 0);
     for (const id of dead) c.p.twin!.minerById(id)!.miner.reachable = false;
     try {
-      await until('steady load after the previous restore', () => (c.p.curtailment.list(10).every((e) => e.status === 'done') ? true : undefined), 30_000);
       const res = await c.api('POST', '/api/curtailment/events', { shedMw: 2, durationMs: 15_000, reason: 'test: 5% dead' });
       assert.equal(res.statusCode, 202, res.body);
       const { eventId } = res.json() as { eventId: string };
@@ -100,7 +104,11 @@ describe('curtailment on the twin', { timeout: 300_000 }, () => {
     const target = confirmed.baselineW! - 1e6;
     await c.p.curtailment.end(lowId, 'test: the low-priority event ends first');
     await c.until(lowId, ['done'], 60_000);
-    const restoredByLow = c.p.curtailment.get(lowId)!.devices.filter((d) => d.phase === 'restore').length;
+    // Devices whose shed failed (the miners not answering since the test before) get a wake
+    // anyway, as a timed-out sleep may have landed; every device that acked its shed was adopted.
+    const lowRecord = c.p.curtailment.get(lowId)!;
+    const ackedShed = new Set(lowRecord.devices.filter((d) => d.phase === 'shed' && d.outcome === 'acked').map((d) => d.deviceId));
+    const restoredByLow = lowRecord.devices.filter((d) => d.phase === 'restore' && ackedShed.has(d.deviceId)).length;
     assert.equal(restoredByLow, 0, 'nothing woken: the dispatch event adopted every device the operator event shed');
     assert.ok(c.p.twin!.siteLoadW() <= target + 0.011 * confirmed.baselineW!, 'the dispatch target still holds');
     await c.p.curtailment.end(highId, 'test: done');

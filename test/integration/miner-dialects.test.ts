@@ -8,8 +8,8 @@ import { asicCatalog } from '../../services/domain/catalog.ts';
 import type { MinerDevice } from '../../services/domain/devices.ts';
 import { logger } from '../../services/lib/log.ts';
 import { startTwin, type Twin } from '../../simulations/site-twin/twin.ts';
-import { probeMiner } from '../../services/cli/commands/probe/miner-probe.ts';
-import { parseHostPort } from '../../services/cli/commands/probe/miner.ts';
+import { probeMiner } from '../../agents/drivers/cgminer/probe-read.ts';
+import { parseHostPort } from '../../agents/drivers/cgminer/probe.ts';
 import { dialectSite } from '../support/dialect-site.ts';
 import { until } from '../support/until.ts';
 

@@ -9,7 +9,10 @@ import { ModbusConnection } from '../../agents/drivers/modbus/read.ts';
 import { buildDevices } from '../support/modbus-devices.ts';
 import { startModbusServer, type RunningModbusServer } from '../support/modbus-server.ts';
 import { requireServiceEnv } from '../support/service-env.ts';
-import { probeModbus } from '../../services/cli/commands/probe/modbus-probe.ts';
+import { probeModbus } from '../../agents/drivers/modbus/probe-read.ts';
+import { modbusTier } from '../../agents/drivers/modbus/tier.ts';
+import { pollTier } from '../../agents/poll-tier.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 
 const python = requireServiceEnv('SWITCHYARD_TEST_PYTHON');
 
@@ -43,6 +46,24 @@ if (python !== undefined) {
         }
       });
     }
+
+    test("the agent's meter tier reads every profile's device, SunSpec ones after finding their model", async () => {
+      const meters = devices.map((d) => ({ id: `M-${d.name}`, role: 'block' as const, host: '127.0.0.1', port: server.port, unitId: d.unitId, profile: d.name }));
+      const tier = modbusTier(meters, { intervalMs: 1000, requestTimeoutMs: 2000 });
+      const readings = new Map<string, Reading>();
+      try {
+        for (let cycle = 0; cycle < 2; cycle++) {
+          await pollTier(tier.driver, tier.targets, { timeoutMs: tier.timeoutMs, concurrency: tier.concurrency }, (r) => readings.set(r.deviceId, r));
+        }
+      } finally {
+        await tier.close?.();
+      }
+      for (const d of devices) {
+        const r = readings.get(`M-${d.name}`);
+        assert.equal(r?.status, 'online', `${d.name}: ${r?.error}`);
+        assert.deepEqual(r?.metrics, d.expected, d.name);
+      }
+    });
 
     test('SunSpec values come out in SI units with their scale factors applied', async () => {
       const byName = (n: string) => devices.find((d) => d.name === n);

@@ -60,7 +60,7 @@ describe('poller: a hung miner among 1,000', { timeout: 120_000 }, () => {
     // The hung miner sits in the middle, so slots after it must not queue behind it.
     const miners = [...twin.miners.slice(0, 500), hungDevice, ...twin.miners.slice(500)];
     const poller = new Poller(
-      { miners, meters: [], minerIntervalMs: 60_000, meterIntervalMs: 1_000, minerTimeoutMs: DEADLINE_MS, meterTimeoutMs: 1_000, minerConcurrency: 128, minerInventoryIntervalMs: 0 },
+      { miners, minerIntervalMs: 60_000, minerTimeoutMs: DEADLINE_MS, minerConcurrency: 128, minerInventoryIntervalMs: 0 },
       (r) => readings.set(r.deviceId, r),
       log,
     );

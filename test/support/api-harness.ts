@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../../services/api/app.ts';
+import type { SimulationPort } from '../../services/api/routes/simulations.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
 import type { AgentBatch, Reading } from '../../services/agent-contract/batch-schema.ts';
 import { meterDevices, minerDevices } from '../../services/domain/devices.ts';
@@ -42,10 +43,12 @@ export interface PlannerOptions {
   now?: () => number;
 }
 
-export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs'>> & { planner?: PlannerOptions } = {}): Promise<Harness> {
-  const { planner: plannerOpts, ...appOpts } = opts;
+export async function harness(
+  opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs'>> & { planner?: PlannerOptions; simulations?: (db: Database) => SimulationPort; site?: SiteFile } = {},
+): Promise<Harness> {
+  const { planner: plannerOpts, simulations: simulationsOf, site: givenSite, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
-  const site = loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
+  const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
   const planner = plannerOpts
     ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}) })
@@ -53,7 +56,8 @@ export async function harness(opts: Partial<Pick<AppDeps, 'readRequiresToken' | 
   const history = createHistory({ dataDir, env: {} });
   const tokens = new TokenStore(store.db);
   const live = new LiveState(site);
-  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}) });
+  const simulations = simulationsOf?.(store.db);
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;

@@ -48,6 +48,8 @@ test('AI hosts first, then the most efficient miners, in ramp-sized waves that w
     ],
     totalW: 12_897,
     finishMs: 110_000,
+    fallbacks: [],
+    unplanned: [],
   });
 });
 
@@ -89,12 +91,31 @@ test('hysteresis: nothing is planned while the trigger is inside its band', () =
   assert.match(hysteresisBlocks({ ...freq, value: Number.NaN }) ?? '', /unknown/);
 });
 
-test('bad parameters and readings throw; nothing shed is an empty plan', () => {
-  assert.deepEqual(planRestore([], params), { waves: [], totalW: 0, finishMs: null });
+test('bad parameters throw; nothing shed is an empty plan', () => {
+  assert.deepEqual(planRestore([], params), { waves: [], totalW: 0, finishMs: null, fallbacks: [], unplanned: [] });
   assert.throws(() => planRestore([], { ...params, rampMwPerMin: 0 }), RangeError);
   assert.throws(() => planRestore([], { ...params, staggerMs: -1 }), RangeError);
-  assert.throws(() => planRestore([{ ...slept('a', 15), preEventW: Number.NaN }], params), /preEventW/);
-  assert.throws(() => planRestore([{ ...slept('a', 15), efficiencyJPerTh: undefined }], params), /efficiencyJPerTh/);
+});
+
+// Issue 10 finding 2: a shed miner whose model has no catalog efficiency made the restore
+// throw; the abort answered 500 and ~5.9 MW stayed off. Missing data is a fallback now.
+test('missing data never throws: a stated fallback per device', () => {
+  const devices: ShedDevice[] = [
+    { ...slept('no-eff', 15), efficiencyJPerTh: undefined },
+    { ...slept('no-draw', 20), preEventW: Number.NaN },
+    slept('ok', 25),
+    { deviceId: 'trim-no-target', blockId: 'B1', shedAction: 'set-power-target', preEventW: Number.NaN, currentW: 2000, shedAtMs: 0, efficiencyJPerTh: 20 },
+  ];
+  const plan = planRestore(devices, { ...params, nowMs: 1_000_000 });
+  const order = plan.waves.flatMap((w) => w.commands.map((c) => c.deviceId));
+  // Known efficiencies first (20 J/TH with unknown draw, then 25), the unknown efficiency last.
+  assert.deepEqual(order, ['no-draw', 'ok', 'no-eff']);
+  // The unknown draw goes alone in its wave.
+  assert.equal(plan.waves.find((w) => w.commands.some((c) => c.deviceId === 'no-draw'))!.commands.length, 1);
+  assert.deepEqual(plan.fallbacks.map((f) => f.deviceId).sort(), ['no-draw', 'no-eff']);
+  assert.match(plan.fallbacks.find((f) => f.deviceId === 'no-eff')!.reason, /no catalog efficiency/);
+  assert.deepEqual(plan.unplanned.map((u) => u.deviceId), ['trim-no-target']);
+  assert.match(plan.unplanned[0]!.reason, /no power target known/);
 });
 
 test('50,000 miners: ramp, min-off and stagger hold in every wave, most efficient first', () => {

@@ -92,6 +92,9 @@ describe('chain history from synthetic series', () => {
     const h = buildChainHistory({ marketPrice: price, hashRate, transactionFees: fees, minersRevenue: revenue, feesPerBlockBtc: 0.25 });
     assert.equal(dayOf(h, '2021-02-01').feesPerBlockBtc, 0.25);
     assert.equal(dayOf(h, '2021-02-02').feesPerBlockBtc, 1);
+    // Fees are data or a stated assumption, and each day says which.
+    assert.equal(dayOf(h, '2021-02-01').feesSource, 'assumed');
+    assert.equal(dayOf(h, '2021-02-02').feesSource, 'chain');
     assert.equal(dayOf(h, '2021-02-01').realisedHashpriceUsdPerPhDay, undefined);
     assert.equal(dayOf(h, '2021-02-02').realisedHashpriceUsdPerPhDay, 45e6 / 150_000);
     assert.equal(dayOf(h, '2021-02-03').realisedHashpriceUsdPerPhDay, undefined, 'revenue covers its own day only');

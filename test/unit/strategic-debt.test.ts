@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { annuityPayment, debtSchedule, monthlyDebtService, type DebtTerms } from '../../services/scheduler/strategic/debt-service.ts';
+import { annuityPayment, debtSchedule, monthlyDebtService, type DebtTerms } from '../../services/finance/debt-schedule.ts';
 
 /** $1.2M at 12 % a year, quarterly for one year: period rate 3 %, four periods. */
 const LOAN: Omit<DebtTerms, 'amortization'> = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conversionOption } from '../../services/scheduler/strategic/offer-flows.ts';
-import { projectLoanServiceUsd } from '../../services/scheduler/strategic/project-loan.ts';
+import { projectLoanServiceUsd } from '../../services/finance/project-loan.ts';
 import { miningMarginUsd, type Candidate } from '../../services/scheduler/strategic/site-flows.ts';
 import { windowSums } from '../../services/scheduler/strategic/evaluate.ts';
 import type { ContractOffer } from '../../services/scheduler/strategic/offers-schema.ts';

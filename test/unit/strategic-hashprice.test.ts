@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashpricePath } from '../../services/scheduler/strategic/hashprice-outlook.ts';
+import { hashpricePath } from '../../services/finance/hashprice-outlook.ts';
 import type { HashpriceOutlook } from '../../services/scheduler/strategic/offers-schema.ts';
 
 const FLAT: HashpriceOutlook = { startUsdPerPhDay: 50, btcPriceGrowthPctPerYear: 0, difficultyGrowthPctPerYear: 0, feeSharePct: 2 };

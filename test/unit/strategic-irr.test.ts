@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { irrMonthly, npvMonthly, paybackMonth } from '../../services/scheduler/strategic/irr.ts';
+import { irrMonthly, npvMonthly, paybackMonth } from '../../services/finance/discount.ts';
 
 const months = (n: number, v = 0) => new Array<number>(n).fill(v);
 

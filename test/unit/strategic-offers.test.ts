@@ -30,8 +30,8 @@ test('defaults are filled, nested ones included', () => {
   assert.equal(o.offers[0]!.escalatorPctPerYear, 0);
   assert.equal(o.capexTiming, 'spread-over-lead-time');
   assert.equal(o.miningUptime, 1);
-  assert.deepEqual(o.coverage, { minDscr: 1, windowMonths: 1, shortfallPenaltyPerUsd: 1000, refinanceBulletPrincipal: false });
-  assert.deepEqual(o.existingContracts, { colocationOpexPctOfRevenue: 15, gpuCloudOpexPctOfRevenue: 40 });
+  assert.deepEqual(o.coverage, { windowMonths: 1, shortfallPenaltyPerUsd: 1000, refinanceBulletPrincipal: false });
+  assert.deepEqual(o.existingContracts, { colocationOpexPctOfRevenue: 15, gpuCloudOpexPctOfRevenue: 25 });
   assert.deepEqual(o.solver, { timeLimitS: 30, mipRelGap: 1e-4 });
   assert.equal(o.hashprice.feeSharePct, 2);
   assert.equal(o.hashprice.btcPriceGrowthPctPerYear, 0);

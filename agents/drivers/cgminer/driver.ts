@@ -34,6 +34,9 @@ export function cgminerDriver(now: () => number = Date.now): DeviceDriver<MinerD
         const { metrics, firmware } = await minerOfDevice(device).telemetry({ timeoutMs, signal });
         const labels: Record<string, string> = { model: device.model, firmware: device.firmware };
         if (firmware !== undefined) labels.firmware_version = firmware.slice(0, 256);
+        // A miner that answers and hashes nothing is asleep (or still waking up): the control
+        // plane counts it as sleeping, never as online, and does not plan to shed it again.
+        if (metrics.hashrate_hs !== undefined) labels.mode = metrics.hashrate_hs === 0 ? 'sleeping' : 'mining';
         return { ...base, atMs: now(), status: 'online', metrics, labels };
       } catch (err) {
         const error = `polling miner ${device.id} at ${device.host}:${device.port}: ${errorMessage(err)}`.slice(0, 2000);

@@ -21,32 +21,24 @@ interface SchemaReaders {
   throttleReasons(gpu: XmlElement, where: string): string[] | undefined;
 }
 
-/** v11, v12: <power_readings> with <power_draw>, <power_limit>, <enforced_power_limit>. */
-function powerFromPowerReadings(gpu: XmlElement, s: GpuSample, where: string): void {
-  const p = child(gpu, 'power_readings');
-  const q = (name: string) => parseQuantity(textAt(p, name), `${where} power_readings/${name}`, 'W');
-  s.powerW = q('power_draw');
-  s.powerLimitW = q('power_limit');
-  s.enforcedPowerLimitW = q('enforced_power_limit');
-  s.defaultPowerLimitW = q('default_power_limit');
-  s.minPowerLimitW = q('min_power_limit');
-  s.maxPowerLimitW = q('max_power_limit');
-}
-
 /**
- * v13 (driver 530+): <gpu_power_readings> with <average_power_draw> and <instant_power_draw>
- * in place of <power_draw>, and <current_power_limit> (the enforced one) beside
- * <requested_power_limit>. power_w stays the averaged draw, which is what `power.draw` means
- * in the CSV of the same drivers.
+ * Power, whatever the schema version attribute says: the container is <power_readings> (v11,
+ * v12 up to driver 525) or <gpu_power_readings> (driver 530+), and the draw <power_draw>
+ * (v11, v12, and v12 <gpu_power_readings> as driver 535.104.05 writes it) or
+ * <average_power_draw>/<instant_power_draw> (v13). The enforced limit is <enforced_power_limit>
+ * or <current_power_limit>, the one asked for <power_limit> or <requested_power_limit>.
+ * power_w is the averaged draw where there is one, which is what `power.draw` means in the CSV
+ * of the same drivers. The version keeps choosing only what really differs by version.
  */
-function powerFromGpuPowerReadings(gpu: XmlElement, s: GpuSample, where: string): void {
-  const p = child(gpu, 'gpu_power_readings');
-  const q = (name: string) => parseQuantity(textAt(p, name), `${where} gpu_power_readings/${name}`, 'W');
+function powerReadings(gpu: XmlElement, s: GpuSample, where: string): void {
+  const name = child(gpu, 'gpu_power_readings') !== undefined ? 'gpu_power_readings' : 'power_readings';
+  const p = child(gpu, name);
+  const q = (field: string) => parseQuantity(textAt(p, field), `${where} ${name}/${field}`, 'W');
   s.powerAverageW = q('average_power_draw');
   s.powerInstantW = q('instant_power_draw');
-  s.powerW = s.powerAverageW ?? s.powerInstantW;
-  s.enforcedPowerLimitW = q('current_power_limit');
-  s.powerLimitW = q('requested_power_limit') ?? s.enforcedPowerLimitW;
+  s.powerW = s.powerAverageW ?? q('power_draw') ?? s.powerInstantW;
+  s.enforcedPowerLimitW = q('current_power_limit') ?? q('enforced_power_limit');
+  s.powerLimitW = q('requested_power_limit') ?? q('power_limit') ?? q('current_power_limit');
   s.defaultPowerLimitW = q('default_power_limit');
   s.minPowerLimitW = q('min_power_limit');
   s.maxPowerLimitW = q('max_power_limit');
@@ -78,9 +70,9 @@ function reasonsFromEvents(gpu: XmlElement, where: string): string[] | undefined
 }
 
 const READERS: Record<SchemaVersion, SchemaReaders> = {
-  11: { power: powerFromPowerReadings, throttleReasons: reasonsFromThrottle },
-  12: { power: powerFromPowerReadings, throttleReasons: reasonsFromThrottle },
-  13: { power: powerFromGpuPowerReadings, throttleReasons: reasonsFromEvents },
+  11: { power: powerReadings, throttleReasons: reasonsFromThrottle },
+  12: { power: powerReadings, throttleReasons: reasonsFromThrottle },
+  13: { power: powerReadings, throttleReasons: reasonsFromEvents },
 };
 
 export function schemaVersionOf(text: string): SchemaVersion {

@@ -1,6 +1,7 @@
 import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import type { SnmpDevice } from '../../../services/domain/devices.ts';
-import { wrap } from '../../../services/lib/errors.ts';
+import { ContextError, wrap } from '../../../services/lib/errors.ts';
+import { SNMP_DEVICE_KINDS } from './kinds.ts';
 import type { DeviceDriver } from '../../device-driver.ts';
 import { loadProfile, type SnmpProfile } from './profile.ts';
 import { readProfile, toReading } from './read.ts';
@@ -26,6 +27,11 @@ export function snmpDriver(devices: readonly SnmpDevice[], opts: SnmpDriverOptio
       profiles.set(d.profile, opts.profileDir === undefined ? loadProfile(d.profile) : loadProfile(d.profile, opts.profileDir));
     } catch (err) {
       throw wrap(`SNMP device ${d.id}: loading profile "${d.profile}"`, err, 'E_SNMP_PROFILE');
+    }
+  }
+  for (const d of devices) {
+    if (!(SNMP_DEVICE_KINDS as readonly string[]).includes(d.kind)) {
+      throw new ContextError('E_SNMP_KIND', `SNMP device ${d.id}: kind "${d.kind}" is not one the SNMP driver reads (${SNMP_DEVICE_KINDS.join(', ')})`);
     }
   }
   return {

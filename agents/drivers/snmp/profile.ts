@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { check } from '../../../services/domain/schema.ts';
 import { Strict } from '../../../services/lib/strict.ts';
 import { ContextError, wrap } from '../../../services/lib/errors.ts';
+import { SNMP_DEVICE_KINDS } from './kinds.ts';
 
 /**
  * An SNMP device profile (agents/profiles/snmp/<make-model>.yaml): scalar OIDs and table
@@ -71,7 +72,8 @@ export const SnmpProfile = Strict({
   model: Type.String({ minLength: 1 }),
   /** The vendor MIB the OIDs come from. */
   mib: Type.String({ minLength: 1 }),
-  kind: Type.Union([Type.Literal('pdu'), Type.Literal('cooling'), Type.Literal('meter')]),
+  /** What the device is (agents/drivers/snmp/kinds.ts); a site's device of this profile must say the same. */
+  kind: Type.Union(SNMP_DEVICE_KINDS.map((k) => Type.Literal(k))),
   description: Type.Optional(Type.String()),
   unsupported: Type.Array(Type.Integer(), { default: [-1] }),
   labels: Type.Array(LabelDef, { default: [] }),

@@ -1,8 +1,19 @@
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AgentBatch, IngestAck } from '../../agent-contract/batch-schema.ts';
+import { validator } from '../../domain/schema.ts';
 import { errorMessage } from '../../lib/errors.ts';
+import { Strict } from '../../lib/strict.ts';
 import { ApiError } from '../errors.ts';
+import { checkReadings, MAX_ISSUES } from '../ingest/reading-check.ts';
 import { NoQuery, responses } from '../schemas.ts';
+
+/**
+ * The batch without its readings: checked by fastify before the handler runs. The readings
+ * are checked by the handler in chunks (ingest/reading-check.ts); the route still declares
+ * the whole AgentBatch, which is what clients and the API description see.
+ */
+const Envelope = Strict({ ...AgentBatch.properties, readings: Type.Array(Type.Unknown(), { maxItems: AgentBatch.properties.readings.maxItems }) });
 
 export interface IngestRouteOptions {
   bodyLimit: number;
@@ -14,7 +25,7 @@ export interface IngestRouteOptions {
  * the ack; the history write follows asynchronously so a slow historian never stalls agents.
  */
 export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOptions): Promise<void> {
-  const { live, ledger, history, site } = app.services;
+  const { live, ledger, history, site, ingest } = app.services;
   const log = app.services.log.child({ part: 'ingest' });
   let historyFailing = false;
 
@@ -37,6 +48,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
     {
       bodyLimit: opts.bodyLimit,
       config: { access: ['agent'] },
+      validatorCompiler: ({ schema, httpPart }) => validator(httpPart === 'body' ? Envelope : (schema as TSchema)),
       schema: { querystring: NoQuery, body: AgentBatch, response: responses({ 200: IngestAck }) },
     },
     async (req) => {
@@ -48,18 +60,25 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
       if (batch.siteId !== site.site.id) {
         throw new ApiError('E_SITE_MISMATCH', `batch ${batch.agentId}#${batch.seq} is for site "${batch.siteId}"; this control plane runs "${site.site.id}"`);
       }
-      // has → apply → add runs without an await in between, so two copies of one batch
+      const { issues } = await checkReadings(batch.readings);
+      if (issues.length > 0) {
+        const shown = issues.length >= MAX_ISSUES ? `the first ${MAX_ISSUES} problems` : `${issues.length} problem${issues.length === 1 ? '' : 's'}`;
+        throw new ApiError('E_VALIDATION', `batch ${batch.agentId}#${batch.seq} has invalid readings (${shown}): ${issues.slice(0, 5).map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
+      }
+      // has → screen → apply → add runs without an await in between, so two copies of one batch
       // arriving together cannot both be applied.
       if (ledger.has(batch.agentId, batch.seq)) {
         live.noteDuplicate(batch);
         return { accepted: 0, duplicate: true, seq: batch.seq };
       }
       const firstFromAgent = !live.hasAgent(batch.agentId);
-      const result = live.apply(batch);
+      const { kept, rejected } = ingest.screen(batch.agentId, batch.readings, Date.now());
+      const result = live.apply(kept.length === batch.readings.length ? batch : { ...batch, readings: kept });
       if (firstFromAgent) log.info({ agentId: batch.agentId, seq: batch.seq, readings: batch.readings.length }, 'first batch from agent');
       ledger.add(batch.agentId, batch.seq);
       writeHistory(result.points, batch.agentId, batch.seq);
-      return { accepted: result.accepted, duplicate: false, seq: batch.seq };
+      const refused = Object.values(rejected).some((n) => n > 0);
+      return { accepted: result.accepted, duplicate: false, seq: batch.seq, ...(refused ? { rejected } : {}) };
     },
   );
 }

@@ -58,6 +58,11 @@ export const PlanStateSchema = Obj({
   trigger: Type.Union([Type.Literal('schedule'), Type.Literal('prices-changed'), Type.Literal('site-changed'), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
   plan: Type.Union([PlanReportSchema, Type.Null()]),
+  /**
+   * Blocks held off by curtailment now, whatever the plan says for them (the route adds it
+   * from the curtailment engine's records): the page shows these, not "Mine".
+   */
+  curtailment: Type.Optional(Type.Array(Obj({ blockId: Type.String(), eventId: Type.String(), status: Type.String(), devicesHeld: Type.Integer(), wholeBlock: Type.Boolean() }))),
 });
 
 export const ExplainQuery = Obj({

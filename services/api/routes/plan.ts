@@ -15,7 +15,10 @@ export async function planRoutes(app: FastifyInstance): Promise<void> {
     return p;
   };
 
-  app.get('/api/plan', { config: { access: 'read' }, schema: { querystring: NoQuery, response: responses({ 200: PlanStateSchema }) } }, async () => planner().latest());
+  app.get('/api/plan', { config: { access: 'read' }, schema: { querystring: NoQuery, response: responses({ 200: PlanStateSchema }) } }, async () => ({
+    ...planner().latest(),
+    curtailment: app.services.viewer.view().blocks.flatMap((b) => b.curtailment.map((c) => ({ blockId: b.id, ...c, wholeBlock: b.stateNow === 'curtailed' && b.state !== 'curtailed' }))),
+  }));
 
   app.get<{ Querystring: Static<typeof ExplainQuery> }>(
     '/api/plan/explain',

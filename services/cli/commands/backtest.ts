@@ -68,7 +68,14 @@ export function registerBacktest(program: Command): void {
 
 function metaLine(m: BacktestMeta): string {
   const d = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-  return `backtest ${d(m.startMs)} → ${d(m.endMs)} UTC at ${m.settlementPoint}, ${m.intervals} × ${m.intervalMinutes} min; scheduler: ${m.information} information, ${m.horizonIntervals}-interval horizon, ${m.schedulerDecisions} decisions (${(m.schedulerSolveMs / 1000).toFixed(1)} s solving); strike rule N=${m.strike.curtailAfter}, M=${m.strike.resumeAfter}`;
+  return `backtest ${d(m.startMs)} → ${d(m.endMs)} UTC at ${m.settlementPoint}, ${m.intervals} × ${m.intervalMinutes} min; scheduler: ${m.information} information, ${m.horizonIntervals}-interval horizon, ${m.schedulerDecisions} decisions (${(m.schedulerSolveMs / 1000).toFixed(1)} s solving); strike rule N=${m.strike.curtailAfter}, M=${m.strike.resumeAfter}; ${feesLine(m)}`;
+}
+
+/** Fees per block are data or a stated assumption, never a silent zero. */
+function feesLine(m: BacktestMeta): string {
+  const f = m.fees;
+  if (f.assumedDays === 0) return `fees per block: chain data (${f.chainDays} days)`;
+  return `fees per block: chain data ${f.chainDays} days, ASSUMED ${f.assumedFeesPerBlockBtc} BTC/block on ${f.assumedDays} days (no transaction-fees chart covers them; set --fees-per-block)`;
 }
 
 export function backtestText(r: BacktestResult, m: BacktestMeta): string {

@@ -1,18 +1,12 @@
 import type { Command } from 'commander';
-import { registerProbeMiner } from './probe/miner.ts';
-import { registerProbeModbus } from './probe/modbus.ts';
-import { registerProbeNvidiaSmi } from './probe/nvidia-smi.ts';
-import { registerProbeSnmp } from './probe/snmp.ts';
+import { DRIVERS } from '../../../agents/drivers/registry.ts';
 
 /**
  * `switchyard probe <protocol>`: talk to one device once and print what the agent would read.
- * Each protocol registers its subcommand from probe/<protocol>.ts and loads its driver inside
- * its action, so building the CLI stays cheap.
+ * Each driver in agents/drivers/registry.ts registers its subcommand (agents/drivers/<protocol>/
+ * probe.ts), which loads the driver inside its action.
  */
 export function registerProbe(program: Command): void {
   const probe = program.command('probe').description('read one device once over its protocol and print normalised readings');
-  registerProbeModbus(probe);
-  registerProbeSnmp(probe);
-  registerProbeMiner(probe);
-  registerProbeNvidiaSmi(probe);
+  for (const driver of DRIVERS) driver.probe.register(probe);
 }

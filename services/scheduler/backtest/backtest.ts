@@ -61,6 +61,8 @@ export interface BacktestMeta {
   schedulerDecisions: number;
   schedulerSolveMs: number;
   shortHorizons: number;
+  /** Fees per block over the backtest's days: from chain data, or a stated assumption. */
+  fees: { chainDays: number; assumedDays: number; assumedFeesPerBlockBtc: number | null };
 }
 
 export async function runBacktest(o: BacktestOptions): Promise<{ result: BacktestResult; meta: BacktestMeta }> {
@@ -113,7 +115,15 @@ export async function runBacktest(o: BacktestOptions): Promise<{ result: Backtes
       schedulerDecisions: rolling.decisions,
       schedulerSolveMs: rolling.solveMsTotal,
       shortHorizons: rolling.shortHorizons,
+      fees: feesUsed(o.chain, truth.intervals[0]!.startMs, truth.intervals[truth.intervals.length - 1]!.startMs + step),
     },
   };
 }
 
+
+/** How the days a backtest covers got their fees per block: chain data or the stated fallback. */
+export function feesUsed(chain: readonly ChainDay[], fromMs: number, toMs: number): BacktestMeta['fees'] {
+  const days = chain.filter((d) => d.dayStartMs + 86_400_000 > fromMs && d.dayStartMs < toMs);
+  const assumed = days.filter((d) => d.feesSource === 'assumed');
+  return { chainDays: days.length - assumed.length, assumedDays: assumed.length, assumedFeesPerBlockBtc: assumed[0]?.feesPerBlockBtc ?? null };
+}

@@ -1,3 +1,4 @@
+import { miningRevenueUsd as hashrateRevenueUsd } from '../../finance/mining.ts';
 import type { AiBlock, DispatchInput, DispatchInterval, MiningBlock, MiningSegment } from './input.ts';
 
 /**
@@ -15,8 +16,7 @@ export function hours(input: DispatchInput): number {
 
 /** Mining revenue of 1 IT MW of a segment for one interval, USD (after pool fee). */
 export function revenueUsdPerItMw(seg: MiningSegment, iv: DispatchInterval, input: DispatchInput): number {
-  const phsPerItMw = 1000 / seg.efficiencyJPerTh;
-  return iv.hashpriceUsdPerPhDay * phsPerItMw * (1 - input.site.poolFee) * (input.intervalMinutes / MINUTES_PER_DAY);
+  return hashrateRevenueUsd(iv.hashpriceUsdPerPhDay, 1000 / seg.efficiencyJPerTh, input.intervalMinutes / MINUTES_PER_DAY, input.site.poolFee);
 }
 
 export function blockBaseItMw(b: MiningBlock): number {
@@ -44,19 +44,29 @@ export function miningRevenueUsd(b: MiningBlock, itMw: number, iv: DispatchInter
   return revenue;
 }
 
-/** Energy cost of drawing `meterMw` for the interval at spot, USD (PPA handled at site level). */
-export function spotEnergyUsd(meterMw: number, iv: DispatchInterval, input: DispatchInput): number {
-  return meterMw * iv.priceUsdPerMwh * hours(input);
+/** Whether the contract bills rent in this interval (inside its term). */
+export function aiInTerm(b: AiBlock, iv: DispatchInterval): boolean {
+  return (b.termStartMs === undefined || iv.startMs >= b.termStartMs) && (b.termEndMs === undefined || iv.startMs < b.termEndMs);
 }
 
-/** Credit for mining load not drawn (relative to full), USD. */
-export function creditUsd(notDrawnMw: number, iv: DispatchInterval, input: DispatchInput): number {
-  return notDrawnMw * (iv.creditUsdPerMwh ?? 0) * hours(input);
-}
-
-export function aiRevenueUsd(b: AiBlock, itMw: number, input: DispatchInput): number {
+/** Rent of an AI block at `itMw` for the interval, USD: 0 outside the contract's term. */
+export function aiRentUsd(b: AiBlock, itMw: number, iv: DispatchInterval, input: DispatchInput): number {
+  if (!aiInTerm(b, iv)) return 0;
   const perHour = b.revenueScalesWithLoad ? (b.revenueUsdPerHour * itMw) / b.fullItMw : b.revenueUsdPerHour;
   return perHour * hours(input);
+}
+
+/**
+ * Energy billed through to the tenant (powerCost pass-through) for `itMw` over the interval:
+ * metered MW (IT × overhead) × spot × hours, USD; 0 when the operator pays.
+ */
+export function aiPassThroughUsd(b: AiBlock, itMw: number, iv: DispatchInterval, input: DispatchInput): number {
+  return b.energyPassThrough ? itMw * b.overheadFactor * iv.priceUsdPerMwh * hours(input) : 0;
+}
+
+/** What an AI block brings in for the interval: rent plus any energy pass-through, USD. */
+export function aiRevenueUsd(b: AiBlock, itMw: number, iv: DispatchInterval, input: DispatchInput): number {
+  return aiRentUsd(b, itMw, iv, input) + aiPassThroughUsd(b, itMw, iv, input);
 }
 
 /**

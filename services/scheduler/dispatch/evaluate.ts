@@ -85,7 +85,7 @@ export function evaluatePlan(input: DispatchInput, schedules: readonly BlockSche
         if (it < b.floorItMw - TOL || it > b.fullItMw + TOL) violations.push(`block ${b.id} at ${isoMinute(iv.startMs)}: AI load ${mw3(it)} IT MW outside its contract range ${mw3(b.floorItMw)}–${mw3(b.fullItMw)}`);
         if (it < b.fullItMw - TOL) capped.set(b.id, (capped.get(b.id) ?? 0) + 1);
         aiLoad += it * b.overheadFactor;
-        aiRevenue += aiRevenueUsd(b, it, input);
+        aiRevenue += aiRevenueUsd(b, it, iv, input);
       }
     }
     const load = miningLoad + aiLoad;

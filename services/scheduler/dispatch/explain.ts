@@ -103,8 +103,8 @@ function explainMining(b: MiningBlock, s: BlockSchedule, input: DispatchInput, e
 function explainAi(b: AiBlock, s: BlockSchedule, input: DispatchInput, ev: Evaluation, t: number, energyValue: number): Explanation {
   const iv = input.intervals[t]!;
   const h = hours(input);
-  const full = aiRevenueUsd(b, b.fullItMw, input) - b.fullItMw * b.overheadFactor * energyValue * h;
-  const capped = aiRevenueUsd(b, b.floorItMw, input) - b.floorItMw * b.overheadFactor * energyValue * h;
+  const full = aiRevenueUsd(b, b.fullItMw, iv, input) - b.fullItMw * b.overheadFactor * energyValue * h;
+  const capped = aiRevenueUsd(b, b.floorItMw, iv, input) - b.floorItMw * b.overheadFactor * energyValue * h;
   const decision = decisionAt(s, t, b.fullItMw);
   const load = ev.intervals[t]!.siteLoadMw;
   let binding: BindingRule = 'economics';

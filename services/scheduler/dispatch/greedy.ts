@@ -43,7 +43,8 @@ export function greedyDispatch(input: DispatchInput): DispatchPlan {
       // to scarcity prices: above what the load earns and above SCARCITY_USD_PER_MWH.
       const spare = b.maxCappedIntervals - used - fourCpAhead[t]!;
       const earnsPerItMwh = b.revenueScalesWithLoad ? b.revenueUsdPerHour / b.fullItMw : 0;
-      const scarce = iv.priceUsdPerMwh * b.overheadFactor > Math.max(earnsPerItMwh, SCARCITY_USD_PER_MWH);
+      // Energy billed through to the tenant costs the site nothing, so price alone never caps it.
+      const scarce = !b.energyPassThrough && iv.priceUsdPerMwh * b.overheadFactor > Math.max(earnsPerItMwh, SCARCITY_USD_PER_MWH);
       const capIt = canCap && (iv.fourCp === true || (scarce && spare > 0));
       const it = capIt ? b.floorItMw : b.fullItMw;
       if (capIt) cappedUsed.set(b.id, used + 1);

@@ -73,6 +73,11 @@ export const AiBlock = Strict({
   revenueUsdPerHour: Finite({ minimum: 0 }),
   /** True for GPU-hour billing (revenue falls with capped load); false for take-or-pay leases. */
   revenueScalesWithLoad: Type.Boolean(),
+  /** The contract's term, UTC ms [start, end): no rent outside it. Absent: always in term. */
+  termStartMs: Type.Optional(Finite()),
+  termEndMs: Type.Optional(Finite()),
+  /** The tenant pays the block's metered energy at the price paid (contract powerCost pass-through). */
+  energyPassThrough: Type.Optional(Type.Boolean()),
 });
 export type AiBlock = Static<typeof AiBlock>;
 

@@ -1,6 +1,6 @@
 import { LpText, type Term } from '../solver/lp-text.ts';
 import { aiBlocks, miningClasses, type MiningClass } from './classes.ts';
-import { aiRevenueUsd, blockBaseItMw, hours, revenueUsdPerItMw } from './economics.ts';
+import { aiPassThroughUsd, aiRentUsd, blockBaseItMw, hours, revenueUsdPerItMw } from './economics.ts';
 import type { AiBlock, DispatchInput } from './input.ts';
 
 /**
@@ -112,8 +112,11 @@ export function buildDispatchModel(input: DispatchInput): DispatchModel {
         integerCount += 1;
         lp.addRow(`sla_${k}_${t}`, [[1, a], [b.fullItMw - b.floorItMw, v.z(k, t)]], '>=', b.fullItMw);
       }
-      if (b.revenueScalesWithLoad) lp.addObjective(aiRevenueUsd(b, 1, input), a);
-      else lp.addObjectiveConstant(aiRevenueUsd(b, b.fullItMw, input));
+      // Rent (per IT MW for GPU-hour billing, a constant for take-or-pay) plus the energy
+      // pass-through, which is linear in the load.
+      const perItMw = (b.revenueScalesWithLoad ? aiRentUsd(b, 1, iv, input) : 0) + aiPassThroughUsd(b, 1, iv, input);
+      if (perItMw !== 0) lp.addObjective(perItMw, a);
+      if (!b.revenueScalesWithLoad) lp.addObjectiveConstant(aiRentUsd(b, b.fullItMw, iv, input));
       load.push([-b.overheadFactor, a]);
     });
 

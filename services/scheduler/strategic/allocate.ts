@@ -3,11 +3,11 @@ import type { Catalogs } from '../../domain/site.ts';
 import { allMiningPlan, planMonths, planTotals, type MonthRow, type Plan, type PlanTotals } from './evaluate.ts';
 import { explainDecision } from './explain.ts';
 import { greedyPlan } from './greedy.ts';
-import type { Halving } from './hashprice-outlook.ts';
-import { irrMonthly, npvMonthly, paybackMonth } from './irr.ts';
+import type { Halving } from '../../finance/hashprice-outlook.ts';
+import { irrMonthly, npvMonthly, paybackMonth } from '../../finance/discount.ts';
 import { solveAllocation, type MilpOutcome } from './milp.ts';
 import { buildModel, type StrategicModel } from './model.ts';
-import { monthlyRate } from './months.ts';
+import { monthlyRate } from '../../finance/months.ts';
 import { incrementalFlowsUsd } from './offer-flows.ts';
 import type { OffersFile } from './offers-schema.ts';
 import type { ExcludedBlock } from './site-flows.ts';
@@ -187,10 +187,14 @@ function notes(model: StrategicModel): string[] {
     'Decisions are made in the start month: a converted block stops mining at once and earns lease NOI from its lead time.',
     `Capex ${i.capexTiming === 'at-decision' ? 'is spent in the decision month' : 'is spread evenly over each offer\u2019s lead time'}; NPV is unlevered (before debt service) at ${i.discountRatePctPerYear} %/yr.`,
     'Flows past the horizon are dropped on both sides (no terminal value); a lease ending inside the horizon is not renewed.',
-    `Coverage: every month, cash available over the ${i.coverage.windowMonths}-month window ending it ≥ ${i.coverage.minDscr} × debt service over it (cash ≥ 0 where none is due); a shortfall costs ${i.coverage.shortfallPenaltyPerUsd} NPV dollars per dollar.`,
+    `Coverage: every month, cash available over the ${i.coverage.windowMonths}-month window ending it ≥ ${model.minDscr} (${model.minDscrSource}) × debt service over it (cash ≥ 0 where none is due); a shortfall costs ${i.coverage.shortfallPenaltyPerUsd} NPV dollars per dollar.`,
     'Mining margin is max(0, revenue − power) per month at the nominal fleet (no miner refresh, no degradation).',
   ];
-  if (i.coverage.refinanceBulletPrincipal) out.push('Bullet principal at maturity is treated as refinanced and left out of the coverage test.');
+  if (i.coverage.refinanceBulletPrincipal) {
+    out.push(`Bullet principal at maturity is refinanced (a refinancing need, left out of the coverage test) and keeps paying interest at each instrument's refinanceCouponPct, else ${i.coverage.refinanceCouponPct ?? 'its own coupon'} %/yr.`);
+  }
+  const committed = model.committedCapexUsd.reduce((a, b) => a + b, 0);
+  if (committed > 0) out.push(`Blocks already converting pay their conversion capex ($${Math.round(committed).toLocaleString('en-US')} in all) evenly from the start month to their ready date, from cash.`);
   if (i.capexFinancing) out.push(`${i.capexFinancing.sharePct} % of capex is drawn on a project loan at ${i.capexFinancing.couponPct} % over ${i.capexFinancing.termMonths} months; its service counts as debt service.`);
   if (i.offers.some((o) => o.takeOrPayPct !== undefined && o.takeOrPayPct < 100)) out.push('takeOrPayPct is reported only: lease revenue assumes the tenant pays for the full capacity.');
   return out;

@@ -5,7 +5,8 @@ import type { StrategicModel } from './model.ts';
  * greedy one are judged here, by the same arithmetic, so they compare like for like.
  *
  * cash available = mining margin + lease NOI (signed contracts and new leases)
- *                  − capex paid from cash (capex − project-loan draws)
+ *                  − capex paid from cash (capex − project-loan draws; capex includes the
+ *                    committed capex of blocks already converting)
  * debt service   = the site's debt (less refinanced bullets) + project-loan service
  * coverage test  = every month, over the window of `windowMonths` ending it (truncated at
  *                  the start): Σ cash available ≥ minDscr × Σ debt service. With no debt
@@ -27,6 +28,8 @@ export interface MonthRow {
   newLeaseNoiUsd: number;
   capexUsd: number;
   capexFinancedUsd: number;
+  /** Of capexUsd: blocks already converting (committed before the plan). */
+  committedCapexUsd: number;
   cashAvailableUsd: number;
   debtServiceUsd: number;
   /** Bullet principal left out of debtServiceUsd because it is refinanced. */
@@ -84,6 +87,9 @@ export function planMonths(model: StrategicModel, plan: Plan): MonthRow[] {
       loanService += o.loanServiceUsd[m]!;
     });
     const lease = model.existingNoiUsd[m]! + newLease;
+    // Blocks already converting pay their capex whatever the plan (finance/conversion.ts).
+    const committed = model.committedCapexUsd[m]!;
+    capex += committed;
     return {
       month,
       hashpriceUsdPerPhDay: model.hashprice.usdPerPhDay[m]!,
@@ -92,6 +98,7 @@ export function planMonths(model: StrategicModel, plan: Plan): MonthRow[] {
       newLeaseNoiUsd: newLease,
       capexUsd: capex,
       capexFinancedUsd: financed,
+      committedCapexUsd: committed,
       cashAvailableUsd: mining + lease - (capex - financed),
       debtServiceUsd: model.debtServiceUsd[m]! + loanService,
       refinancedUsd: model.refinancedUsd[m]!,

@@ -1,8 +1,10 @@
 import type { SiteFile } from '../../domain/site-schema.ts';
 import type { Catalogs } from '../../domain/site.ts';
-import { monthlyDebtService } from './debt-service.ts';
-import { hashpricePath, type HashpricePath } from './hashprice-outlook.ts';
-import { monthLabel, monthlyRate } from './months.ts';
+import { committedConversionCapexUsd } from '../../finance/conversion.ts';
+import { minDscrCovenant } from '../../finance/covenants.ts';
+import { monthlyDebtService } from '../../finance/debt-schedule.ts';
+import { hashpricePath, type HashpricePath } from '../../finance/hashprice-outlook.ts';
+import { monthLabel, monthlyRate } from '../../finance/months.ts';
 import { conversionOption, type ConversionOption } from './offer-flows.ts';
 import type { ContractOffer, OffersFile } from './offers-schema.ts';
 import { existingContractNoiUsd, siteCandidates, type Candidate, type ExcludedBlock } from './site-flows.ts';
@@ -26,11 +28,15 @@ export interface StrategicModel {
   excluded: ExcludedBlock[];
   /** NOI of the site's signed contracts, USD by month. */
   existingNoiUsd: number[];
+  /** Capex of blocks already converting, spread to their ready date, USD by month (paid from cash). */
+  committedCapexUsd: number[];
   /** Debt service the coverage test counts (before any project loan), USD by month. */
   debtServiceUsd: number[];
   /** Bullet principal left out of the test because it is refinanced, USD by month. */
   refinancedUsd: number[];
   minDscr: number;
+  /** Where minDscr came from: an instrument's covenant, the offers file, or the default. */
+  minDscrSource: string;
   coverageWindowMonths: number;
   shortfallPenaltyPerUsd: number;
   input: OffersFile;
@@ -60,10 +66,15 @@ export function buildModel(site: SiteFile, input: OffersFile, catalogs?: Catalog
     });
   });
 
-  const debt = monthlyDebtService(site.debt, input.startMonth, n);
-  const refinance = input.coverage.refinanceBulletPrincipal;
-  const debtServiceUsd = months.map((_, m) => debt.interestUsd[m]! + debt.principalUsd[m]! - (refinance ? debt.bulletPrincipalUsd[m]! : 0));
-  const refinancedUsd = months.map((_, m) => (refinance ? debt.bulletPrincipalUsd[m]! : 0));
+  // Rolled bullets keep paying interest at the refinancing rate (finance/debt-schedule.ts).
+  const debt = monthlyDebtService(site.debt, input.startMonth, n, {
+    refinanceBullets: input.coverage.refinanceBulletPrincipal,
+    ...(input.coverage.refinanceCouponPct !== undefined ? { defaultRefinanceCouponPct: input.coverage.refinanceCouponPct } : {}),
+  });
+  const debtServiceUsd = months.map((_, m) => debt.interestUsd[m]! + debt.principalUsd[m]!);
+  const refinancedUsd = debt.refinancedUsd;
+  const covenant = minDscrCovenant(site.debt);
+  const committed = committedConversionCapexUsd(site, input.startMonth, n);
 
   return {
     startMonth: input.startMonth,
@@ -75,10 +86,12 @@ export function buildModel(site: SiteFile, input: OffersFile, catalogs?: Catalog
     candidates,
     options,
     excluded,
-    existingNoiUsd: existingContractNoiUsd(site, input.startMonth, n, input.existingContracts),
+    existingNoiUsd: existingContractNoiUsd(site, input.startMonth, n, input.existingContracts, powerUsdPerMwh, catalogs),
+    committedCapexUsd: committed,
     debtServiceUsd,
     refinancedUsd,
-    minDscr: input.coverage.minDscr,
+    minDscr: covenant?.threshold ?? input.coverage.minDscr ?? 1,
+    minDscrSource: covenant ? `covenant of ${covenant.instrumentId}` : input.coverage.minDscr !== undefined ? 'offers file coverage.minDscr' : 'default 1 (no covenant)',
     coverageWindowMonths: input.coverage.windowMonths,
     shortfallPenaltyPerUsd: input.coverage.shortfallPenaltyPerUsd,
     input,

@@ -1,7 +1,7 @@
 import { leaseMonthlySchedule } from '../../finance/lease.ts';
 import type { Candidate } from './site-flows.ts';
 import type { CapexFinancing, ContractOffer, OffersFile } from './offers-schema.ts';
-import { projectLoanServiceUsd } from './project-loan.ts';
+import { projectLoanServiceUsd } from '../../finance/project-loan.ts';
 
 /**
  * What converting one block for one offer does, month by month. Pure.

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { HashpriceOutlook } from '../../finance/hashprice-outlook.ts';
 import { Strict } from '../../lib/strict.ts';
 
 /**
@@ -36,18 +37,7 @@ export const ContractOffer = Strict({
 });
 export type ContractOffer = Static<typeof ContractOffer>;
 
-export const HashpriceOutlook = Strict({
-  startUsdPerPhDay: Type.Number({ minimum: 0 }),
-  btcPriceGrowthPctPerYear: growthPct(),
-  difficultyGrowthPctPerYear: growthPct(),
-  /** Transaction fees as a share of the block reward at the start; the rest is subsidy, which halves. */
-  feeSharePct: Type.Number({ minimum: 0, maximum: 100, default: 2 }),
-  /** Date block 1,050,000 is expected (the 2028 halving). Exclusive with `anchor`. */
-  halvingDate: Type.Optional(IsoDate),
-  /** A known height and its date; later heights follow at 144 blocks a day. Default: 840,000 on 2024-04-20. */
-  anchor: Type.Optional(Strict({ height: Type.Integer({ minimum: 0 }), date: IsoDate })),
-});
-export type HashpriceOutlook = Static<typeof HashpriceOutlook>;
+
 
 export const CapexFinancing = Strict({
   /** Share of each month's capex drawn on a project loan instead of paid from operating cash. */
@@ -59,8 +49,12 @@ export const CapexFinancing = Strict({
 export type CapexFinancing = Static<typeof CapexFinancing>;
 
 export const Coverage = Strict({
-  /** Cash available ÷ debt service must reach this every month (with no debt service due: cash ≥ 0). */
-  minDscr: Type.Number({ minimum: 0, maximum: 10, default: 1 }),
+  /**
+   * Cash available ÷ debt service must reach this every month (with no debt service due:
+   * cash ≥ 0). Only where the debt book has no min-dscr covenant: covenants come from the
+   * instruments (their tightest min-dscr threshold); without either, 1.
+   */
+  minDscr: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
   /**
    * Months of cash and debt service summed for each month's test, ending that month: 1 tests
    * each month alone; 3 a quarter; 12 the trailing twelve months, as most covenants are written
@@ -71,12 +65,20 @@ export const Coverage = Strict({
   shortfallPenaltyPerUsd: Type.Number({ exclusiveMinimum: 0, default: 1000 }),
   /** Leave bullet principal at maturity out of the test (it is refinanced, not paid from operations). */
   refinanceBulletPrincipal: Type.Boolean({ default: false }),
+  /**
+   * Rate a rolled bullet keeps paying, %/yr, for instruments without their own
+   * refinanceCouponPct (a stated assumption; without it, the instrument's coupon).
+   */
+  refinanceCouponPct: Type.Optional(Type.Number({ minimum: 0, maximum: 50 })),
 }, { default: {} });
 
 export const ExistingContracts = Strict({
   colocationOpexPctOfRevenue: Type.Number({ minimum: 0, maximum: 100, default: 15 }),
-  /** GPU cloud carries the power and the GPUs' upkeep, so its margin is thinner than a lease's. */
-  gpuCloudOpexPctOfRevenue: Type.Number({ minimum: 0, maximum: 100, default: 40 }),
+  /**
+   * GPU cloud carries the GPUs' upkeep, so its margin is thinner than a lease's. Power is not in
+   * here: it is counted from the contract's load at the power price (powerCost operator-paid).
+   */
+  gpuCloudOpexPctOfRevenue: Type.Number({ minimum: 0, maximum: 100, default: 25 }),
 }, { default: {} });
 
 export const SolverSettings = Strict({
@@ -104,3 +106,5 @@ export const OffersFile = Strict({
   offers: Type.Array(ContractOffer, { minItems: 1 }),
 });
 export type OffersFile = Static<typeof OffersFile>;
+
+export { HashpriceOutlook };

@@ -1,7 +1,10 @@
 import type { SiteFile } from '../../domain/site-schema.ts';
 import { defaultCatalogs, summarizeBlock, type Catalogs } from '../../domain/site.ts';
+import { contractGrossMw } from '../../finance/ai-load.ts';
+import { powerCostOf, rampShare } from '../../finance/contracts.ts';
 import { gpuCloudRevenueUsd, leaseMonthlySchedule } from '../../finance/lease.ts';
-import { DAYS_PER_MONTH, HOURS_PER_MONTH, monthIndexOfDate } from './months.ts';
+import { miningRevenueUsd } from '../../finance/mining.ts';
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, monthIndexOfDate, monthStartMs } from '../../finance/months.ts';
 
 /**
  * The site as the strategic model sees it: which blocks could be converted and what each
@@ -48,7 +51,7 @@ const W_PER_MW = 1e6;
  * mining revenue and power cost for a month of the block at its nominal fleet.
  */
 export function miningMarginUsd(hashratePhs: number, grossMw: number, c: MiningConditions, month: number): number {
-  const revenuePerDay = c.hashpriceUsdPerPhDay[month]! * hashratePhs * (1 - c.poolFee);
+  const revenuePerDay = miningRevenueUsd(c.hashpriceUsdPerPhDay[month]!, hashratePhs, 1, c.poolFee);
   const powerPerDay = grossMw * 24 * c.powerUsdPerMwh[month]!;
   return Math.max(0, revenuePerDay - powerPerDay) * DAYS_PER_MONTH * c.uptime;
 }
@@ -96,12 +99,22 @@ export interface ContractOpex {
 /**
  * Net operating income of the site's signed contracts by month, USD. A colocation lease bills
  * its schedule from the month of its start date (contract year by contract year, as
- * finance/lease.ts computes it); GPU cloud bills GPUs × rate × utilization × hours.
+ * finance/lease.ts computes it); GPU cloud bills GPUs × rate × utilization × hours. Power is
+ * treated as the contract says (finance/contracts.ts powerCostOf): pass-through costs the
+ * operator nothing; included and operator-paid cost the contract's utilisation-scaled gross
+ * MW × hours × the month's power price, inside the term only. Opex shares are upkeep besides power.
  */
-export function existingContractNoiUsd(site: SiteFile, startMonth: string, months: number, opex: ContractOpex): number[] {
+export function existingContractNoiUsd(site: SiteFile, startMonth: string, months: number, opex: ContractOpex, powerUsdPerMwh: readonly number[], catalogs: Catalogs = defaultCatalogs()): number[] {
   const out = new Array<number>(months).fill(0);
   for (const c of site.contracts) {
     const first = monthIndexOfDate(startMonth, c.startDate);
+    if (powerCostOf(c) !== 'pass-through') {
+      const grossMw = contractGrossMw(site, c.id, catalogs);
+      for (let k = 0; k < c.termMonths; k++) {
+        const m = first + k;
+        if (m >= 0 && m < months) out[m]! -= grossMw * HOURS_PER_MONTH * powerUsdPerMwh[m]!;
+      }
+    }
     if (c.kind === 'colocation') {
       const keep = 1 - opex.colocationOpexPctOfRevenue / 100;
       const schedule = leaseMonthlySchedule({
@@ -112,7 +125,7 @@ export function existingContractNoiUsd(site: SiteFile, startMonth: string, month
       });
       for (const row of schedule) {
         const m = first + row.month - 1;
-        if (m >= 0 && m < months) out[m]! += row.revenueUsd * keep;
+        if (m >= 0 && m < months) out[m]! += row.revenueUsd * keep * rampShare(c, monthStartMs(startMonth, m));
       }
     } else {
       const keep = 1 - opex.gpuCloudOpexPctOfRevenue / 100;
@@ -124,7 +137,7 @@ export function existingContractNoiUsd(site: SiteFile, startMonth: string, month
       });
       for (let k = 0; k < c.termMonths; k++) {
         const m = first + k;
-        if (m >= 0 && m < months) out[m]! += perMonth * keep;
+        if (m >= 0 && m < months) out[m]! += perMonth * keep * rampShare(c, monthStartMs(startMonth, m));
       }
     }
   }

@@ -1,4 +1,4 @@
-import { btminerDecrypt, btminerPrivileged, btminerToken, type BtminerTokenMsg } from '../auth/btminer-token.ts';
+import { btminerDecrypt, btminerPrivileged, btminerToken, type BtminerToken, type BtminerTokenMsg } from '../auth/btminer-token.ts';
 import { minerTelemetry } from '../normalise.ts';
 import type { CgminerReply } from '../parse.ts';
 import { MinerCommandError, type Dialect, type MinerSession } from '../miner.ts';
@@ -32,16 +32,56 @@ function tokenMsg(reply: CgminerReply): BtminerTokenMsg {
   return { time, salt, newsalt };
 }
 
+/**
+ * btminer firmware issues about 32 tokens per 30 minutes per miner and refuses more ("Too
+ * many tokens", code 136); a token stays valid for 30 minutes. Taking one per command ran a
+ * miner out within one curtailment (stranded asleep), so a token is kept per miner and reused
+ * for TOKEN_REUSE_MS, well inside its life; a refusal with code 135 ("check token err": the
+ * miner restarted or forgot it) drops it and takes a fresh one once.
+ */
+export const TOKEN_REUSE_MS = 25 * 60_000;
+const TOKEN_REFUSED = 135;
+const CACHE_LIMIT = 100_000;
+interface CachedToken {
+  token: Promise<BtminerToken>;
+  takenAtMs: number;
+}
+const tokens = new Map<string, CachedToken>();
+
+function tokenFor(s: MinerSession, password: string, fresh: boolean): Promise<BtminerToken> {
+  const key = `${s.address.host}:${s.address.port}\u0000${password}`;
+  const now = Date.now();
+  const cached = tokens.get(key);
+  if (!fresh && cached && now - cached.takenAtMs < TOKEN_REUSE_MS) return cached.token;
+  if (tokens.size >= CACHE_LIMIT) tokens.clear();
+  const token = s.send(JSON.stringify({ cmd: 'get_token' })).then((reply) => btminerToken(password, tokenMsg(reply)));
+  const entry = { token, takenAtMs: now };
+  tokens.set(key, entry);
+  // A failed get_token is not kept: the next command asks again.
+  token.catch(() => {
+    if (tokens.get(key) === entry) tokens.delete(key);
+  });
+  return token;
+}
+
+/** Forgets every kept token (tests). */
+export function forgetBtminerTokens(): void {
+  tokens.clear();
+}
+
 async function privileged(s: MinerSession, cmd: string, params: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const password = s.address.password ?? DEFAULT_PASSWORD;
-  const token = btminerToken(password, tokenMsg(await s.send(JSON.stringify({ cmd: 'get_token' }))));
-  const reply = await s.send(btminerPrivileged(token, { cmd, ...params }));
-  // A refused token comes back in clear ({"STATUS":"E","Code":135,…}); an accepted command encrypted.
-  const plain = typeof reply.enc === 'string' ? btminerDecrypt(token.hostPasswdMd5, reply.enc) : reply;
-  if (typeof plain !== 'object' || plain === null) throw new MinerCommandError(`${cmd}: reply is not a JSON object`);
-  const st = btminerStatus(plain as Record<string, unknown>);
-  if (!st.ok) throw new MinerCommandError(`${cmd} refused (code ${String(st.code)}): ${String(st.msg)}`);
-  return plain as Record<string, unknown>;
+  for (let fresh = false; ; fresh = true) {
+    const token = await tokenFor(s, password, fresh);
+    const reply = await s.send(btminerPrivileged(token, { cmd, ...params }));
+    // A refused token comes back in clear ({"STATUS":"E","Code":135,…}); an accepted command encrypted.
+    const plain = typeof reply.enc === 'string' ? btminerDecrypt(token.hostPasswdMd5, reply.enc) : reply;
+    if (typeof plain !== 'object' || plain === null) throw new MinerCommandError(`${cmd}: reply is not a JSON object`);
+    const st = btminerStatus(plain as Record<string, unknown>);
+    if (!st.ok && Number(st.code) === TOKEN_REFUSED && !fresh) continue;
+    if (!st.ok) throw new MinerCommandError(`${cmd} refused (code ${String(st.code)}): ${String(st.msg)}`);
+    return plain as Record<string, unknown>;
+  }
 }
 
 export const whatsminer: Dialect = {

@@ -1,0 +1,101 @@
+import type { Database } from 'better-sqlite3';
+import type { DeviceCommand } from '../agent-contract/device-command.ts';
+import type { SiteFile } from '../domain/site-schema.ts';
+import { ContextError } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import type { JobQueue } from '../queue/index.ts';
+import type { LiveState } from '../telemetry/live-state.ts';
+import type { CommandHub } from './command-hub.ts';
+import type { EventRecord, EventStatus } from './event-record.ts';
+import type { EventControl } from './event-store.ts';
+import type { ShedDevice } from './restore-plan.ts';
+import type { ShedPlan } from './shed-plan.ts';
+import type { TimeBounds } from './time-bounds.ts';
+
+/** The curtailment engine's jobs, options and per-event working state (engine.ts). */
+
+export type CurtailJob =
+  | { kind: 'start'; eventId: string }
+  | { kind: 'send'; eventId: string; batchId: string }
+  | { kind: 'restore'; eventId: string }
+  | { kind: 'restore-wave'; eventId: string; wave: number; round?: number };
+
+export interface EngineOptions {
+  site: SiteFile;
+  db: Database;
+  live: LiveState;
+  hub: CommandHub;
+  queue: JobQueue<CurtailJob>;
+  log: Logger;
+  now?: () => number;
+  /** Per-device deadline for one try, ms (default 5000: a web-API sleep takes two requests), and tries (default 2). */
+  deviceTimeoutMs?: number;
+  attempts?: number;
+  /** The meter counts as on target within this much above it, W (default max(1% of baseline, 50 kW)). */
+  toleranceW?: number;
+  /** After the last ack, how long the meter may take to show the target before more is shed (default 15 s). */
+  confirmWindowMs?: number;
+  /** How long a batch waits for its agent to (re)connect before its devices count as failed (default 60 s). */
+  agentWaitMs?: number;
+  /** Rounds of extra shedding on a meter shortfall (default 3). */
+  maxTopUps?: number;
+  restore?: { rampMwPerMin: number; staggerMs: number; minOffMs: number };
+  supervisorMs?: number;
+  /** Revenue-meter samples kept for baselines, ms (default 15 min). */
+  baselineWindowMs?: number;
+  /** Start horizon and longest event (default: SWITCHYARD_CURTAILMENT_HORIZON_HOURS / _MAX_HOURS, 7 days / 24 h). */
+  bounds?: TimeBounds;
+  /** How long an event that starts before the first revenue-meter reading waits for it, ms (default 60 s). */
+  meterWaitMs?: number;
+  /** Restore rounds for devices whose restore failed or that were shed late, before the failure stands (default 3). */
+  restoreRounds?: number;
+  /** Pause before such a round, ms (default 5 s: an agent reconnecting, a miner rebooting). */
+  restoreRetryMs?: number;
+}
+
+export interface Batch {
+  batchId: string;
+  agentId: string;
+  phase: 'shed' | 'restore';
+  commands: DeviceCommand[];
+  queuedAtMs: number;
+  /** Held because the agent was not connected (logged once). */
+  waiting?: boolean;
+  sentAtMs: number | null;
+  /** When the last of its devices was acknowledged (acks come in chunks). */
+  ackedAtMs: number | null;
+  acks: number;
+}
+
+export interface Active {
+  record: EventRecord;
+  control: EventControl;
+  plan: ShedPlan | null;
+  batches: Map<string, Batch>;
+  /** Devices this event shed and that acknowledged: what restore puts back. */
+  shed: Map<string, ShedDevice>;
+  failed: Set<string>;
+  lastAckAtMs: number | null;
+  topUps: number;
+  over: number;
+  waves: { atMs: number; commands: DeviceCommand[]; sent: boolean }[] | null;
+  /** Restore rounds planned so far (a round re-drives what the last one did not put back). */
+  restoreRounds: number;
+  /** Logged that the start waits for the first meter reading. */
+  waitingForMeter: boolean;
+  dirty: boolean;
+}
+
+export const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
+
+export class EngineError extends ContextError {
+  constructor(message: string) {
+    super('E_CURTAILMENT', message);
+    this.name = 'EngineError';
+  }
+}
+
+
+export function freshActive(record: EventRecord, control: EventControl): Active {
+  return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, restoreRounds: 0, waitingForMeter: false, dirty: false };
+}

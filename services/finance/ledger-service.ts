@@ -1,0 +1,132 @@
+import type Database from 'better-sqlite3';
+import { EventStore } from '../curtailment/event-store.ts';
+import type { EventRecord } from '../curtailment/event-record.ts';
+import type { SiteFile } from '../domain/site-schema.ts';
+import { errorMessage } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import { wallClock } from '../market/central-time.ts';
+import type { JobQueue } from '../queue/index.ts';
+import type { MarketSources } from '../scheduler/market-sources.ts';
+import { priceOver } from '../scheduler/site-input.ts';
+import type { TelemetryHistory } from '../telemetry/history.ts';
+import { ledgerDay, type DayMarket, type LedgerDay, type LedgerSources } from './ledger-day.ts';
+import { LedgerStore } from './ledger-store.ts';
+
+/**
+ * Keeps the realised margin ledger: a repeatable queue job closes yesterday (final) and
+ * recomputes today (provisional, with hourly rows) every `everyMinutes`; backfill() recomputes
+ * any past days from the history. The market (prices, hashprice, BTC price) comes from the
+ * scheduler's market sources: a price file or the site's hour-of-day profile, and chain history
+ * or the site's stated hashprice (then BTC earned needs a stated BTC price: btcPriceUsd).
+ */
+
+export interface LedgerJob {
+  trigger: 'schedule' | 'backfill';
+  dayStartMs?: number;
+}
+
+export interface LedgerServiceOptions {
+  site: SiteFile;
+  db: Database.Database;
+  history: TelemetryHistory;
+  market: MarketSources;
+  /** BTC price for days the chain history does not cover (a stated assumption), USD. */
+  btcPriceUsd?: number;
+  queue?: JobQueue<LedgerJob>;
+  log: Logger;
+  everyMinutes?: number;
+  now?: () => number;
+}
+
+const DAY = 86_400_000;
+const SCHEDULE_KEY = 'ledger-schedule';
+
+export function ledgerSources(site: SiteFile, history: TelemetryHistory, market: MarketSources, db: Database.Database, btcPriceUsd?: number): LedgerSources {
+  const profile = site.dispatch?.priceProfileUsdPerMwh;
+  const events = new EventStore(db);
+  return {
+    site,
+    history,
+    spotAt: (hourMs) => {
+      const p = market.prices ? priceOver(market.prices.intervals, hourMs, 3_600_000) : undefined;
+      if (p !== undefined) return p;
+      return profile ? profile[wallClock(hourMs, site.site.timezone).getUTCHours()] : undefined;
+    },
+    marketOn: (dayStartMs): DayMarket => {
+      const noon = dayStartMs + DAY / 2;
+      const chainDay = market.chain?.findLast((d) => d.dayStartMs <= noon);
+      const hp = typeof market.hashprice === 'number' ? market.hashprice : market.hashprice(noon);
+      return { hashpriceUsdPerPhDay: hp, btcPriceUsd: chainDay && noon - chainDay.dayStartMs < DAY ? chainDay.btcPriceUsd : (btcPriceUsd ?? null) };
+    },
+    events: (fromMs, toMs) => {
+      const out: EventRecord[] = [];
+      for (const e of events.list(10_000)) {
+        if (e.createdAtMs >= toMs || e.updatedAtMs < fromMs) continue;
+        const stored = events.get(e.id);
+        if (stored) out.push(stored.record);
+      }
+      return out;
+    },
+  };
+}
+
+export class LedgerService {
+  readonly store: LedgerStore;
+  private readonly sources: LedgerSources;
+  private readonly now: () => number;
+  private lastError: string | null = null;
+
+  constructor(private readonly o: LedgerServiceOptions) {
+    this.store = new LedgerStore(o.db);
+    this.sources = ledgerSources(o.site, o.history, o.market, o.db, o.btcPriceUsd);
+    this.now = o.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    if (!this.o.queue) return;
+    this.o.queue.process(async (job) => (job.data.dayStartMs !== undefined ? this.computeDay(job.data.dayStartMs) : this.closeAndProvisional()));
+    await this.o.queue.addRepeatable('ledger', { trigger: 'schedule' }, (this.o.everyMinutes ?? 15) * 60_000, SCHEDULE_KEY);
+    // Once now too, so a platform that just started has yesterday closed and today provisional.
+    await this.o.queue.add('ledger', { trigger: 'schedule' }, { jobId: `ledger-start-${this.now()}` });
+  }
+
+  async stop(): Promise<void> {
+    await this.o.queue?.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the ledger schedule failed'));
+  }
+
+  /** Yesterday (final) and today (provisional, hourly rows too). */
+  async closeAndProvisional(): Promise<LedgerDay[]> {
+    const today = Math.floor(this.now() / DAY) * DAY;
+    return [await this.computeDay(today - DAY), await this.computeDay(today)];
+  }
+
+  /** Recomputes one UTC day and replaces its rows; a closed day drops its hourly rows. */
+  async computeDay(dayStartMs: number): Promise<LedgerDay> {
+    const nowMs = this.now();
+    try {
+      const day = await ledgerDay(this.sources, dayStartMs, nowMs);
+      const siteId = this.o.site.site.id;
+      // A closed day keeps its day rows only; the current day keeps its hours too.
+      this.store.replaceDay(siteId, dayStartMs, day.days, day.status === 'final' ? [] : day.hours, day.status, nowMs);
+      if (this.lastError !== null) this.o.log.info({ day: new Date(dayStartMs).toISOString().slice(0, 10) }, 'ledger computing again');
+      this.lastError = null;
+      return day;
+    } catch (err) {
+      const msg = `ledger for ${new Date(dayStartMs).toISOString().slice(0, 10)}: ${errorMessage(err)}`;
+      if (this.lastError !== msg) this.o.log.error({ err: msg }, 'ledger day failed');
+      this.lastError = msg;
+      throw new Error(msg, { cause: err });
+    }
+  }
+
+  /** Every UTC day from fromMs (rounded down) to toMs (exclusive). */
+  async backfill(fromMs: number, toMs: number, onDay?: (d: LedgerDay) => void): Promise<number> {
+    let n = 0;
+    for (let d = Math.floor(fromMs / DAY) * DAY; d < toMs; d += DAY) {
+      const day = await this.computeDay(d);
+      onDay?.(day);
+      n++;
+    }
+    return n;
+  }
+}
