@@ -52,7 +52,7 @@ export async function run(): Promise<void> {
   const direct = new SqliteHistory({ path: join(dir, 'direct.db') });
   try {
     const agent = await startAgent(
-      { agentId: 'agent-bench', siteId: site.site.id, controlPlaneUrl: url, token, miners: [], meters: [], gpuHosts, minerIntervalMs: 60_000, meterIntervalMs: 60_000, shipIntervalMs: 250, gpuIntervalMs: 100, gpuTimeoutMs: 5_000, commandChannel: false },
+      { agentId: 'agent-bench', siteId: site.site.id, controlPlaneUrl: url, token, miners: [], meters: [], dcgmHosts: gpuHosts, minerIntervalMs: 60_000, meterIntervalMs: 60_000, shipIntervalMs: 250, dcgmIntervalMs: 100, dcgmTimeoutMs: 5_000, commandChannel: false },
       log,
     );
     // Warm up: one full round reaches the history.
@@ -71,7 +71,7 @@ export async function run(): Promise<void> {
     const directMs = performance.now() - t2;
     const agentRate = readings / (agentMs / 1000);
     const directRate = readings / (directMs / 1000);
-    console.log(`${HOSTS} hosts × ${GPUS_PER_HOST} GPUs via dcgm-exporter on loopback, GPU tier as fast as it goes (100 ms interval), ${(WINDOW_MS / 1000).toFixed(0)} s window`);
+    console.log(`${HOSTS} hosts × ${GPUS_PER_HOST} GPUs via dcgm-exporter on loopback, dcgm tier as fast as it goes (100 ms interval), ${(WINDOW_MS / 1000).toFixed(0)} s window`);
     console.log(`through the agent (poll → ship → API ingest → live state → history): ${readings} GPU readings in ${agentMs.toFixed(0)} ms = ${agentRate.toFixed(0)} GPU readings/s (${window.reduce((n, p) => n + p.length, 0)} points)`);
     console.log(`straight to the history (same points):                              ${directMs.toFixed(0)} ms = ${directRate.toFixed(0)} GPU readings/s`);
     console.log(`ratio direct / agent rate: ${(directRate / agentRate).toFixed(1)}×`);
