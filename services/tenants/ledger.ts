@@ -38,7 +38,12 @@ export function loadTenantFile(path: string): TenantFile {
   return file;
 }
 
+/** A month's measure is reused this long: the page polls every few seconds, the month moves by intervals. */
+export const MEASURE_CACHE_MS = 30_000;
+
 export class TenantLedger {
+  private readonly measured = new Map<string, { atMs: number; measure: Promise<MonthMeasure> }>();
+
   constructor(
     private readonly db: Database,
     private readonly history: TelemetryHistory,
@@ -68,8 +73,16 @@ export class TenantLedger {
     return this.contracts().filter((c) => c.tenant.id === tenantId);
   }
 
+  /** The contract's month from the history; the same question within MEASURE_CACHE_MS is answered once. */
   async measure(c: TenantContract, month: string, nowMs = Date.now()): Promise<MonthMeasure> {
-    return measureMonth(this.history, this.site, c, month, nowMs);
+    const key = `${c.id}\u0000${month}\u0000${JSON.stringify(c)}`;
+    const hit = this.measured.get(key);
+    if (hit !== undefined && nowMs >= hit.atMs && nowMs - hit.atMs < MEASURE_CACHE_MS) return hit.measure;
+    const measure = measureMonth(this.history, this.site, c, month, nowMs);
+    this.measured.set(key, { atMs: nowMs, measure });
+    measure.catch(() => this.measured.delete(key));
+    if (this.measured.size > 256) this.measured.delete(this.measured.keys().next().value as string);
+    return measure;
   }
 
   /** The tenant's statement for a month: one section per contract in its term. */
