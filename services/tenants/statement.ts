@@ -86,7 +86,8 @@ export function statementFor(c: TenantContract, month: string, usage: MonthUsage
   if (!(usage.availabilityPct >= 0 && usage.availabilityPct <= 100)) throw new ContextError('E_TENANT_USAGE', `contract ${c.id} ${month}: availability ${usage.availabilityPct} % is outside 0–100`);
   const contractYear = Math.ceil(termMonth / 12);
   // Reuses finance's escalated lease rate: revenue per MW-year / 12,000 is the $/kW-month rate.
-  const rate = leaseRevenueUsdPerMwYear(c.rateUsd, c.escalatorPctPerYear ?? 0, contractYear) / 12_000;
+  // Escalated rates are stated to 6 decimals (185 × 1.03² = 196.2665), as a schedule prints them.
+  const rate = round6(leaseRevenueUsdPerMwYear(c.rateUsd, c.escalatorPctPerYear ?? 0, contractYear) / 12_000);
   const quantity = rampedQuantity(c, month);
   const lines: StatementLine[] = [];
   let capacityUsd: number;
