@@ -27,6 +27,13 @@ import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
 import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import type { AlertBook } from '../alerts/alert-book.ts';
+import type { TenantLedger } from '../tenants/ledger.ts';
+import { aiPageRoutes } from './routes/ai-page.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { gpuRoutes } from './routes/gpus.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { tokenEconomicsRoutes } from './routes/token-economics.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
 import { rateLimitFromEnv, registerSecurity } from './security.ts';
@@ -62,6 +69,11 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** The tenant contract ledger and the alert book (AI hall); 503 without them. */
+  tenants?: TenantLedger;
+  alerts?: AlertBook;
+  /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
+  finance?: import('../finance/finance-service.ts').FinanceApi;
   /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
   simulations?: SimulationPort;
   /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
@@ -92,6 +104,8 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  tenants: TenantLedger | null;
+  alerts: AlertBook | null;
   simulations: SimulationPort | null;
   /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
   ingest: IngestScreen;
@@ -124,6 +138,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
     webhook: deps.webhook ?? webhookAuthFromEnv(),
+    tenants: deps.tenants ?? null,
+    alerts: deps.alerts ?? null,
     simulations: deps.simulations ?? null,
     ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
     metrics: deps.metrics ?? new ControlPlaneMetrics({ live }),
@@ -179,6 +195,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(curtailmentRoutes);
   await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
+  await app.register(tenantRoutes);
+  await app.register(alertRoutes);
+  await app.register(gpuRoutes);
+  await app.register(tokenEconomicsRoutes);
+  await app.register(aiPageRoutes);
   await app.register(financeRoutes, { finance: deps.finance ?? null });
   await app.register(docsRoutes);
   await app.register(auditRoutes, { audit });

@@ -4,6 +4,7 @@ import { registerAgent } from './commands/agent.ts';
 import { registerAllocate } from './commands/allocate.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerCurtail } from './commands/curtail.ts';
+import { registerEconomics } from './commands/economics.ts';
 import { registerFinance } from './commands/finance.ts';
 import { registerHashprice } from './commands/hashprice.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -12,6 +13,7 @@ import { registerProfiles } from './commands/profiles.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
+import { registerTenants } from './commands/tenants.ts';
 import { registerTwin } from './commands/twin.ts';
 import { registerTokens } from './commands/tokens.ts';
 
@@ -33,6 +35,8 @@ export function buildCli(): Command {
   registerCurtail(program);
   registerProbe(program);
   registerProfiles(program);
+  registerTenants(program);
+  registerEconomics(program);
   registerSimulate(program);
   registerTokens(program);
   return program;

@@ -20,6 +20,7 @@ import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { startAiHallServices } from '../alerts/ai-hall.ts';
 import { loadCompanyFile } from '../finance/load-company.ts';
 import { clockSkewFromEnv } from '../api/ingest/screen.ts';
 import { rateLimitFromEnv } from '../api/security.ts';
@@ -91,7 +92,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     const store = openStore({ dataDir: opts.dataDir });
     cleanups.add('records store', () => store.close());
-    const history = createHistory({ dataDir: opts.dataDir, env });
+    // Rollups kept 62 days (default 30): a tenant's statement reads the whole previous month.
+    const history = createHistory({ dataDir: opts.dataDir, env, sqlite: { rollupRetentionMs: 62 * 86_400_000 } });
     cleanups.add('history', async () => { await history.flush(); await history.close(); });
     // The command queue is opened here so a bad REDIS_URL fails at start; the scheduler and
     // curtailment engine that fill it come later.
@@ -165,6 +167,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ...(opts.curtailment ?? {}),
     });
 
+    // The AI hall: tenant contract ledger (SWITCHYARD_TENANTS_FILE or <site>-tenants.yaml) and alerts.
+    const aiHall = startAiHallServices({ site, sitePath: opts.sitePath, db: store.db, history, live, env, log: logger('ai-hall') });
+    cleanups.add('ai hall alerts', () => aiHall.stop());
     // What-if Monte Carlo: runs on their own queue, saved in the records store.
     const companyPath = opts.companyPath ?? companyPathFor(opts.sitePath, env);
     let simulations: SimulationService | undefined;
@@ -193,6 +198,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       planner,
       curtailment,
       agentHub,
+      ...(aiHall.ledger !== null ? { tenants: aiHall.ledger } : {}),
+      alerts: aiHall.alerts,
       finance: finance.api,
       ...(simulations ? { simulations } : {}),
       metrics,
