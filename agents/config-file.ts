@@ -35,6 +35,12 @@ const AgentFileOwn = Strict({
   shipIntervalMs: Type.Integer({ minimum: 50, default: 1_000 }),
   maxBatchReadings: Type.Optional(Type.Integer({ minimum: 1, maximum: 200_000 })),
   maxQueuedReadings: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Store-and-forward: where batches wait on disk while the control plane is unreachable (relative to this file). */
+  spoolDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** Prometheus GET /metrics on this port; off when absent. */
+  metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /** Address the metrics listener binds (default 127.0.0.1). */
+  metricsHost: Type.Optional(Type.String({ minLength: 1 })),
 });
 
 /**
@@ -114,9 +120,11 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     ...DRIVER_FILE_DEFAULTS,
     ...(Object.fromEntries(Object.keys(DRIVER_FILE_PROPERTIES).flatMap((k) => (file[k] === undefined ? [] : [[k, file[k]]]))) as Partial<AgentConfig>),
   } as AgentConfig;
-  for (const key of ['maxBatchReadings', 'maxQueuedReadings'] as const) {
+  for (const key of ['maxBatchReadings', 'maxQueuedReadings', 'metricsPort'] as const) {
     const v = file[key];
     if (v !== undefined) config[key] = v;
   }
+  if (file.metricsHost !== undefined) config.metricsHost = file.metricsHost;
+  if (file.spoolDir !== undefined) config.spoolDir = resolve(dirname(path), file.spoolDir);
   return config;
 }

@@ -23,7 +23,8 @@ export const nvidiaSmi = driverEntry({
     gpuTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
   }),
   fileDefaults: { gpuIntervalMs: NVIDIA_SMI_TIER_DEFAULTS.intervalMs },
-  fromSite: (site) => ({ gpuHosts: gpuHostDevices(site) }),
+  // A host with a dcgmUrl is read by the dcgm driver instead (dcgm/entry.ts).
+  fromSite: (site) => ({ gpuHosts: gpuHostDevices(site).filter((h) => h.dcgmUrl === undefined) }),
   readme: fileURLToPath(new URL('./README.md', import.meta.url)),
   sampleConfig: fileURLToPath(new URL('./sample.yaml', import.meta.url)),
   tier: (config, log) => {
