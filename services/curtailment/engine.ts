@@ -29,7 +29,7 @@ import { completeRestore, sendWave, startRestore, type EngineHost } from './engi
 import { EngineError, freshActive, TERMINAL, type Active, type CurtailJob, type EngineOptions } from './engine-types.ts';
 import { floorOf } from './floor.ts';
 import { resumeActive } from './engine-resume.ts';
-import { adoptRows, shedRows } from './record-devices.ts';
+import { adoptRows, restoreSettled, shedRows } from './record-devices.ts';
 
 export { EngineError, type CurtailJob, type EngineOptions } from './engine-types.ts';
 export { floorOf } from './floor.ts';
@@ -537,16 +537,18 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     let adopted = 0;
     for (const other of this.active.values()) {
       if (other === a || other.control.priority >= a.control.priority) continue;
-      const ids = [...other.shed.keys()].filter((id) => this.arbiter.ownerOf(id) === other.record.id);
-      if (!ids.length) continue;
-      const { taken } = this.arbiter.claim(a.record.id, a.control.priority, ids, { allowAi: a.record.allowAi });
-      const theirs = shedRows(other.record);
+      // From the other's record: what it shed and has not put back, acked or still pending (a
+      // slow ack must not leave a device to the other event's restore while this one counts it off).
+      const theirs = [...shedRows(other.record).values()].filter((r) => !restoreSettled(r) && this.arbiter.ownerOf(r.shed.deviceId) === other.record.id);
+      if (!theirs.length) continue;
+      const { taken } = this.arbiter.claim(a.record.id, a.control.priority, theirs.map((r) => r.shed.deviceId), { allowAi: a.record.allowAi });
+      const byId = new Map(theirs.map((r) => [r.shed.deviceId, r.shed]));
       const rows = [];
       for (const t of taken) {
-        const d = other.shed.get(t.deviceId);
-        if (d) a.shed.set(t.deviceId, d);
-        const row = theirs.get(t.deviceId)?.shed;
-        if (row) rows.push(row);
+        const row = byId.get(t.deviceId);
+        if (!row) continue;
+        rows.push(row);
+        a.shed.set(t.deviceId, other.shed.get(t.deviceId) ?? shedDeviceFromRow(row, this.modelOf(t.deviceId), row.ackAtMs ?? row.sentAtMs));
       }
       if (rows.length) this.update(a, adoptRows(a.record, rows, this.now()));
       adopted += taken.length;

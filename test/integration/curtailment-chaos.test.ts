@@ -148,7 +148,7 @@ test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stran
         until(`round ${round}: ${eventId} to reach ${stageName}`, async () => {
           const r = await record(eventId);
           return r && LATER[stageName]!.includes(r.status) ? r : undefined;
-        }, 90_000, 25);
+        }, 90_000, 50);
       if (stage === 'aborting') {
         const r = await reached('shedding');
         if (r.status === 'shedding' || r.status === 'meter-confirmed') {

@@ -151,7 +151,9 @@ describe('curtailment engine: adoption survives a restart', () => {
     const confirmed = await reach(high.eventId, ['meter-confirmed']);
     assert.ok(confirmed.timeline.some((e) => /adopted \d+ devices/.test(e.detail ?? '')));
     await h!.engine.end(low.eventId, 'the low-priority event ends first');
-    await closed(low.eventId);
+    const lowDone = await closed(low.eventId);
+    const lowAcked = new Set(lowDone.devices.filter((d) => d.phase === 'shed' && d.outcome === 'acked').map((d) => d.deviceId));
+    assert.deepEqual(lowDone.devices.filter((d) => d.phase === 'restore' && lowAcked.has(d.deviceId)).map((d) => d.deviceId), [], 'the low event woke nothing the high one adopted');
     assert.ok(h!.hub.asleep.size > 0, 'the adopted devices stay off');
     await h!.restart();
     await h!.engine.end(high.eventId, 'test over');

@@ -34,7 +34,7 @@ const twinLog = logger('site-twin');
 twinLog.level = 'error';
 const twin = await startTwin(site, { minerPort: 0, meterPort: 0, antminerWebPort: 0, log: twinLog });
 const agentLog = logger('agent');
-agentLog.level = process.env.CHAOS_AGENT_LOG ?? 'error';
+agentLog.level = 'error';
 const agent = await startAgent(
   {
     agentId,
