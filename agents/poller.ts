@@ -45,8 +45,9 @@ export interface PollerConfig {
   /**
    * Miner connections in flight at once while a command batch runs (default half of
    * minerConcurrency, at least 1): polling goes on at a reduced rate, so nothing goes stale
-   * during a long shed (a cycle at most twice as long stays inside the 3-interval stale
-   * threshold), and the batch gets the sockets and CPU the other half leaves.
+   * during a long shed, and the batch gets the sockets and CPU the rest leaves. Raised when
+   * the last full-rate cycle says the reduced one would outlast the stale threshold
+   * (reducedConcurrency below).
    */
   minerConcurrencyWhileCommanding?: number;
   /** Slow tier: miner inventory (version). 0 turns it off; default 300 000. */
@@ -103,6 +104,9 @@ export class Poller {
   private readonly stopping = new AbortController();
   private minerHolds = 0;
   private readonly minerSlots: Slots;
+  /** Wall time of the last miner cycle run wholly at the full rate (sizes the reduced rate). */
+  private lastFullCycleMs: number | undefined;
+  private holdsStarted = 0;
   private readonly minerDriver = cgminerDriver();
 
   constructor(
@@ -145,6 +149,7 @@ export class Poller {
    */
   preemptMinerPolling(): () => void {
     this.minerHolds++;
+    this.holdsStarted++;
     if (this.minerHolds === 1) {
       this.minerSlots.setLimit(this.reducedMinerConcurrency());
       this.log.info({ concurrency: this.minerSlots.limit }, 'command batch running: miner polling at a reduced rate');
@@ -162,11 +167,18 @@ export class Poller {
   }
 
   private reducedMinerConcurrency(): number {
-    const full = Math.max(1, this.config.minerConcurrency);
-    return Math.min(full, Math.max(1, this.config.minerConcurrencyWhileCommanding ?? Math.floor(full / 2)));
+    const staleAfterMs = this.config.staleAfterMs ?? 3 * this.config.minerIntervalMs;
+    return reducedConcurrency({
+      full: this.config.minerConcurrency,
+      ...(this.config.minerConcurrencyWhileCommanding === undefined ? {} : { asked: this.config.minerConcurrencyWhileCommanding }),
+      lastFullCycleMs: this.lastFullCycleMs,
+      budgetMs: staleAfterMs - this.config.minerIntervalMs,
+    });
   }
 
   async pollMinersOnce(): Promise<CycleResult> {
+    const holdsAtStart = this.holdsStarted;
+    const fullRate = this.minerHolds === 0;
     const signal = this.stopping.signal;
     const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal, slots: this.minerSlots };
     const result = await this.cycle(async (emit) => {
@@ -180,6 +192,8 @@ export class Poller {
     if (this.minerCycles === 0 && !this.stopping.signal.aborted) this.inventoryLoop?.start();
     this.minerCycles++;
     this.lastMinerCycle = result;
+    // A cycle that ran at the full rate throughout tells how long the fleet takes to read.
+    if (fullRate && this.minerHolds === 0 && this.holdsStarted === holdsAtStart) this.lastFullCycleMs = result.wallMs;
     this.log.info(result, `miner poll: ${result.online}/${result.readings} online in ${result.wallMs} ms`);
     return result;
   }
@@ -244,4 +258,18 @@ export class Poller {
     const cpu = process.cpuUsage(cpu0);
     return { ...counts, wallMs: Math.round(performance.now() - t0), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
   }
+}
+
+/**
+ * Miner reads in flight while commands run: `asked` (default half of `full`), but never so few
+ * that a cycle would outlast `budgetMs` (the stale threshold less one interval) judging by the
+ * last full-rate cycle: cycle time grows as the concurrency shrinks, and a miner read just
+ * before a long batch must be read again before it goes stale. Pure; at least 1, at most full.
+ */
+export function reducedConcurrency(o: { full: number; asked?: number; lastFullCycleMs: number | undefined; budgetMs: number }): number {
+  const full = Math.max(1, o.full);
+  let limit = o.asked ?? Math.floor(full / 2);
+  if (o.lastFullCycleMs !== undefined && o.budgetMs > 0) limit = Math.max(limit, Math.ceil((full * o.lastFullCycleMs) / o.budgetMs));
+  else if (o.lastFullCycleMs !== undefined) limit = full;
+  return Math.min(full, Math.max(1, limit));
 }

@@ -63,15 +63,14 @@ export function heldDevices(record: EventRecord): Map<string, string> {
   return held;
 }
 
-/** The engine's floor (EventRecord.floorW and a `floor` timeline entry), read structurally. */
+/** The engine's floor: EventRecord.floorW and the latest `floor` timeline entry (why). */
 function floorOf(record: EventRecord): { floorMw: number | null; floorReason: string | null } {
-  const floorW = (record as EventRecord & { floorW?: number }).floorW;
   let reason: string | null = null;
   for (let i = record.timeline.length - 1; i >= 0 && reason === null; i--) {
     const e = record.timeline[i]!;
-    if ((e.kind as string) === 'floor') reason = e.detail ?? null;
+    if (e.kind === 'floor') reason = e.detail ?? null;
   }
-  return { floorMw: typeof floorW === 'number' ? floorW / 1e6 : null, floorReason: reason };
+  return { floorMw: record.floorW === undefined ? null : record.floorW / 1e6, floorReason: reason };
 }
 
 function noteOf(record: EventRecord): string | null {

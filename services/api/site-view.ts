@@ -35,6 +35,9 @@ export class SiteViewer {
     this.site = site;
     this.live = live;
     this.curtailment = curtailment;
+    // The history's per-state sums follow what blocks do now, so the chart's curtailed band
+    // is there after a reload too (whole blocks; the live view also splits part-held ones).
+    if (curtailment) live.setStateNow((blockId) => (this.wholeBlocksHeld(Date.now()).has(blockId) ? 'curtailed' : undefined));
     this.summary = summarizeSite(site);
     this.capacityByStateMw = Object.fromEntries(BLOCK_STATES.map((s) => [s, 0])) as Record<BlockState, number>;
     for (const b of site.blocks) this.capacityByStateMw[b.state] += b.capacityMw;
@@ -54,18 +57,30 @@ export class SiteViewer {
     return this.inForceCache;
   }
 
+  /** Mining blocks whose every miner an event holds off now. */
+  private wholeBlocksHeld(nowMs: number): ReadonlySet<string> {
+    const { value } = this.inForceNow(nowMs);
+    const out = new Set<string>();
+    this.site.blocks.forEach((b, i) => {
+      const held = (value.byBlock.get(b.id) ?? []).reduce((n, c) => n + c.devicesHeld, 0);
+      const miners = this.summary.blocks[i]!.minerCount;
+      if (b.state === 'mining' && miners > 0 && held >= miners) out.add(b.id);
+    });
+    return out;
+  }
+
   view(nowMs = Date.now()): SiteView {
     const snap = this.live.snapshot();
     const { value: inForce, heldW } = this.inForceNow(nowMs);
+    const wholeHeld = this.wholeBlocksHeld(nowMs);
     const byStateW = Object.fromEntries(BLOCK_STATES.map((s) => [s, null])) as Record<BlockState, number | null>;
     const add = (state: BlockState, w: number) => (byStateW[state] = (byStateW[state] ?? 0) + w);
     const blocks = snap.blocks.map((b, i) => {
       const nominalBlock = nominal(this.summary.blocks[i]!);
       const curtailment = inForce.byBlock.get(b.id) ?? [];
-      const held = curtailment.reduce((n, c) => n + c.devicesHeld, 0);
       // Every miner of a mining block held off: the block is curtailed. A part held off stays
       // in its state, with its held devices' draw in the curtailed band.
-      const whole = b.state === 'mining' && nominalBlock.minerCount > 0 && held >= nominalBlock.minerCount;
+      const whole = wholeHeld.has(b.id);
       const stateNow: BlockState = whole ? 'curtailed' : b.state;
       if (b.powerW !== null) {
         const curtailedW = whole ? b.powerW : Math.min(b.powerW, heldW.get(b.id) ?? 0);

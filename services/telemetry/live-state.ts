@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { AgentBatch, DeviceKind, Reading } from '../agent-contract/batch-schema.ts';
 import type { BlockState, SiteFile } from '../domain/site-schema.ts';
+import { gpuHistoryPoints, tenantOfBlocks } from './gpu-points.ts';
 import type { TelemetryPoint } from './history.ts';
 
 /**
@@ -140,6 +141,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   private readonly staleAfterMsByKind: Partial<Record<DeviceKind, number>>;
   private readonly minerHistoryEveryMs: number;
   private readonly now: () => number;
+  private stateNowOf: ((blockId: string) => BlockState | undefined) | null = null;
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly byBlock = new Map<string, Set<string>>();
   private readonly meters = new Map<string, MeterInfo>();
@@ -148,6 +150,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   private readonly agentsSeen = new Map<string, AgentSeen>();
   private versionNo = 0;
   private cached: { key: string; snapshot: SiteLive } | null = null;
+  private readonly tenantOfBlock: Map<string, string>;
 
   constructor(site: SiteFile, opts: LiveStateOptions = {}) {
     super();
@@ -161,6 +164,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
       this.expectedMiners.set(b.id, b.miners.reduce((n, g) => n + g.count, 0));
     }
     for (const m of site.meters) this.meters.set(m.id, { role: m.role, blockId: m.blockId ?? null });
+    this.tenantOfBlock = tenantOfBlocks(site);
   }
 
   get version(): number {
@@ -178,6 +182,16 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   /** Counts a batch that was already applied (its seq was seen before). */
   noteDuplicate(batch: AgentBatch): void {
     this.agent(batch.agentId).duplicates++;
+  }
+
+  /**
+   * What a block does now when it differs from its site-file state (a block whose miners a
+   * curtailment event holds off is `curtailed`): the per-state power sums, and so the
+   * site_state history the operator chart draws, follow it. Set by the API's site view.
+   */
+  setStateNow(stateNowOf: (blockId: string) => BlockState | undefined): void {
+    this.stateNowOf = stateNowOf;
+    this.cached = null;
   }
 
   /** The latest reading of a device, as the agent sent it. */
@@ -230,6 +244,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
     this.versionNo++;
     this.cached = null;
     if (accepted > 0) points.push(...this.rollupPoints(touched, newestAtMs || batch.sentAtMs));
+    points.push(...gpuHistoryPoints(batch.readings, this.tenantOfBlock));
     const blockIds = [...touched];
     this.emit('change', blockIds);
     return { accepted, points, blockIds };
@@ -341,7 +356,8 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
       addCounts(devices, b.devices);
       if (b.powerW !== null) {
         blocksW = (blocksW ?? 0) + b.powerW;
-        powerByStateW[b.state] = (powerByStateW[b.state] ?? 0) + b.powerW;
+        const state = this.stateNowOf?.(b.id) ?? b.state;
+        powerByStateW[state] = (powerByStateW[state] ?? 0) + b.powerW;
       }
       if (b.hashrateHs !== null) hashrate = (hashrate ?? 0) + b.hashrateHs;
       if (b.lastReadingAtMs !== null) last = Math.max(last ?? 0, b.lastReadingAtMs);

@@ -11,9 +11,10 @@
 // SWITCHYARD_SOAK_SHIP_MS (2000), SWITCHYARD_SOAK_SHED_MW (5).
 import '../support/quiet-logs.ts';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { startPlatform, type Platform } from '../../services/platform/platform.ts';
 import { until } from '../support/until.ts';
 import type { LatencyStats, LoadConfig, LoadResult } from './soak-load.ts';
@@ -56,6 +57,37 @@ async function curtailMs(p: Platform, label: string): Promise<number> {
   return ms;
 }
 
+interface SoakAgent {
+  agentId: string;
+  blockId: string;
+}
+
+/**
+ * The soak's site: SITE plus one empty block per soak agent, which that agent owns (the site
+ * file's `agents` list), so its readings are accepted as any real agent's are; the platform's
+ * own agent owns the rest. Written to the temp data dir, like the curtailment bench's site.
+ */
+function soakSite(dir: string): { path: string; agents: SoakAgent[] } {
+  const doc = parse(readFileSync(SITE, 'utf8')) as {
+    site: { id: string };
+    blocks: Array<{ id: string }>;
+    meters: Array<{ id: string; role: string; blockId?: string }>;
+    agents?: unknown;
+  };
+  const agents = Array.from({ length: AGENTS }, (_, a) => ({ agentId: `soak-agent-${a + 1}`, blockId: `SOAK${a + 1}` }));
+  const ownBlocks = doc.blocks.map((b) => b.id);
+  doc.blocks.push(
+    ...agents.map((a) => ({ id: a.blockId, name: `Soak ${a.agentId}`, feed: 'SOAK', capacityMw: 5, cooling: 'air', state: 'mining', capability: ['mining'], overheadFactor: 1.05, miners: [], gpus: [] })),
+  );
+  doc.agents = [
+    { id: `agent-${doc.site.id}`, blocks: ownBlocks, meters: doc.meters.filter((m) => m.blockId === undefined).map((m) => m.id) },
+    ...agents.map((a) => ({ id: a.agentId, blocks: [a.blockId] })),
+  ];
+  const path = join(dir, 'soak-site.yaml');
+  writeFileSync(path, stringify(doc));
+  return { path, agents };
+}
+
 function runLoad(config: LoadConfig, dir: string): Promise<LoadResult> {
   const path = join(dir, 'load.json');
   writeFileSync(path, JSON.stringify(config));
@@ -84,8 +116,9 @@ export async function run(): Promise<void> {
   process.env.SWITCHYARD_RATE_LIMIT_PER_MIN = '100000000';
   const env = { ...process.env, LOG_LEVEL: 'warn' };
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-soak-'));
+  const site = soakSite(dataDir);
   const p = await startPlatform({
-    sitePath: SITE,
+    sitePath: site.path,
     port: 0,
     host: '127.0.0.1',
     dataDir,
@@ -104,28 +137,45 @@ export async function run(): Promise<void> {
     }, 600_000, 500);
     console.log(`site ${p.site.site.id}: ${expected} twin miners, ${(p.live.snapshot().powerW! / 1e6).toFixed(1)} MW at the revenue meter`);
 
+    // What one /api/site costs the control plane with nothing else asking (no network).
+    const injectT0 = performance.now();
+    for (let i = 0; i < 200; i++) await p.app.inject({ method: 'GET', url: '/api/site' });
+    console.log(`idle: GET /api/site in-process ${((performance.now() - injectT0) / 200).toFixed(2)} ms each (mean of 200)`);
+
     // The peer: plan job and curtailment on the idle platform.
     const idlePlanMs = await planJobMs(p);
     const idleCurtailMs = await curtailMs(p, 'idle');
     console.log(`idle: plan job ${idlePlanMs.toFixed(0)} ms, curtailment signal → meter confirmed ${idleCurtailMs} ms`);
 
     const tokens = p.app.services.tokens;
-    const agents = Array.from({ length: AGENTS }, (_, a) => {
-      const agentId = `soak-agent-${a + 1}`;
-      return { agentId, token: tokens.create({ name: agentId, role: 'agent' }).secret, devices: Array.from({ length: AGENT_READINGS }, (_, i) => ({ id: `soak-${a + 1}-m${String(i).padStart(5, '0')}` })) };
-    });
+    const agents = site.agents.map(({ agentId, blockId }) => ({
+      agentId,
+      token: tokens.create({ name: agentId, role: 'agent' }).secret,
+      devices: Array.from({ length: AGENT_READINGS }, (_, i) => ({ id: `${blockId}-m${String(i + 1).padStart(5, '0')}`, blockId })),
+    }));
     // Stale miners on the control plane while the load and the curtailment run (polling goes
     // on at a reduced rate during command batches, so this should stay 0).
     let maxStale = 0;
-    const staleTimer = setInterval(() => (maxStale = Math.max(maxStale, p.live.snapshot().miners.stale)), 1000);
+    let firstStaleS: number | null = null;
+    const loadStart = Date.now();
+    const marks: string[] = [];
+    const mark = (what: string) => marks.push(`${what} at ${((Date.now() - loadStart) / 1000).toFixed(0)} s`);
+    const staleTimer = setInterval(() => {
+      const stale = p.live.snapshot().miners.stale;
+      if (stale > 0 && firstStaleS === null) firstStaleS = Math.round((Date.now() - loadStart) / 1000);
+      maxStale = Math.max(maxStale, stale);
+    }, 1000);
     const rssStart = process.memoryUsage().rss;
     const load = runLoad({ url: p.listening.url, durationMs: SECONDS * 1000, clients: CLIENTS, clientEveryMs: CLIENT_EVERY_MS, agents, siteId: p.site.site.id, shipMs: SHIP_MS }, dataDir);
     console.log(`soak: ${SECONDS} s, ${CLIENTS} clients on /api/site (${CLIENT_EVERY_MS ? `each every ${CLIENT_EVERY_MS} ms` : 'back to back'}), ${AGENTS} agents × ${AGENT_READINGS} readings every ${SHIP_MS} ms on /api/ingest`);
 
     // The same two, a fifth of the way into the soak (the load is up by then).
     await new Promise((r) => setTimeout(r, Math.min(30_000, (SECONDS * 1000) / 5)));
+    mark('plan job');
     const soakPlanMs = await planJobMs(p);
+    mark('curtailment');
     const soakCurtailMs = await curtailMs(p, 'soak');
+    mark('restored');
     const result = await load;
     clearInterval(staleTimer);
     const rssEnd = process.memoryUsage().rss;
@@ -134,7 +184,7 @@ export async function run(): Promise<void> {
     console.log(`${line('/api/ingest', result.ingest, result.wallMs / 1000)}, ${result.ingest.readings.toLocaleString('en-US')} readings accepted`);
     console.log(`plan job: idle ${idlePlanMs.toFixed(0)} ms, during the soak ${soakPlanMs.toFixed(0)} ms`);
     console.log(`curtailment signal → meter confirmed: idle ${idleCurtailMs} ms, during the soak ${soakCurtailMs} ms`);
-    console.log(`stale miners during the soak: at most ${maxStale}`);
+    console.log(`stale miners during the soak: at most ${maxStale}${firstStaleS === null ? '' : `, first at ${firstStaleS} s`} (${marks.join(', ')})`);
     console.log(`RSS (control plane): start ${mib(rssStart)}, end ${mib(rssEnd)}`);
     console.log(`ratio: soak / idle — plan job ${(soakPlanMs / idlePlanMs).toFixed(2)}×, curtailment ${(soakCurtailMs / idleCurtailMs).toFixed(2)}×`);
   } finally {

@@ -124,9 +124,14 @@ describe('operator dashboard', () => {
       // The chart: a curtailed series and a band for the event.
       await page.waitForFunction((id) => (document.getElementById('chart')?.dataset.series ?? '').split(',').includes('Curtailed') && (document.getElementById('chart')?.dataset.bands ?? '').split(',').includes(id), eventId, { timeout: 60_000, polling: 250 });
       assert.ok((await page.$$('#chart .apexcharts-xaxis-annotations rect')).length > 0, 'the event band is drawn');
+      // The target is below what the site can reach (the AI pod stays on): the event says so,
+      // with the floor it holds at and why.
+      await page.waitForFunction((id) => /Target below reach: holding at the floor of \d+\.\d+ MW/.test(document.querySelector(`#curtailment .curtail-event[data-event="${id}"] .curtail-floor`)?.textContent ?? ''), eventId, { timeout: 60_000, polling: 250 });
       const banner = (await page.textContent('#curtailment')) ?? '';
       assert.match(banner, /Curtailment in force/);
       assert.match(banner, /target 0\.001 MW/);
+      // Polling goes on while the commands run: no miner went stale.
+      assert.doesNotMatch((await page.textContent('#miners-note')) ?? '', /stale/);
       mkdirSync('test-output', { recursive: true });
       await page.screenshot({ path: SCREENSHOT_CURTAILED, fullPage: true });
       assert.deepEqual(problems, []);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Poller } from '../../agents/poller.ts';
+import { Poller, reducedConcurrency } from '../../agents/poller.ts';
 import type { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { logger } from '../../services/lib/log.ts';
 import { startTwin, type Twin } from '../../simulations/site-twin/twin.ts';
@@ -48,6 +48,19 @@ describe('poller while commands run', { timeout: 120_000 }, () => {
     } finally {
       await p.stop();
     }
+  });
+
+  test('the reduced rate never lets a cycle outlast the stale threshold', () => {
+    // Half by default when the fleet reads fast: 256 → 128.
+    assert.equal(reducedConcurrency({ full: 256, lastFullCycleMs: 10_000, budgetMs: 60_000 }), 128);
+    // A 38 s full cycle, 60 s to spare (90 s stale − 30 s interval): at least 256 × 38 / 60 =
+    // 162.13 → 163 in flight, so the cycle takes at most 38 × 256 / 163 = 59.7 s.
+    assert.equal(reducedConcurrency({ full: 256, lastFullCycleMs: 38_000, budgetMs: 60_000 }), 163);
+    // Slower than the budget at the full rate: the full rate.
+    assert.equal(reducedConcurrency({ full: 256, lastFullCycleMs: 70_000, budgetMs: 60_000 }), 256);
+    // Asked for, and nothing known yet; never under 1.
+    assert.equal(reducedConcurrency({ full: 16, asked: 2, lastFullCycleMs: undefined, budgetMs: 60_000 }), 2);
+    assert.equal(reducedConcurrency({ full: 1, lastFullCycleMs: undefined, budgetMs: 60_000 }), 1);
   });
 
   test('a batch starting mid-cycle does not cut the cycle short', async () => {

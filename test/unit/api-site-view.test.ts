@@ -45,8 +45,14 @@ describe('site view during a curtailment event', () => {
     // Every B1 miner shed (acked); 2 of 4 B2 miners shed; one B2 shed failed (it never went off).
     const devices = [...b1.map((id) => entry(id, 'B1', 'shed', 'acked')), entry(b2[0]!, 'B2', 'shed', 'acked'), entry(b2[1]!, 'B2', 'shed', 'pending'), entry(b2[2]!, 'B2', 'shed', 'failed')];
     const live = new LiveState(site, { now: () => NOW });
-    live.apply(smallBatch(site, { seq: 1, atMs: NOW, minerPowerW: 3000, sleeping: [...b1, b2[0]!] }));
-    const view = new SiteViewer(site, live, reads(record(devices))).view(NOW);
+    const viewer = new SiteViewer(site, live, reads(record(devices)));
+    const applied = live.apply(smallBatch(site, { seq: 1, atMs: NOW, minerPowerW: 3000, sleeping: [...b1, b2[0]!] }));
+    const view = viewer.view(NOW);
+    // The history follows too, by whole blocks: B1's 16 asleep × 20 W = 320 W is curtailed;
+    // B2 (part held) stays mining: 1 asleep × 20 W + 3 × 3000 W = 9020 W.
+    const stateW = (state: string) => applied.points.find((p) => p.measurement === 'site_state' && p.tags.state === state)?.fields.power_w;
+    assert.equal(stateW('curtailed'), 320);
+    assert.equal(stateW('mining'), 9020);
 
     const v1 = view.blocks.find((b) => b.id === 'B1')!;
     const v2 = view.blocks.find((b) => b.id === 'B2')!;
@@ -75,7 +81,7 @@ describe('site view during a curtailment event', () => {
     const devices = b1.map((id) => entry(id, 'B1', 'shed', 'acked'));
     const r = record(devices, 'shedding');
     // The engine's floor (issue 10, finding 8): 27.1 kW the AI pod may not give up.
-    const held = { ...r, floorW: 27_100, timeline: [...r.timeline, { kind: 'floor', atMs: NOW - 1000, detail: 'AI pod B3 may not be capped' }] } as unknown as EventRecord;
+    const held: EventRecord = { ...r, floorW: 27_100, timeline: [...r.timeline, { kind: 'floor', atMs: NOW - 1000, detail: 'AI pod B3 may not be capped' }] };
     const live = new LiveState(site, { now: () => NOW });
     live.apply(smallBatch(site, { seq: 1, atMs: NOW, sleeping: b1 }));
     const ev = new SiteViewer(site, live, reads(held)).view(NOW).curtailment.events[0]!;
