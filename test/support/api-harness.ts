@@ -53,12 +53,14 @@ export async function harness(
     simulations?: (db: Database) => SimulationPort;
     /** The finance ledger, built on the harness's store and history. */
     finance?: (db: Database, history: TelemetryHistory) => FinanceApi;
+    /** Any other service the app takes, built on the harness's store, history and live state. */
+    deps?: (ctx: { db: Database; history: TelemetryHistory; live: LiveState; site: SiteFile }) => Partial<AppDeps>;
     site?: SiteFile;
     /** Run a real curtailment engine (memory queue, no agents connected). */
     curtailment?: boolean;
   } = {},
 ): Promise<Harness> {
-  const { planner: plannerOpts, simulations: simulationsOf, finance: financeOf, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
+  const { planner: plannerOpts, simulations: simulationsOf, finance: financeOf, deps: depsOf, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
   const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
@@ -74,7 +76,8 @@ export async function harness(
   await curtailment?.start();
   const simulations = simulationsOf?.(store.db);
   const finance = financeOf?.(store.db, history);
-  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}), ...(finance ? { finance } : {}), ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
+  const extraDeps = depsOf?.({ db: store.db, history, live, site }) ?? {};
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}), ...(finance ? { finance } : {}), ...extraDeps, ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;

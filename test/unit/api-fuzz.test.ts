@@ -15,6 +15,7 @@ import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { createQueue } from '../../services/queue/index.ts';
 import { logger } from '../../services/lib/log.ts';
 import { SimulationService, type SimulationJob } from '../../simulations/finance/service.ts';
+import { startAiHallServices, type AiHallServices } from '../../services/alerts/ai-hall.ts';
 
 /**
  * Issue 10 acceptance: 10,000 generated requests over every registered route and websocket,
@@ -110,12 +111,17 @@ test(`fuzz: ${CASES} generated requests over every route and websocket, never a 
   // Every service the platform runs (npm start), on the demo site and company.
   let finance: FinanceService | undefined;
   let simulations: SimulationService | undefined;
+  let aiHall: AiHallServices | undefined;
   const h = await harness({
     rateLimitPerMin: 10_000_000,
     curtailment: true,
     webhook: { secret: SECRET, windowS: 300 },
     planner: { sitePath: DEMO, timeLimitS: 2 },
     finance: (db, history) => (finance = new FinanceService({ site: loadSiteFile(DEMO), sitePath: DEMO, db, history, queue: createQueue<LedgerJob>('finance-fuzz', { env: {} }), companyPath: 'infra/sites/demo-company.yaml', log: logger('finance') })),
+    deps: ({ db, history, live, site }) => {
+      aiHall = startAiHallServices({ site, sitePath: DEMO, db, history, live, env: {}, log: logger('ai-hall') });
+      return { ...(aiHall.ledger ? { tenants: aiHall.ledger } : {}), alerts: aiHall.alerts };
+    },
     simulations: (db) => (simulations = new SimulationService({ db, company: loadCompanyFile('infra/sites/demo-company.yaml'), queue: createQueue<SimulationJob>('simulations-fuzz', { env: {} }), maxPaths: 2_000 })),
   });
   await finance!.start();
@@ -209,6 +215,7 @@ test(`fuzz: ${CASES} generated requests over every route and websocket, never a 
     assert.equal(fiveXx, 0, `5xx answers (seed ${SEED}):\n${failures.join('\n')}`);
     assert.ok(maxLoopMs <= LOOP_BOUND_MS, `the event loop was blocked ${maxLoopMs} ms (bound ${LOOP_BOUND_MS} ms, seed ${SEED})`);
   } finally {
+    await aiHall?.stop();
     await simulations?.stop();
     await finance?.stop();
     await h.close();
