@@ -9,6 +9,7 @@ import { Shipper, type ShipperStats } from './shipper.ts';
 import { Spool } from './spool/spool.ts';
 import { CommandChannel, type ChannelStats } from './commands/channel.ts';
 import { CommandExecutor } from './commands/executor.ts';
+import { agentRegistry, serveMetrics } from './metrics.ts';
 
 /**
  * The site agent: polls the site's devices and ships the readings to the control plane.
@@ -44,6 +45,10 @@ export const AgentConfig = Strict({
   failSafeGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
   // Each driver's keys (devices, intervals, deadlines, profile folders): agents/drivers/*/entry.ts.
   ...DRIVER_CONFIG_PROPERTIES,
+  /** Prometheus GET /metrics on this port (0: a free one); off when absent. */
+  metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /** Address the metrics listener binds (default 127.0.0.1: loopback only). */
+  metricsHost: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type AgentConfig = Static<typeof AgentConfig>;
 
@@ -56,6 +61,8 @@ export interface AgentStats {
 export interface Agent {
   stop(): Promise<void>;
   stats(): AgentStats;
+  /** Where Prometheus scrapes this agent (with metricsPort). */
+  metricsUrl?: string;
 }
 
 
@@ -141,11 +148,26 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
     },
     'site agent started',
   );
+  const stats = (): AgentStats => ({ poller: poller.stats(), shipper: shipper.stats(), channel: channel?.stats() ?? null });
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  if (config.metricsPort !== undefined) {
+    try {
+      metricsServer = await serveMetrics(agentRegistry(config.agentId, stats), config.metricsHost ?? '127.0.0.1', config.metricsPort, log);
+    } catch (err) {
+      await channel?.stop();
+      await poller.stop();
+      await shipper.stop();
+      throw err;
+    }
+    log.info({ url: metricsServer.url }, 'agent metrics listening');
+  }
   let stopping: Promise<void> | undefined;
   return {
-    stats: () => ({ poller: poller.stats(), shipper: shipper.stats(), channel: channel?.stats() ?? null }),
+    stats,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     stop: () => {
       stopping ??= (async () => {
+        await metricsServer?.close();
         await channel?.stop();
         await poller.stop();
         await shipper.stop();

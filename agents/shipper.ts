@@ -37,6 +37,8 @@ export interface ShipperStats {
   queuedReadings: number;
   droppedReadings: number;
   lastSeq: number | undefined;
+  /** When the control plane last acknowledged a batch (the agent's view of its lag). */
+  lastAckAtMs: number | undefined;
   lastError: string | undefined;
   /** Readings handed to add() since start. */
   readingsAdded: number;
@@ -77,6 +79,7 @@ export class Shipper {
     queuedReadings: 0,
     droppedReadings: 0,
     lastSeq: undefined,
+    lastAckAtMs: undefined,
     lastError: undefined,
     readingsAdded: 0,
   };
@@ -231,6 +234,7 @@ export class Shipper {
     this.s.batchesSent++;
     this.s.readingsSent += batch.readings.length;
     this.s.lastSeq = batch.seq;
+    this.s.lastAckAtMs = Date.now();
   }
 
   private async post(batch: AgentBatch, timeoutMs: number): Promise<void> {

@@ -21,6 +21,8 @@ export interface DriverEntry<P extends TProperties = TProperties, D extends Part
   site: { key: string; device: TSchema };
   /** This protocol's keys in the agent config; AgentConfig is built from every entry's. */
   config: TObject<P>;
+  /** Defaults of its keys in an agent config file (`switchyard agent --config`), e.g. its interval. */
+  fileDefaults: Partial<Static<TObject<P>>>;
   /** Its devices in a site file, as the agent config lists them (portOverride: a twin or test port). */
   fromSite(site: SiteFile, opts?: DeviceOptions): D;
   /** Its YAML device profiles (agents/profiles/<protocol>/), when it has any. */

@@ -1,6 +1,8 @@
+import { Type, type TProperties } from '@sinclair/typebox';
 import type { SiteFile } from '../../services/domain/site-schema.ts';
 import type { DriverEntry } from './driver-entry.ts';
 import { cgminer } from './cgminer/entry.ts';
+import { dcgm } from './dcgm/entry.ts';
 import { modbus } from './modbus/entry.ts';
 import { nvidiaSmi } from './nvidia-smi/entry.ts';
 import { snmp } from './snmp/entry.ts';
@@ -14,7 +16,7 @@ export { MINER_MAKES, type MinerMake } from './cgminer/miner.ts';
  * poller's tiers, the probe CLI and the device kinds come from here. Meters first: their tier
  * starts first, since they prove curtailment.
  */
-export const DRIVERS = [modbus, cgminer, snmp, nvidiaSmi] as const;
+export const DRIVERS = [modbus, cgminer, snmp, nvidiaSmi, dcgm] as const;
 
 /** The agent config's keys of every driver (agents/agent-config.ts adds the agent's own). */
 export const DRIVER_CONFIG_PROPERTIES = {
@@ -22,7 +24,21 @@ export const DRIVER_CONFIG_PROPERTIES = {
   ...modbus.config.properties,
   ...snmp.config.properties,
   ...nvidiaSmi.config.properties,
+  ...dcgm.config.properties,
 };
+
+/** The agent config's device lists (from the site file, never set in an agent config file). */
+const DEVICE_LIST_KEYS = new Set(DRIVERS.flatMap((d) => Object.entries(d.config.properties as TProperties).filter(([, v]) => v.type === 'array').map(([k]) => k)));
+
+/** The driver keys an agent config file may set (intervals, deadlines, profile folders), all optional. */
+export const DRIVER_FILE_PROPERTIES: TProperties = Object.fromEntries(
+  Object.entries(DRIVER_CONFIG_PROPERTIES)
+    .filter(([k]) => !DEVICE_LIST_KEYS.has(k))
+    .map(([k, schema]) => [k, Type.Optional(schema)]),
+);
+
+/** Their defaults in a file (each driver's fileDefaults). */
+export const DRIVER_FILE_DEFAULTS = { ...cgminer.fileDefaults, ...modbus.fileDefaults, ...snmp.fileDefaults, ...nvidiaSmi.fileDefaults, ...dcgm.fileDefaults };
 
 /** Every Reading kind a driver yields. */
 export const DEVICE_KINDS: readonly string[] = [...new Set(DRIVERS.flatMap((d) => d.deviceKinds))];
@@ -38,6 +54,7 @@ export function siteDevices(site: SiteFile, ports: Partial<Record<(typeof DRIVER
     ...modbus.fromSite(site, opts('modbus')),
     ...snmp.fromSite(site, opts('snmp')),
     ...nvidiaSmi.fromSite(site, opts('nvidia-smi')),
+    ...dcgm.fromSite(site),
   };
 }
 

@@ -2,7 +2,7 @@
 // breaking a covenant or a margin call. Plain ES module; reads only the API:
 // /api/finance/margins, /api/finance/debt (finance or admin token: open as /finance/#token=...).
 
-import { api } from '../shared/api.js';
+import { api, downloadCsv } from '../shared/api.js';
 import { baseOptions, draw } from '../shared/charts.js';
 import { esc, isoDay, num, pct, usd, usdShort } from '../shared/format.js';
 
@@ -22,7 +22,6 @@ const margins = (from, to, extra = '') => api(`/api/finance/margins?from=${from}
 async function refresh() {
   const from = $('from').value;
   const to = $('to').value;
-  $('csv').href = `/api/finance/margins?from=${from}&to=${to}&groupBy=block&format=csv`;
   $('status').className = '';
   $('status').textContent = 'loading…';
   try {
@@ -31,6 +30,7 @@ async function refresh() {
     $('company').textContent = `${debt.company.name} · as of ${debt.asOf} · BTC ${usd(debt.btcPriceUsd)} · hashprice ${usd(debt.hashpriceUsdPerPhDay)}/PH/day`;
     drawMarginBlocks(perBlock);
     drawMix(byBlock);
+    drawMixDays(byDay);
     drawPerMwh(byDay);
     fillMargins(byBlock);
     drawLadder(debt);
@@ -41,7 +41,21 @@ async function refresh() {
     $('status').textContent = byBlock.groups.length === 0 ? `no ledger rows from ${from} to ${to}` : `${byDay.groups.length} days${provisional ? ' (today provisional)' : ''}`;
   } catch (err) {
     $('status').className = 'error';
-    $('status').textContent = err.status === 401 || err.status === 403 ? `${err.message}: open this page as /finance/#token=<a finance or admin token>` : err.message;
+    if (err.status === 401 || err.status === 403) await showSummary(err);
+    else $('status').textContent = err.message;
+  }
+}
+
+// A viewer (or no token) may read the summary only: show it, and say how to see the detail.
+async function showSummary(err) {
+  const how = 'the detail needs a finance or admin token: open this page as /finance/#token=<token>';
+  try {
+    const s = await api('/api/finance/summary');
+    const y = s.yesterday ? `yesterday ${usd(s.yesterday.marginUsd)} (${usd(s.yesterday.marginUsdPerMwDay)}/MW-day)` : 'no ledger yesterday';
+    const d = s.debt.available ? `debt ${usd(s.debt.totalDebtUsd)}, ${s.debt.covenantsInBreach} covenant(s) breaking on the forward model` : 'no debt report';
+    $('status').textContent = `Summary: ${y}; ${d}. ${how}.`;
+  } catch (e) {
+    $('status').textContent = `${err.message}; ${e.message}. ${how}.`;
   }
 }
 
@@ -59,18 +73,33 @@ function drawMarginBlocks(perBlock) {
   });
 }
 
+const perMwDay = (g, v) => (g.capacityMw > 0 && g.days > 0 ? v / (g.capacityMw * g.days) : null);
+
+function mixSeries(gs) {
+  return [
+    { name: 'mining', data: gs.map((g) => perMwDay(g, g.miningRevenueUsd)) },
+    { name: 'AI', data: gs.map((g) => perMwDay(g, g.aiRevenueUsd)) },
+    { name: 'credits', data: gs.map((g) => perMwDay(g, g.creditsUsd)) },
+    { name: 'energy', data: gs.map((g) => perMwDay(g, -g.energyCostUsd)) },
+  ];
+}
+
+function drawMixDays(byDay) {
+  draw('chart-mix-days', {
+    ...baseOptions('bar', 300),
+    chart: { ...baseOptions('bar', 300).chart, stacked: true },
+    series: mixSeries(byDay.groups),
+    xaxis: { categories: byDay.groups.map((g) => g.key) },
+    yaxis: { labels: { formatter: (v) => usdShort(v) }, title: { text: '$ per MW-day' } },
+  });
+}
+
 function drawMix(byBlock) {
-  const perMwDay = (g, v) => (g.capacityMw > 0 && g.days > 0 ? v / (g.capacityMw * g.days) : null);
   const gs = byBlock.groups;
   draw('chart-mix', {
     ...baseOptions('bar', 300),
     chart: { ...baseOptions('bar', 300).chart, stacked: true },
-    series: [
-      { name: 'mining', data: gs.map((g) => perMwDay(g, g.miningRevenueUsd)) },
-      { name: 'AI', data: gs.map((g) => perMwDay(g, g.aiRevenueUsd)) },
-      { name: 'credits', data: gs.map((g) => perMwDay(g, g.creditsUsd)) },
-      { name: 'energy', data: gs.map((g) => perMwDay(g, -g.energyCostUsd)) },
-    ],
+    series: mixSeries(gs),
     xaxis: { categories: gs.map((g) => g.key) },
     yaxis: { labels: { formatter: (v) => usdShort(v) }, title: { text: '$ per MW-day' } },
   });
@@ -153,6 +182,16 @@ function fillHeadroom(debt) {
 }
 
 initialRange();
+// The export needs the token, so it is fetched, not linked.
+$('csv').addEventListener('click', (e) => {
+  e.preventDefault();
+  const from = $('from').value;
+  const to = $('to').value;
+  downloadCsv(`/api/finance/margins?from=${from}&to=${to}&groupBy=block&format=csv`, `margins-${from}-${to}.csv`).catch((err) => {
+    $('status').className = 'error';
+    $('status').textContent = err.message;
+  });
+});
 $('range').addEventListener('submit', (e) => {
   e.preventDefault();
   refresh();

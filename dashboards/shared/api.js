@@ -31,3 +31,13 @@ export async function api(path) {
   if (!res.ok) throw new ApiError(path, res.status, body);
   return body;
 }
+
+/** Fetches a CSV export with the token and hands it to the browser as a download. */
+export async function downloadCsv(path, filename) {
+  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) throw new ApiError(path, res.status, null);
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: filename });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

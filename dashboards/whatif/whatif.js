@@ -1,15 +1,9 @@
 // What-if page: a scenario form (defaults from the company), a run on the API's job queue with
 // a progress bar, fan charts, NPV histogram, probabilities with their standard errors, saved
-// scenarios and a side-by-side compare. Reads only the API (/api/simulations...).
+// scenarios and a side-by-side compare. Reads only the API (/api/simulations...); the token
+// comes with the shared helper (open as /whatif/#token=...).
 
-const token = (() => {
-  const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
-  if (m) {
-    sessionStorage.setItem('switchyard.token', decodeURIComponent(m[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem('switchyard.token');
-})();
+import { token } from '../shared/api.js';
 
 async function call(method, path, body) {
   const headers = token ? { authorization: `Bearer ${token}` } : {};
@@ -51,11 +45,18 @@ function scenarioFromForm(defaults) {
     decisions: [],
   };
   if (num('horizonMonths') !== undefined) s.horizonMonths = num('horizonMonths');
+  if (num('startPriceUsd') > 0) s.btc.startPriceUsd = num('startPriceUsd');
   if (num('jumpsPerYear') > 0) s.btc.jumps = { perYear: num('jumpsPerYear'), meanPct: num('jumpMeanPct'), sdPct: 10 };
   if (num('shockMonth') > 0) s.btc.shocks.push({ month: num('shockMonth'), pct: num('shockPct') });
   if (num('stormsPerYear') > 0) s.power.storms = { perYear: num('stormsPerYear'), multiplier: num('stormMultiplier'), days: num('stormDays') };
   for (const c of defaults.contracts) {
-    const t = { contractId: c.id, defaultPctPerYear: num(`default-${c.id}`) ?? 0, recoveryPct: num(`recovery-${c.id}`) ?? 0 };
+    const t = {
+      contractId: c.id,
+      defaultPctPerYear: num(`default-${c.id}`) ?? 0,
+      recoveryPct: num(`recovery-${c.id}`) ?? 0,
+      renewalPct: num(`renewal-${c.id}`) ?? 0,
+      renewalRatePct: num(`renewalRate-${c.id}`) ?? 100,
+    };
     const month = num(`defaultMonth-${c.id}`);
     if (month > 0) t.defaultMonth = month;
     s.tenants.push(t);
@@ -68,6 +69,7 @@ function scenarioFromForm(defaults) {
 function fillDefaults(d) {
   $('company').textContent = d.company.name;
   form.elements.horizonMonths.value = d.outlook.horizonMonths;
+  form.elements.startPriceUsd.value = d.outlook.btcPriceUsd;
   form.elements.paths.max = d.maxPaths;
   const tenants = $('tenants');
   for (const c of d.contracts) {
@@ -75,7 +77,9 @@ function fillDefaults(d) {
     wrap.className = 'tenant';
     wrap.innerHTML = `<label>${c.id}: default, %/yr <input name="default-${c.id}" type="number" min="0" max="100" step="any" value="2"></label>
       <label>default in month <input name="defaultMonth-${c.id}" type="number" min="0" step="1" value="0"></label>
-      <label>guarantor pays, % <input name="recovery-${c.id}" type="number" min="0" max="100" step="any" value="50"></label>`;
+      <label>guarantor pays, % <input name="recovery-${c.id}" type="number" min="0" max="100" step="any" value="50"></label>
+      <label>renews, % <input name="renewal-${c.id}" type="number" min="0" max="100" step="any" value="70"></label>
+      <label>renewal rent, % of last <input name="renewalRate-${c.id}" type="number" min="0" step="any" value="100"></label>`;
     tenants.append(wrap);
   }
   const sel = form.elements.decisionBlock;
@@ -166,7 +170,10 @@ function show(run) {
     rows.push([`${c.instrumentId} ${c.kind} ${c.threshold} breached`, 'any quarter', c.anyBreachProbability, c.anyBreachProbabilitySe]);
     for (const q of c.breachProbabilityByQuarter) rows.push([`${c.instrumentId} ${c.kind}`, q.quarter, q.probability, q.se]);
   }
-  for (const l of r.btcLoans) rows.push([`${l.instrumentId} margin call at $${Math.round(l.marginCallBtcUsd).toLocaleString()}`, 'horizon', l.marginCallProbability, l.marginCallProbabilitySe]);
+  for (const l of r.btcLoans) {
+    rows.push([`${l.instrumentId} margin call at $${Math.round(l.marginCallBtcUsd).toLocaleString()}`, 'horizon', l.marginCallProbability, l.marginCallProbabilitySe]);
+    rows.push([`${l.instrumentId} call cured in cash (mean ${usdM(l.cureCashUsd.mean)}, p95 ${usdM(l.cureCashUsd.p95)})`, 'horizon', l.cashCureProbability, l.cashCureProbabilitySe]);
+  }
   rows.push([`cash below ${usdM(r.cashFloorUsd)}`, 'any month', r.cashBelowFloorAnyMonthProbability, r.cashBelowFloorAnyMonthProbabilitySe]);
   for (const dd of r.decisions) rows.push([`converting ${dd.blockId} beats mining`, 'NPV', dd.convertBetterProbability, dd.convertBetterProbabilitySe]);
   const tbody = $('probabilities').tBodies[0];

@@ -13,6 +13,7 @@ REDIS_PORT="${SWITCHYARD_REDIS_PORT:-16379}"
 VM_PORT="${SWITCHYARD_VM_PORT:-18428}"
 SNMPD_PORT="${SWITCHYARD_SNMPD_PORT:-11161}"
 SNMPSIM_PORT="${SWITCHYARD_SNMPSIM_PORT:-11162}"
+PG_PORT="${SWITCHYARD_PG_PORT:-15432}"
 WAIT_S="${SWITCHYARD_SERVICE_WAIT_S:-30}"
 
 # The SNMPv3 user snmpd serves (authPriv). Test-only credentials on a loopback daemon.
@@ -26,7 +27,13 @@ SNMPSIM_PROBE_COMMUNITY="switchyard-probe"
 
 PYTHON=/usr/bin/python3
 CHROMIUM=/usr/bin/chromium
-PACKAGES=(curl redis-server victoria-metrics snmpd snmp snmpsim python3-pymodbus python3-serial-asyncio mbpoll chromium python3-numpy)
+PACKAGES=(curl redis-server victoria-metrics snmpd snmp snmpsim python3-pymodbus python3-serial-asyncio mbpoll chromium python3-numpy postgresql)
+
+# A private PostgreSQL cluster for the records tests: its own data dir under .services/, its own
+# port, a superuser "switchyard" whose password is test-only (loopback, like the other daemons).
+PG_USER="switchyard"
+PG_PASSWORD="switchyard-test"
+PG_DB="switchyard"
 
 export MIBS=   # no MIBs are installed; numeric OIDs only, and no "cannot find module" noise
 export DEBIAN_FRONTEND=noninteractive
@@ -228,6 +235,46 @@ start_snmpsim() {
   echo "$fingerprint" >"$dir/data.sha256"
 }
 
+# The newest installed server binaries (Debian's postgresql-NN), found after the install.
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# as_pg CMD...: PostgreSQL refuses to run as root; as root, run it as the postgres user
+# (the package creates it), otherwise as whoever runs this script.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_answers() { "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q; }
+
+start_postgres() {
+  local dir="$STATE/postgres" bin
+  bin="$(pg_bin)"
+  [ -n "$bin" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql (package postgresql)"
+  if pg_answers; then say "postgresql: answering on 127.0.0.1:$PG_PORT"; return; fi
+  mkdir -p "$dir"
+  # The server's files belong to the user it runs as, and nobody else may read them.
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+  chmod 0700 "$dir"
+  if [ ! -s "$dir/data/PG_VERSION" ]; then
+    say "postgresql: creating a cluster in $dir/data"
+    printf '%s\n' "$PG_PASSWORD" >"$dir/pwfile"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pwfile"
+    as_pg "$bin/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pwfile" \
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 9>&- \
+      || { rm -f "$dir/pwfile"; tail -n 20 "$dir/initdb.log" >&2; die "initdb failed; see $dir/initdb.log"; }
+    rm -f "$dir/pwfile"
+  fi
+  say "postgresql: starting on 127.0.0.1:$PG_PORT"
+  # Unix socket in the cluster's own dir (not /run/postgresql, which may not be ours); fsync
+  # off: a test cluster trades crash safety for speed on a shared machine.
+  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t "$WAIT_S" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null 9>&- || { tail -n 30 "$dir/postgres.log" >&2; die "postgresql did not start; see $dir/postgres.log"; }
+  if ! as_pg "$bin/psql" -h "$dir" -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1; then
+    as_pg "$bin/createdb" -h "$dir" -p "$PG_PORT" -U "$PG_USER" "$PG_DB" || die "createdb $PG_DB failed"
+  fi
+}
+
 check_tools() {
   "$PYTHON" -c 'import pymodbus, serial_asyncio' 2>/dev/null \
     || die "$PYTHON cannot import pymodbus and serial_asyncio (packages python3-pymodbus, python3-serial-asyncio)"
@@ -249,6 +296,7 @@ export SWITCHYARD_TEST_SNMPSIM=127.0.0.1:$SNMPSIM_PORT
 export SWITCHYARD_TEST_SNMPSIM_DATA=$STATE/snmpsim/data
 export SWITCHYARD_TEST_CHROMIUM=$CHROMIUM
 export SWITCHYARD_TEST_PYTHON=$PYTHON
+export SWITCHYARD_TEST_DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB
 EOF
   mv "$tmp" "$ENV_FILE"
 }
@@ -265,5 +313,6 @@ start_redis
 start_victoria_metrics
 start_snmpd
 start_snmpsim
+start_postgres
 write_env
 say "ready; environment in $ENV_FILE"

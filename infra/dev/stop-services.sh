@@ -41,4 +41,19 @@ stop redis-server "$STATE/redis/redis.pid"
 stop victoria-metrics "$STATE/victoria-metrics/victoria-metrics.pid"
 stop snmpd "$STATE/snmpd/snmpd.pid"
 stop snmpsimd "$STATE/snmpsim/run/snmpsim.pid"
+
+# PostgreSQL: pg_ctl stops it (fast: rolls back open transactions), as the user it runs as.
+PG_DATA="$STATE/postgres/data"
+if [ -s "$PG_DATA/postmaster.pid" ]; then
+  PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); else as_pg=(); fi
+  if "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 15 stop >/dev/null; then
+    say "postgresql: stopped"
+  else
+    printf 'stop-services: FAILED: postgresql (%s) did not stop\n' "$PG_DATA" >&2
+    failed=1
+  fi
+else
+  say "postgresql: not running"
+fi
 exit "$failed"

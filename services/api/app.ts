@@ -17,7 +17,7 @@ import { siteRoutes } from './routes/site.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { tokenRoutes } from './routes/tokens.ts';
-import { liveRoutes } from './routes/live.ts';
+import { allowedOriginsFromEnv, liveRoutes } from './routes/live.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { planRoutes } from './routes/plan.ts';
 import type { PlanService } from '../scheduler/plan-service.ts';
@@ -27,8 +27,25 @@ import { agentChannelRoutes } from './routes/agent-channel.ts';
 import { curtailmentRoutes } from './routes/curtailment.ts';
 import { simulationRoutes, type SimulationPort } from './routes/simulations.ts';
 import { CHANNEL_PROTOCOL } from '../agent-contract/protocol.ts';
+import type { AlertBook } from '../alerts/alert-book.ts';
+import type { TenantLedger } from '../tenants/ledger.ts';
+import { aiPageRoutes } from './routes/ai-page.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { gpuRoutes } from './routes/gpus.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { tokenEconomicsRoutes } from './routes/token-economics.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { clockSkewFromEnv, IngestScreen } from './ingest/screen.ts';
+import { rateLimitFromEnv, registerSecurity } from './security.ts';
+import { routeCatalog } from './route-catalog.ts';
+import { webhookAuthFromEnv, type WebhookAuth } from './webhook-signature.ts';
+import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
+import { metricsPlugin } from '../metrics/http-plugin.ts';
+import { openapiPlugin } from './openapi.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { AuditLog, type AuditStore } from './audit/audit-log.ts';
+import { auditPlugin } from './audit/plugin.ts';
+import { auditRoutes } from './routes/audit.ts';
 
 export interface AppDeps {
   site: SiteFile;
@@ -52,12 +69,25 @@ export interface AppDeps {
   /** The curtailment engine and the agents' command channels; 503 / closed without them. */
   curtailment?: CurtailmentEngine;
   agentHub?: AgentHub;
+  /** The tenant contract ledger and the alert book (AI hall); 503 without them. */
+  tenants?: TenantLedger;
+  alerts?: AlertBook;
   /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
   finance?: import('../finance/finance-service.ts').FinanceApi;
   /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
   simulations?: SimulationPort;
   /** How far ahead of this clock a reading may be dated (default SWITCHYARD_CLOCK_SKEW_MS or 60 s). */
   clockSkewMs?: number;
+  /** Requests per minute per client address (default SWITCHYARD_RATE_LIMIT_PER_MIN or 3000). */
+  rateLimitPerMin?: number;
+  /** Signed dispatch webhooks (default from SWITCHYARD_WEBHOOK_SECRET / _WINDOW_S). */
+  webhook?: WebhookAuth;
+  /** Prometheus series (GET /metrics); a fresh registry when absent. */
+  metrics?: ControlPlaneMetrics;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  https?: { cert: Buffer; key: Buffer };
+  /** Where control actions are audited; the records store's SQLite audit_log when absent. */
+  audit?: AuditStore;
 }
 
 export interface AppServices {
@@ -74,9 +104,13 @@ export interface AppServices {
   planner: PlanService | null;
   curtailment: CurtailmentEngine | null;
   agentHub: AgentHub | null;
+  tenants: TenantLedger | null;
+  alerts: AlertBook | null;
   simulations: SimulationPort | null;
   /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
   ingest: IngestScreen;
+  webhook: WebhookAuth;
+  metrics: ControlPlaneMetrics;
 }
 
 declare module 'fastify' {
@@ -103,8 +137,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     planner: deps.planner ?? null,
     curtailment: deps.curtailment ?? null,
     agentHub: deps.agentHub ?? null,
+    webhook: deps.webhook ?? webhookAuthFromEnv(),
+    tenants: deps.tenants ?? null,
+    alerts: deps.alerts ?? null,
     simulations: deps.simulations ?? null,
     ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
+    metrics: deps.metrics ?? new ControlPlaneMetrics({ live }),
   };
 
   const app = Fastify({
@@ -112,7 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per state change, not per request: ingest alone is a request every few seconds.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-  });
+    ...(deps.https ? { https: deps.https } : {}),
+  }) as unknown as FastifyInstance;
   app.decorate('services', services);
 
   // The one Ajv instance validates API bodies too, so unknown keys are rejected (400), never
@@ -130,7 +169,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(404).send(errorBody(apiErr, String(req.id)));
   });
 
+  await app.register(routeCatalog);
+  await registerSecurity(app, { rateLimitPerMin: deps.rateLimitPerMin ?? rateLimitFromEnv() });
   await app.register(authPlugin, { tokens: services.tokens, readRequiresToken: deps.readRequiresToken ?? false });
+  await app.register(openapiPlugin, { version: deps.version });
+  await app.register(metricsPlugin, { metrics: services.metrics });
+  const audit = deps.audit ?? new AuditLog(deps.db);
+  await app.register(auditPlugin, { audit, log });
   await app.register(websocket, {
     options: {
       // An agent acknowledges a 50,000-miner batch in one message (~5 MB).
@@ -144,12 +189,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(telemetryRoutes);
   await app.register(ingestRoutes, { bodyLimit: deps.ingestBodyLimitBytes ?? 32 * 1024 * 1024 });
   await app.register(tokenRoutes);
-  await app.register(liveRoutes, { pushMs: deps.livePushMs ?? 1000 });
+  await app.register(liveRoutes, { pushMs: deps.livePushMs ?? 1000, allowedOrigins: allowedOriginsFromEnv() });
   await app.register(planRoutes);
   await app.register(agentChannelRoutes);
   await app.register(curtailmentRoutes);
   await app.register(simulationRoutes);
   await app.register(dashboardRoutes);
+  await app.register(tenantRoutes);
+  await app.register(alertRoutes);
+  await app.register(gpuRoutes);
+  await app.register(tokenEconomicsRoutes);
+  await app.register(aiPageRoutes);
   await app.register(financeRoutes, { finance: deps.finance ?? null });
+  await app.register(docsRoutes);
+  await app.register(auditRoutes, { audit });
   return app;
 }

@@ -15,6 +15,7 @@ export const API_ERRORS = {
   E_NOT_FOUND: { status: 404, message: 'not found' },
   E_SITE_MISMATCH: { status: 409, message: 'the batch is for another site' },
   E_UNPROCESSABLE: { status: 422, message: 'the request cannot be carried out as given' },
+  E_TOO_MANY_REQUESTS: { status: 429, message: 'too many requests; retry later' },
   E_PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   E_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
   E_INTERNAL: { status: 500, message: 'internal error' },
@@ -95,6 +96,7 @@ export function toApiError(err: unknown): ApiError {
   if (status === 404) return new ApiError('E_NOT_FOUND', e.message, { cause: err });
   if (status === 413) return new ApiError('E_PAYLOAD_TOO_LARGE', undefined, { cause: err });
   if (status === 415) return new ApiError('E_UNSUPPORTED_MEDIA_TYPE', undefined, { cause: err });
+  if (status === 429) return new ApiError('E_TOO_MANY_REQUESTS', e.message, { cause: err });
   if (status >= 400 && status < 500) return new ApiError('E_BAD_REQUEST', e.message, { cause: err });
   return new ApiError(status === 503 ? 'E_UNAVAILABLE' : 'E_INTERNAL', undefined, { cause: err });
 }

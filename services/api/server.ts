@@ -18,5 +18,6 @@ export async function listen(app: FastifyInstance, opts: { port: number; host: s
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
-  return { url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, port, host: opts.host };
+  const scheme = app.initialConfig.https ? 'https' : 'http';
+  return { url: `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, port, host: opts.host };
 }

@@ -19,8 +19,16 @@ export interface HubEvents {
   disconnected: (agentId: string) => void;
 }
 
-/** Why acks were refused: a batch this hub never sent, one sent to another agent, a device not in the batch. */
-export type AckRejectReason = 'unknown-batch' | 'other-agent' | 'device-not-in-batch';
+/**
+ * Why acks were refused: a batch this hub never sent, one sent to another agent, a device not
+ * in the batch, or (in a local-shed report) a device another agent reads.
+ */
+export type AckRejectReason = 'unknown-batch' | 'other-agent' | 'device-not-in-batch' | 'not-owner';
+
+export interface AgentHubOptions {
+  /** The agent that reads a device (undefined: none yet); a local-shed report may only cover its own. */
+  ownerOf?: (deviceId: string) => string | undefined;
+}
 
 /** Batches awaiting acks, remembered at most this many (oldest forgotten first). */
 const MAX_OPEN_BATCHES = 10_000;
@@ -29,11 +37,14 @@ export class AgentHub extends EventEmitter {
   private readonly sockets = new Map<string, WebSocket>();
   /** Where each batch went and which devices it named: acks are taken only from that agent, for those devices. */
   private readonly sent = new Map<string, { agentId: string; pending: Set<string> }>();
-  private readonly ackRejects: Record<AckRejectReason, number> = { 'unknown-batch': 0, 'other-agent': 0, 'device-not-in-batch': 0 };
+  private readonly ackRejects: Record<AckRejectReason, number> = { 'unknown-batch': 0, 'other-agent': 0, 'device-not-in-batch': 0, 'not-owner': 0 };
   /** Messages every newly connected agent gets (the plan in force, the standing UF plan). */
   private readonly sticky = new Map<string, ToAgent>();
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    private readonly opts: AgentHubOptions = {},
+  ) {
     super();
   }
 
@@ -71,7 +82,7 @@ export class AgentHub extends EventEmitter {
       if (msg.type === 'acks') {
         const acks = this.screenAcks(agentId, msg);
         if (acks) this.emit('acks', agentId, acks);
-      } else this.emit('local-shed', agentId, msg);
+      } else this.emit('local-shed', agentId, this.screenLocalShed(agentId, msg));
     });
     ws.on('close', () => {
       if (this.sockets.get(agentId) !== ws) return;
@@ -93,6 +104,20 @@ export class AgentHub extends EventEmitter {
   /** Acks refused since start, by reason. */
   rejectedAcks(): Record<AckRejectReason, number> {
     return { ...this.ackRejects };
+  }
+
+  /** A local-shed report keeps only the devices `agentId` reads (the plan in force lists every agent's). */
+  private screenLocalShed(agentId: string, report: LocalShedReport): LocalShedReport {
+    const ownerOf = this.opts.ownerOf;
+    if (!ownerOf) return report;
+    const acks = report.acks.filter((a) => {
+      const owner = ownerOf(a.deviceId);
+      return owner === undefined || owner === agentId;
+    });
+    if (acks.length === report.acks.length) return report;
+    this.ackRejects['not-owner'] += report.acks.length - acks.length;
+    this.log.error({ agentId, refused: report.acks.length - acks.length, eventId: report.eventId }, 'refusing local-shed acks for devices another agent reads');
+    return { ...report, acks };
   }
 
   /** The acks of `msg` that `agentId` may give: for a batch sent to it, for devices in that batch, once each. */

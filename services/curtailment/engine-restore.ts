@@ -33,6 +33,12 @@ export function startRestore(h: EngineHost, a: Active, aborted: boolean): void {
   // Not while shed commands are still out: their devices may be asleep and must be put back
   // (the supervisor calls again; a batch without acks counts as failed at its deadline).
   if ([...a.batches.values()].some((b) => b.phase === 'shed' && b.ackedAtMs === null)) return;
+  // Right after a restart no agent may be connected yet: wait for one (up to agentWaitMs)
+  // rather than count every device as unroutable.
+  if (h.o.hub.connectedAgents().length === 0) {
+    a.noAgentSinceMs ??= h.now();
+    if (h.now() - a.noAgentSinceMs < (h.o.agentWaitMs ?? 60_000)) return;
+  }
   if (!aborted) {
     if (a.record.status === 'shedding' || a.record.status === 'meter-confirmed') h.update(a, transition(a.record, 'restoring', h.now()));
     else if (a.record.status !== 'restoring') return;

@@ -83,6 +83,8 @@ export interface Active {
   restoreRounds: number;
   /** Logged that the start waits for the first meter reading. */
   waitingForMeter: boolean;
+  /** Since when a restore has waited for any agent to connect. */
+  noAgentSinceMs?: number;
   dirty: boolean;
 }
 

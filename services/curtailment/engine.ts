@@ -20,8 +20,7 @@ import {
 import { EventStore, type EventControl } from './event-store.ts';
 import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
-import { restoreSettled, shedRows, supersedePending } from './record-devices.ts';
-import { commandFromRow, shedDeviceFromRow } from './shed-device.ts';
+import { shedDeviceFromRow } from './shed-device.ts';
 import { boundWindow, DEFAULT_TIME_BOUNDS, TimeBoundsError, timeBoundsFromEnv, type TimeBounds } from './time-bounds.ts';
 import { planShed, replan, type ShedPlan } from './shed-plan.ts';
 import type { CurtailmentPort, CurtailSignal } from './signal.ts';
@@ -29,6 +28,8 @@ import type { CurtailmentPort, CurtailSignal } from './signal.ts';
 import { completeRestore, sendWave, startRestore, type EngineHost } from './engine-restore.ts';
 import { EngineError, freshActive, TERMINAL, type Active, type CurtailJob, type EngineOptions } from './engine-types.ts';
 import { floorOf } from './floor.ts';
+import { resumeActive } from './engine-resume.ts';
+import { adoptRows, shedRows } from './record-devices.ts';
 
 export { EngineError, type CurtailJob, type EngineOptions } from './engine-types.ts';
 export { floorOf } from './floor.ts';
@@ -57,6 +58,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   readonly now: () => number;
   private readonly asics = asicCatalog();
   private readonly modelById: Map<string, string>;
+  private readonly blockById: Map<string, string>;
   private readonly bounds: TimeBounds;
   private readonly shedState: LiveShedState;
   private readonly onLive = () => this.onMeter();
@@ -68,7 +70,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
     this.now = o.now ?? Date.now;
-    this.modelById = new Map(minerDevices(o.site).map((d) => [d.id, d.model]));
+    const miners = minerDevices(o.site);
+    this.modelById = new Map(miners.map((d) => [d.id, d.model]));
+    this.blockById = new Map(miners.map((d) => [d.id, d.blockId]));
     this.bounds = o.bounds ?? (o.now ? DEFAULT_TIME_BOUNDS : timeBoundsFromEnv(process.env));
   }
 
@@ -77,7 +81,10 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.hub.on('acks', this.onAcks);
     this.o.hub.on('local-shed', this.onLocal);
     this.o.queue.process((job) => this.runJob(job.data), { concurrency: 8 });
-    for (const e of this.store.active()) this.resume(e.record, e.control);
+    for (const e of this.store.active()) {
+      const a = resumeActive(this, e.record, e.control);
+      this.active.set(a.record.id, a);
+    }
     this.supervisor = setInterval(() => this.supervise(), this.o.supervisorMs ?? 1000);
     this.supervisor.unref();
     this.publishPlanInForce();
@@ -90,37 +97,6 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.hub.off('acks', this.onAcks);
     this.o.hub.off('local-shed', this.onLocal);
     for (const a of this.active.values()) this.flush(a);
-  }
-
-  /**
-   * Takes an open event up again from its record after a restart: which devices it shed (and
-   * has not put back) comes from its device rows, not from memory. Commands whose ack was lost
-   * with the old process are marked failed and their devices driven again; the event then goes
-   * on from its status (the supervisor restores a restoring or aborted one).
-   */
-  private resume(stored: EventRecord, control: EventControl): void {
-    const now = this.now();
-    const { record, superseded } = stored.status === 'planned' ? { record: stored, superseded: [] } : supersedePending(stored, now, 'no acknowledgement before the control plane restarted: state unknown, driven again');
-    const a = freshActive(record, control);
-    this.active.set(record.id, a);
-    const held = [...shedRows(record).values()].filter((r) => !restoreSettled(r) || r.last.outcome === 'failed');
-    for (const r of held) {
-      a.shed.set(r.shed.deviceId, shedDeviceFromRow(r.shed, this.modelOf(r.shed.deviceId), r.shed.ackAtMs ?? r.shed.sentAtMs));
-      if (r.shed.outcome === 'failed') a.failed.add(r.shed.deviceId);
-    }
-    this.arbiter.claim(record.id, control.priority, held.map((r) => r.shed.deviceId), { allowAi: record.allowAi });
-    if (record.status === 'shedding' || record.status === 'meter-confirmed') {
-      const commands = held.map((r) => commandFromRow(r.shed));
-      const shedW = commands.reduce((sum, c) => sum - c.expectedDeltaW, 0);
-      a.plan = { requiredShedW: shedW, allowAi: record.allowAi, commands, expectedShedW: shedW, shortfallW: 0, byBlock: {}, excludedDeviceIds: [...a.failed] };
-      // Top-ups wait a confirm window from here: the meter needs time to show the state.
-      a.lastAckAtMs = now;
-    }
-    if (record.status !== 'planned') {
-      this.update(a, addTimeline(a.record, [{ kind: 'resumed', atMs: now, detail: `after a restart: ${held.length} devices shed per the record, ${superseded.length} commands without an ack driven again` }]));
-      this.flush(a);
-    }
-    this.o.log.warn({ eventId: record.id, status: record.status, shed: held.length, unacked: superseded.length }, 'resuming a curtailment event after a restart');
   }
 
   // ---- CurtailmentPort ----
@@ -145,8 +121,8 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       target: signal.target,
       allowAi: signal.allowAi ?? false,
       signalAtMs: now,
-      requestedStartMs: signal.startMs,
-      requestedEndMs: signal.endMs,
+      requestedStartMs: window.startMs,
+      requestedEndMs: window.cutFromMs ?? window.endMs,
       ...(signal.programName ? { programName: signal.programName } : {}),
       ...(signal.reason ? { reason: signal.reason } : {}),
       ...(this.o.baselineWindowMs ? { baselineWindowMs: this.o.baselineWindowMs } : {}),
@@ -162,9 +138,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.active.set(id, a);
     this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
     if (window.cutFromMs !== undefined) this.o.log.warn({ eventId: id, askedEndMs: window.cutFromMs, endMs: window.endMs }, 'event end cut to the maximum duration');
-    if (signal.startMs > now + 1000) this.preArm(a);
+    if (window.startMs > now + 1000) this.preArm(a);
     // Not awaited: with Redis away an add may wait for it; the supervisor starts the event anyway.
-    void this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, signal.startMs - now) }).catch((err: unknown) => this.o.log.warn({ eventId: id, err: errorMessage(err) }, 'queueing the start failed; the supervisor will start the event'));
+    void this.o.queue.add('start', { kind: 'start', eventId: id }, { jobId: `start-${id}`, delayMs: Math.max(0, window.startMs - now) }).catch((err: unknown) => this.o.log.warn({ eventId: id, err: errorMessage(err) }, 'queueing the start failed; the supervisor will start the event'));
     return { eventId: id };
   }
 
@@ -210,7 +186,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   async abort(eventId: string, by: string): Promise<EventRecord> {
     const a = this.active.get(eventId);
     if (!a) throw new EngineError(`event ${eventId} is not active (${this.status(eventId) ?? 'unknown'})`);
-    if (a.record.status === 'restoring') throw new EngineError(`event ${eventId} is already restoring; it cannot be aborted`);
+    if (a.record.status === 'restoring' || a.record.status === 'aborted') throw new EngineError(`event ${eventId} is already ${a.record.status === 'aborted' ? 'aborted: what it shed is being put back' : 'restoring'}; it cannot be aborted`);
     this.update(a, transition(a.record, 'aborted', this.now(), `aborted by ${by}`));
     this.o.log.warn({ eventId, by }, 'curtailment event aborted');
     startRestore(this, a, true);
@@ -379,6 +355,15 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.log.warn({ agentId, reason: r.reason, eventId: r.eventId, devices: r.acks.length }, 'an agent shed on its own; recording its report');
     if (a) {
       this.update(a, addTimeline(a.record, [{ kind: 'ack', atMs: r.atMs, detail: `agent ${agentId} shed locally (${r.reason}: ${r.detail}): ${r.acks.filter((x) => x.ok).length} ok, ${r.acks.filter((x) => !x.ok).length} failed` }]));
+      // A device the agent shed from the plan it held may have no command logged here yet
+      // (its batch was never sent): log one, so the record — what restores it — knows.
+      const pending = new Set(a.record.devices.filter((d) => d.outcome === 'pending').map((d) => d.deviceId));
+      const planned = new Map((a.plan?.commands ?? []).map((c) => [c.deviceId, c]));
+      const unlogged = r.acks.filter((x) => x.ok && !pending.has(x.deviceId));
+      if (unlogged.length) {
+        const commands = unlogged.map((x): DeviceCommand => planned.get(x.deviceId) ?? { deviceId: x.deviceId, blockId: this.blockById.get(x.deviceId) ?? 'unknown', action: 'sleep', expectedDeltaW: 0 });
+        this.update(a, logCommands(a.record, 'shed', commands, Math.min(r.atMs, this.now())));
+      }
       this.settle(a, r.acks, 'shed');
       // What the agent already did is not sent again.
       const done = new Set(r.acks.filter((x) => x.ok).map((x) => x.deviceId));
@@ -555,13 +540,18 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       const ids = [...other.shed.keys()].filter((id) => this.arbiter.ownerOf(id) === other.record.id);
       if (!ids.length) continue;
       const { taken } = this.arbiter.claim(a.record.id, a.control.priority, ids, { allowAi: a.record.allowAi });
+      const theirs = shedRows(other.record);
+      const rows = [];
       for (const t of taken) {
         const d = other.shed.get(t.deviceId);
         if (d) a.shed.set(t.deviceId, d);
+        const row = theirs.get(t.deviceId)?.shed;
+        if (row) rows.push(row);
       }
+      if (rows.length) this.update(a, adoptRows(a.record, rows, this.now()));
       adopted += taken.length;
     }
-    if (adopted) this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `adopted ${adopted} devices shed by lower-priority events` }]));
+    if (adopted) this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `adopted ${adopted} devices shed by lower-priority events (logged as acked shed rows: this event puts them back)` }]));
   }
 
   /** An event announced ahead gets its plan now, so agents hold it if the link goes before the start. */

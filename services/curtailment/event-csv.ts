@@ -74,7 +74,16 @@ function row(cells: readonly string[]): string {
   return cells.map(cell).join(',');
 }
 
-/** RFC 4180 quoting for cells that need it (free text: reasons, errors, names). */
+/** A cell a spreadsheet would run as a formula (OWASP "CSV injection"); a plain number is not one. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * RFC 4180 quoting for cells that need it (free text: reasons, errors, names). Text that
+ * starts like a formula (= + - @, tab, CR) gets a leading apostrophe, so Excel and
+ * LibreOffice show it instead of running it (`=HYPERLINK(...)` in an event reason).
+ */
 function cell(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  const safe = FORMULA_START.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

@@ -65,3 +65,18 @@ export function supersedePending(record: EventRecord, atMs: number, reason: stri
   });
   return superseded.length ? { record: { ...record, devices }, superseded } : { record, superseded };
 }
+
+/**
+ * Devices another event shed that this one takes over (a higher-priority event adopts them):
+ * written as already-acked shed rows, so after a restart this event's record, not only the
+ * memory of the adoption, says it holds them and must put them back.
+ */
+export function adoptRows(record: EventRecord, rows: readonly DeviceLogEntry[], atMs: number): EventRecord {
+  if (!rows.length) return record;
+  const adopted = rows.map((r): DeviceLogEntry => {
+    const row: DeviceLogEntry = { deviceId: r.deviceId, blockId: r.blockId, phase: 'shed', action: r.action, expectedDeltaW: r.expectedDeltaW, sentAtMs: atMs, ackAtMs: atMs, outcome: 'acked' };
+    if (r.targetW !== undefined) row.targetW = r.targetW;
+    return row;
+  });
+  return { ...record, devices: [...record.devices, ...adopted] };
+}

@@ -41,6 +41,9 @@ function hours(env: Record<string, string | undefined>, name: string): number | 
   return Math.round(h * 3_600_000);
 }
 
+/** The last instant a Date can hold, ms. */
+const MAX_DATE_MS = 8.64e15;
+
 export interface Window {
   startMs: number;
   endMs: number;
@@ -49,8 +52,11 @@ export interface Window {
 }
 
 /** Checks a requested window against the bounds at `nowMs`; throws when it cannot run. */
-export function boundWindow(startMs: number, endMs: number, nowMs: number, b: TimeBounds): Window {
-  if (!Number.isSafeInteger(startMs) || !Number.isSafeInteger(endMs)) throw new TimeBoundsError(`event start and end must be UTC ms, got ${startMs} and ${endMs}`);
+export function boundWindow(startIn: number, endIn: number, nowMs: number, b: TimeBounds): Window {
+  if (!Number.isFinite(startIn) || !Number.isFinite(endIn) || startIn < 0 || endIn < 0 || startIn > MAX_DATE_MS || endIn > MAX_DATE_MS) throw new TimeBoundsError(`event start and end must be UTC ms, got ${startIn} and ${endIn}`);
+  // Sources may compute times with fractions of a ms (durations in minutes); the record keeps whole ms.
+  const startMs = Math.round(startIn);
+  const endMs = Math.round(endIn);
   if (!(endMs > startMs)) throw new TimeBoundsError(`event end ${new Date(endMs).toISOString()} is not after its start ${new Date(startMs).toISOString()}`);
   if (startMs > nowMs + b.horizonMs) {
     throw new TimeBoundsError(`event start ${new Date(startMs).toISOString()} is more than ${b.horizonMs / 3_600_000} h ahead (SWITCHYARD_CURTAILMENT_HORIZON_HOURS)`);

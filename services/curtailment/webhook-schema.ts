@@ -3,6 +3,7 @@ import { describeIssues, validator, ValidationError, type SchemaIssue } from '..
 import { Strict } from '../lib/strict.ts';
 import { ContextError } from '../lib/errors.ts';
 import { EventId } from './event-record.ts';
+import { UtcMs as UtcMsSchema } from '../domain/utc-ms.ts';
 
 /**
  * Request bodies that start a curtailment event: the grid dispatch webhook and the operator's
@@ -16,7 +17,7 @@ const exactlyOne = (a: string, b: string) => ({ description: `give exactly one o
 
 const TargetMw = Type.Number({ minimum: 0, maximum: 100_000, description: 'Site load to get down to, MW' });
 const ShedMw = Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'Load to remove, MW' });
-const UtcMs = Type.Integer({ minimum: 0 });
+const UtcMs = UtcMsSchema();
 /** ISO 8601 with a zone (Z or an offset): a time without one names no instant. */
 const IsoTime = Type.String({ format: 'date-time' });
 

@@ -56,6 +56,8 @@ export const GpuHostDevice = Strict({
   host: Type.String({ minLength: 1 }),
   nvidiaSmiPath: Type.String({ minLength: 1 }),
   powerLimitW: Type.Optional(GpuHostRef.properties.powerLimitW),
+  /** Read through dcgm-exporter at this URL instead of nvidia-smi. */
+  dcgmUrl: Type.Optional(GpuHostRef.properties.dcgmUrl),
 });
 export type GpuHostDevice = Static<typeof GpuHostDevice>;
 
@@ -151,6 +153,7 @@ export function gpuHostDevices(site: SiteFile): GpuHostDevice[] {
     seen.add(h.id);
     const device: GpuHostDevice = { id: h.id, blockId: h.blockId, host: h.host, nvidiaSmiPath: h.nvidiaSmiPath };
     if (h.powerLimitW !== undefined) device.powerLimitW = h.powerLimitW;
+    if (h.dcgmUrl !== undefined) device.dcgmUrl = h.dcgmUrl;
     return device;
   });
 }

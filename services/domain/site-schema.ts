@@ -107,6 +107,8 @@ export const GpuHostRef = Strict({
   nvidiaSmiPath: Type.String({ minLength: 1, default: 'nvidia-smi' }),
   /** Power limit kept on every GPU of the host, W; re-applied when it drifts. */
   powerLimitW: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** When set, the agent reads the host's dcgm-exporter page here (http://host:9400/metrics) instead of running nvidia-smi. */
+  dcgmUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 512 })),
 });
 export type GpuHostRef = Static<typeof GpuHostRef>;
 

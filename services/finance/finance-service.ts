@@ -135,11 +135,11 @@ export function companyPathFor(sitePath: string, env: NodeJS.ProcessEnv): string
 }
 
 /** Wiring for the platform: the ledger queue, the service, started; stop() undoes it. */
-export async function startFinance(o: Omit<FinanceServiceOptions, 'queue' | 'companyPath'> & { env: NodeJS.ProcessEnv }): Promise<{ api: FinanceService; stop: () => Promise<void> }> {
+export async function startFinance(o: Omit<FinanceServiceOptions, 'queue' | 'companyPath'> & { env: NodeJS.ProcessEnv; companyPath?: string }): Promise<{ api: FinanceService; stop: () => Promise<void> }> {
   const queue = createQueue<LedgerJob>('finance-ledger', { env: o.env, keepCompleted: 20, keepFailed: 20 });
   const minutes = o.env.SWITCHYARD_LEDGER_EVERY_MINUTES ? Number(o.env.SWITCHYARD_LEDGER_EVERY_MINUTES) : undefined;
   if (minutes !== undefined && !(Number.isFinite(minutes) && minutes > 0)) throw new Error(`SWITCHYARD_LEDGER_EVERY_MINUTES must be a positive number, got "${o.env.SWITCHYARD_LEDGER_EVERY_MINUTES}"`);
-  const api = new FinanceService({ ...o, queue, companyPath: companyPathFor(o.sitePath, o.env), ...(minutes !== undefined ? { everyMinutes: minutes } : {}) });
+  const api = new FinanceService({ ...o, queue, companyPath: o.companyPath ?? companyPathFor(o.sitePath, o.env), ...(minutes !== undefined ? { everyMinutes: minutes } : {}) });
   await api.start();
   return {
     api,

@@ -156,7 +156,8 @@ export function forwardBase(company: Company, opts: { nowMs?: number; paths?: Fo
         }
       }
     });
-    committedCapexUsd.forEach((_, m) => (committedCapexUsd[m]! += committedConversionCapexUsd(site, startMonth, n)[m]!));
+    const committed = committedConversionCapexUsd(site, startMonth, n);
+    committedCapexUsd.forEach((_, m) => (committedCapexUsd[m]! += committed[m]!));
   }
 
   const refi = { refinanceBullets: true, defaultRefinanceCouponPct: o.refinanceCouponPct };

@@ -3,7 +3,7 @@ import type { EventRecord } from '../curtailment/event-record.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { defaultCatalogs, summarizeBlock, type Catalogs } from '../domain/site.ts';
 import { errorMessage } from '../lib/errors.ts';
-import type { TelemetryHistory } from '../telemetry/history.ts';
+import type { Series, TelemetryHistory } from '../telemetry/history.ts';
 import { contractDayRentUsd, powerCostOf } from './contracts.ts';
 import { ledgerRow, type HourReading, type LedgerRow } from './ledger.ts';
 
@@ -42,14 +42,32 @@ export interface LedgerDay {
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: number): Promise<LedgerDay> {
+/** Hourly means of block power_w and hashrate_hs, grouped by block (as the history answers). */
+export interface DaySeries {
+  power: Series[];
+  hashrate: Series[];
+}
+
+/** The history's hourly block series over [fromMs, toMs): one query per field. */
+export async function blockSeries(history: TelemetryHistory, fromMs: number, toMs: number): Promise<DaySeries> {
+  const q = (field: string) => history.query({ measurement: 'block', field, groupBy: 'block', fromMs, toMs, stepMs: HOUR, aggregate: 'mean' });
+  const [power, hashrate] = await Promise.all([q('power_w'), q('hashrate_hs')]);
+  return { power, hashrate };
+}
+
+/** One day of a longer fetch (a backfill reads a week at a time). */
+export function sliceDay(s: DaySeries, dayStartMs: number): DaySeries {
+  const cut = (series: Series[]) => series.map((x) => ({ tags: x.tags, points: x.points.filter(([t]) => t >= dayStartMs && t < dayStartMs + DAY) }));
+  return { power: cut(s.power), hashrate: cut(s.hashrate) };
+}
+
+export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: number, fetched?: DaySeries): Promise<LedgerDay> {
   const catalogs = src.catalogs ?? defaultCatalogs();
   const site = src.site;
   const settings = site.dispatch;
   const endMs = Math.min(dayStartMs + DAY, Math.floor(nowMs / HOUR) * HOUR + HOUR);
   const status = nowMs >= dayStartMs + DAY ? 'final' : 'provisional';
-  const q = (field: string) => src.history.query({ measurement: 'block', field, groupBy: 'block', fromMs: dayStartMs, toMs: dayStartMs + DAY, stepMs: HOUR, aggregate: 'mean' });
-  const [power, hashrate] = await Promise.all([q('power_w'), q('hashrate_hs')]);
+  const { power, hashrate } = fetched ?? (await blockSeries(src.history, dayStartMs, dayStartMs + DAY));
   const byBlock = (series: typeof power) => {
     const m = new Map<string, Map<number, number>>();
     for (const s of series) if (s.tags.block) m.set(s.tags.block, new Map(s.points));
@@ -58,8 +76,10 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
   const powerBy = byBlock(power);
   const hashBy = byBlock(hashrate);
 
-  // Price paid each hour: spot, or under a PPA the blend of the PPA block and spot for the
-  // site's metered load that hour (every block pays the same blended price).
+  // Price paid each hour: spot; under a PPA the site's whole energy bill for the hour over its
+  // metered MWh — the PPA block is paid whether used or not, the unused part resold at spot less
+  // the resale discount, load above it bought at spot — so every block pays the same blended price:
+  //   bill = mw × ppa price − max(0, mw − load) × (spot − discount) + max(0, load − mw) × spot
   const siteMwAt = new Map<number, number>();
   for (const pts of powerBy.values()) for (const [at, w] of pts) siteMwAt.set(at, (siteMwAt.get(at) ?? 0) + w / 1e6);
   const ppa = settings?.ppa;
@@ -75,8 +95,8 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
     if (spot === undefined || !ppa) return spot;
     const load = siteMwAt.get(at) ?? 0;
     if (load <= 0) return spot;
-    const inPpa = Math.min(load, ppa.mw);
-    return (inPpa * ppa.priceUsdPerMwh + (load - inPpa) * spot) / load;
+    const bill = ppa.mw * ppa.priceUsdPerMwh - Math.max(0, ppa.mw - load) * (spot - (ppa.resaleDiscountUsdPerMwh ?? 0)) + Math.max(0, load - ppa.mw) * spot;
+    return bill / load;
   };
 
   const { credits, restarts } = eventMoney(src, site, dayStartMs, catalogs);
@@ -99,7 +119,9 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
     readings.sort((x, y) => x.atMs - y.atMs);
     const contract = b.state === 'ai' && b.contractId ? contracts.get(b.contractId) : undefined;
     const share = contract ? contractShare(site, b.id, contract.id, catalogs) : 0;
+    // A provisional day books the rent of the hours so far, like its energy; a closed day all of it.
     const dayRent = contract ? contractDayRentUsd(contract, dayStartMs) * share : 0;
+    const rentSoFar = dayRent * Math.min(1, (endMs - dayStartMs) / DAY);
     const ai = (rentUsd: number) =>
       contract
         ? {
@@ -111,12 +133,12 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
           }
         : undefined;
     const common = { blockId: b.id, capacityMw: b.capacityMw, hashpriceUsdPerPhDay: market.hashpriceUsdPerPhDay, btcPriceUsd: market.btcPriceUsd, poolFee: site.site.poolFee };
-    const aiDay = ai(dayRent);
+    const aiDay = ai(rentSoFar);
     const credit = credits.get(b.id) ?? 0;
     const restart = restarts.get(b.id) ?? 0;
     // No telemetry and no money: no row. A block without readings is unknown, not a zero margin
     // (a zero row would also dilute the per-MW figures of every group it falls in).
-    if (readings.length === 0 && dayRent === 0 && credit === 0 && restart === 0) continue;
+    if (readings.length === 0 && rentSoFar === 0 && credit === 0 && restart === 0) continue;
     days.push(
       ledgerRow({
         ...common,

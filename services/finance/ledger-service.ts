@@ -9,7 +9,7 @@ import type { JobQueue } from '../queue/index.ts';
 import type { MarketSources } from '../scheduler/market-sources.ts';
 import { priceOver } from '../scheduler/site-input.ts';
 import type { TelemetryHistory } from '../telemetry/history.ts';
-import { ledgerDay, type DayMarket, type LedgerDay, type LedgerSources } from './ledger-day.ts';
+import { blockSeries, ledgerDay, sliceDay, type DayMarket, type DaySeries, type LedgerDay, type LedgerSources } from './ledger-day.ts';
 import { LedgerStore } from './ledger-store.ts';
 
 /**
@@ -40,6 +40,8 @@ export interface LedgerServiceOptions {
 
 const DAY = 86_400_000;
 const SCHEDULE_KEY = 'ledger-schedule';
+/** Days of history a backfill reads per query. */
+const BACKFILL_DAYS = 7;
 
 export function ledgerSources(site: SiteFile, history: TelemetryHistory, market: MarketSources, db: Database.Database, btcPriceUsd?: number): LedgerSources {
   const profile = site.dispatch?.priceProfileUsdPerMwh;
@@ -101,10 +103,10 @@ export class LedgerService {
   }
 
   /** Recomputes one UTC day and replaces its rows; a closed day drops its hourly rows. */
-  async computeDay(dayStartMs: number): Promise<LedgerDay> {
+  async computeDay(dayStartMs: number, fetched?: DaySeries): Promise<LedgerDay> {
     const nowMs = this.now();
     try {
-      const day = await ledgerDay(this.sources, dayStartMs, nowMs);
+      const day = await ledgerDay(this.sources, dayStartMs, nowMs, fetched);
       const siteId = this.o.site.site.id;
       // A closed day keeps its day rows only; the current day keeps its hours too.
       this.store.replaceDay(siteId, dayStartMs, day.days, day.status === 'final' ? [] : day.hours, day.status, nowMs);
@@ -119,13 +121,21 @@ export class LedgerService {
     }
   }
 
-  /** Every UTC day from fromMs (rounded down) to toMs (exclusive). */
+  /**
+   * Every UTC day from fromMs (rounded down) to toMs (exclusive), the history read a week at a
+   * time (two queries a week, not two a day), each day computed and stored on its own.
+   */
   async backfill(fromMs: number, toMs: number, onDay?: (d: LedgerDay) => void): Promise<number> {
     let n = 0;
-    for (let d = Math.floor(fromMs / DAY) * DAY; d < toMs; d += DAY) {
-      const day = await this.computeDay(d);
-      onDay?.(day);
-      n++;
+    const first = Math.floor(fromMs / DAY) * DAY;
+    for (let chunk = first; chunk < toMs; chunk += BACKFILL_DAYS * DAY) {
+      const chunkEnd = Math.min(chunk + BACKFILL_DAYS * DAY, Math.ceil(toMs / DAY) * DAY);
+      const series = await blockSeries(this.o.history, chunk, chunkEnd);
+      for (let d = chunk; d < chunkEnd && d < toMs; d += DAY) {
+        const day = await this.computeDay(d, sliceDay(series, d));
+        onDay?.(day);
+        n++;
+      }
     }
     return n;
   }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadSiteFile, parseYamlFile, readYamlText } from '../domain/load-site.ts';
 import type { Finding } from '../domain/site-checks.ts';
@@ -29,8 +30,8 @@ export interface Company {
 const WHAT = 'company file';
 
 export function loadCompanyFile(path: string, catalogs?: Catalogs): Company {
-  const file = parseCompany(readYamlText(path, WHAT), path);
   const base = dirname(path);
+  const file = parseCompany(readYamlText(path, WHAT), path, base);
   const sites = file.sites.map((p) => {
     const full = resolve(base, p);
     return { path: full, site: loadSiteFile(full, catalogs) };
@@ -38,9 +39,25 @@ export function loadCompanyFile(path: string, catalogs?: Catalogs): Company {
   return companyOf(path, file, sites);
 }
 
-/** Validates company YAML text; `fileName` is used in messages only. Throws SiteFileError. */
-export function parseCompany(text: string, fileName: string): CompanyFile {
-  return parseYamlFile(text, fileName, CompanyFile, crossCheckCompany, WHAT).value;
+/**
+ * Validates company YAML text; `fileName` is used in messages only. With `baseDir`, each listed
+ * site file must exist there (a missing one is named at its line in the company file).
+ * Throws SiteFileError.
+ */
+export function parseCompany(text: string, fileName: string, baseDir?: string): CompanyFile {
+  return parseYamlFile(text, fileName, CompanyFile, (c) => [...crossCheckCompany(c), ...(baseDir === undefined ? [] : siteFilesExist(c, baseDir))], WHAT).value;
+}
+
+function siteFilesExist(c: CompanyFile, baseDir: string): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  c.sites.forEach((p, i) => {
+    const full = resolve(baseDir, p);
+    if (seen.has(full)) out.push({ path: ['sites', i], message: `site file ${p} is listed twice`, severity: 'error' });
+    seen.add(full);
+    if (!statSync(full, { throwIfNoEntry: false })?.isFile()) out.push({ path: ['sites', i], message: `no site file at ${full}`, severity: 'error' });
+  });
+  return out;
 }
 
 /** A company of one site file (the demo without a company file): its debt, no corporate costs. */

@@ -10,13 +10,21 @@ import { AgentHub } from '../curtailment/agent-hub.ts';
 import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curtailment/engine.ts';
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
+import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
+import { openPgStore, redactUrl } from '../store/pg.ts';
+import { PgAuditLog } from '../api/audit/pg-audit-log.ts';
+import { tlsFromEnv } from './tls.ts';
 import { buildApp } from '../api/app.ts';
-import { startFinance } from '../finance/finance-service.ts';
+import { companyPathFor, startFinance } from '../finance/finance-service.ts';
 import { listen, type Listening } from '../api/server.ts';
 import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { startAiHallServices } from '../alerts/ai-hall.ts';
 import { loadCompanyFile } from '../finance/load-company.ts';
+import { clockSkewFromEnv } from '../api/ingest/screen.ts';
+import { rateLimitFromEnv } from '../api/security.ts';
+import { webhookAuthFromEnv } from '../api/webhook-signature.ts';
 import { SimulationService, type SimulationJob } from '../../simulations/finance/service.ts';
 import { Cleanups } from './cleanups.ts';
 import { envInt, resolveIntervals, type Intervals } from './intervals.ts';
@@ -35,11 +43,11 @@ export interface ControlPlaneOptions {
   intervals?: Partial<Intervals>;
   /** Engine settings (tests and benchmarks tune deadlines and windows). */
   curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
-  /** Company file for what-if simulations (default env SWITCHYARD_COMPANY); without one /api/simulations answers 503. */
+  /** Company file for what-if simulations (default as finance's: SWITCHYARD_COMPANY, else <site>-company.yaml beside the site file); without one /api/simulations answers 503. */
   companyPath?: string;
   /** Worker threads per simulation run (default one per core). */
   simulationWorkers?: number;
-  /** Agents to mint a token for (default one, `agent-<site id>`). */
+  /** Agents to mint a token for (default the site file's `agents`, else one: `agent-<site id>`). */
   agentIds?: string[];
   /** Where the one-time admin token banner goes (default stdout). */
   print?: (text: string) => void;
@@ -76,13 +84,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const site = loadSiteFile(opts.sitePath);
   log.info({ site: site.site.id, file: opts.sitePath, blocks: site.blocks.length }, 'site file valid');
   const intervals = resolveIntervals(env, opts.intervals);
+  // TLS files read before anything opens: a missing key stops the start here.
+  const tls = tlsFromEnv(env);
   const cleanups = new Cleanups(log);
 
   try {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     const store = openStore({ dataDir: opts.dataDir });
     cleanups.add('records store', () => store.close());
-    const history = createHistory({ dataDir: opts.dataDir, env });
+    // Rollups kept 62 days (default 30): a tenant's statement reads the whole previous month.
+    const history = createHistory({ dataDir: opts.dataDir, env, sqlite: { rollupRetentionMs: 62 * 86_400_000 } });
     cleanups.add('history', async () => { await history.flush(); await history.close(); });
     // The command queue is opened here so a bad REDIS_URL fails at start; the scheduler and
     // curtailment engine that fill it come later.
@@ -93,7 +104,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
     const tokens = new TokenStore(store.db);
     const admin = ensureAdminToken(tokens, opts.dataDir, log, opts.print);
-    const agents = (opts.agentIds ?? [defaultAgentId(site)]).map((agentId) => ({
+    const agents = (opts.agentIds ?? site.agents?.map((a) => a.id) ?? [defaultAgentId(site)]).map((agentId) => ({
       agentId,
       token: ensureAgentToken(tokens, opts.dataDir, agentId, log),
       tokenPath: agentTokenPath(opts.dataDir, agentId),
@@ -112,9 +123,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     };
     live.on('change', onFirst);
     cleanups.add('first-power watch', () => void live.off('change', onFirst));
+    const metrics = new ControlPlaneMetrics({ live });
+    // Records in PostgreSQL (DATABASE_URL): so far the audit log; the other families are in SQLite.
+    const pg = env.DATABASE_URL ? await openPgStore(env.DATABASE_URL) : null;
+    if (pg) {
+      cleanups.add('PostgreSQL records store', () => pg.close());
+      log.info({ database: redactUrl(env.DATABASE_URL!) }, 'audit log in PostgreSQL');
+    }
 
     // The dispatch plan: a repeatable job on its own queue (BullMQ when REDIS_URL is set).
-    const planQueue = createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 });
+    const planQueue = metrics.instrument(createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 }));
     cleanups.add('plan queue', () => planQueue.close());
     const planner = new PlanService({
       site,
@@ -129,13 +147,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
 
     // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
-    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance') });
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance'), ...(opts.companyPath ? { companyPath: opts.companyPath } : {}) });
     cleanups.add('finance', () => finance.stop());
 
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
-    const agentHub = new AgentHub(logger('agent-hub'));
+    const agentHub = new AgentHub(logger('agent-hub'), { ownerOf: (id) => live.agentOf(id) });
     cleanups.add('agent channels', () => agentHub.closeAll());
-    const curtailQueue = createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 });
+    const curtailQueue = metrics.instrument(createQueue<CurtailJob>('curtailment', { env, keepCompleted: 200, keepFailed: 200 }));
     cleanups.add('curtailment queue', () => curtailQueue.close());
     const cs = curtailmentSettings(site);
     const curtailment = new CurtailmentEngine({
@@ -149,8 +167,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ...(opts.curtailment ?? {}),
     });
 
+    // The AI hall: tenant contract ledger (SWITCHYARD_TENANTS_FILE or <site>-tenants.yaml) and alerts.
+    const aiHall = startAiHallServices({ site, sitePath: opts.sitePath, db: store.db, history, live, env, log: logger('ai-hall') });
+    cleanups.add('ai hall alerts', () => aiHall.stop());
     // What-if Monte Carlo: runs on their own queue, saved in the records store.
-    const companyPath = opts.companyPath ?? env.SWITCHYARD_COMPANY;
+    const companyPath = opts.companyPath ?? companyPathFor(opts.sitePath, env);
     let simulations: SimulationService | undefined;
     if (companyPath) {
       const simQueue = createQueue<SimulationJob>('simulations', { env, keepCompleted: 50, keepFailed: 50 });
@@ -158,6 +179,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       cleanups.add('simulations', () => simulations!.stop());
     }
 
+    metrics.watchPlanner(planQueue, () => planner.latest());
+    metrics.watchCurtailment(curtailment, log);
     const app = await buildApp({
       site,
       db: store.db,
@@ -165,14 +188,23 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       kinds: { store: 'sqlite', queue: queueKind },
       version: packageVersion(),
       readRequiresToken: env.SWITCHYARD_READ_REQUIRES_TOKEN === '1',
+      // Ingest clock-skew allowance, per-address rate limit, signed webhooks: from this env.
+      clockSkewMs: clockSkewFromEnv(env),
+      rateLimitPerMin: rateLimitFromEnv(env),
+      webhook: webhookAuthFromEnv(env),
       live,
       tokens,
       log: logger('api'),
       planner,
       curtailment,
       agentHub,
+      ...(aiHall.ledger !== null ? { tenants: aiHall.ledger } : {}),
+      alerts: aiHall.alerts,
       finance: finance.api,
       ...(simulations ? { simulations } : {}),
+      metrics,
+      ...(pg ? { audit: new PgAuditLog(pg.pool) } : {}),
+      ...(tls ? { https: tls } : {}),
     });
     cleanups.add('api', () => app.close());
     const listening = await listen(app, { port: opts.port, host: opts.host });

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { wrap } from '../lib/errors.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import type { AgentConfig } from '../../agents/agent.ts';
+import { splitGpuHosts } from '../../agents/drivers/dcgm/entry.ts';
 import { siteDevices } from '../../agents/drivers/registry.ts';
 import { Cleanups, type Running } from './cleanups.ts';
 import type { Intervals } from './intervals.ts';
@@ -31,7 +35,7 @@ export interface SiteOptions {
   minerPort?: number;
   meterPort?: number;
   /** Agent settings (tests): the fail-safe grace, command concurrency. */
-  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs'>>;
+  agent?: Partial<Pick<AgentConfig, 'failSafeGraceMs' | 'commandConcurrency' | 'minerTimeoutMs' | 'metricsPort'>>;
   log?: Logger;
 }
 
@@ -64,6 +68,8 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     ...siteDevices(site),
     miners: devices.miners,
     meters: devices.meters,
+    // The twin's GPU hosts (stand-in nvidia-smi, loopback dcgm-exporter) when it runs them.
+    ...(devices.gpuHosts !== undefined ? splitGpuHosts(devices.gpuHosts) : {}),
     minerIntervalMs: opts.intervals.minerMs,
     meterIntervalMs: opts.intervals.meterMs,
     shipIntervalMs: opts.intervals.shipMs,
@@ -114,6 +120,7 @@ async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandl
       if (ready.miners[0]) pinned.minerPort = ready.miners[0].port;
       if (ready.meters[0]) pinned.meterPort = ready.meters[0].port;
       if (ready.antminerWebPort !== undefined) pinned.antminerWebPort = ready.antminerWebPort;
+      if (ready.gpuPort !== undefined) pinned.gpuPort = ready.gpuPort;
     },
     log,
   });
@@ -148,7 +155,20 @@ async function inlineTwin(site: SiteFile, config: TwinChildConfig): Promise<Twin
     ...(config.meterPort !== undefined ? { meterPort: config.meterPort } : {}),
   });
   const devices: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}) };
-  return { devices, running: twin, twin };
+  if (site.gpuHosts.length === 0) return { devices, running: twin, twin };
+  // The site's GPU hosts: nvidia-smi stand-ins and dcgm-exporter pages on loopback (gpu-hall.ts).
+  const { startTwinGpuHall } = await import('../../simulations/site-twin/gpu-hall.ts');
+  const gpuDir = mkdtempSync(join(tmpdir(), 'switchyard-gpu-twin-'));
+  const hall = await startTwinGpuHall(site, { dir: gpuDir, ...(config.gpuPort !== undefined ? { port: config.gpuPort } : {}) });
+  devices.gpuHosts = hall.gpuHosts;
+  const running: Running = {
+    stop: async () => {
+      await hall.stop();
+      rmSync(gpuDir, { recursive: true, force: true });
+      await twin.stop();
+    },
+  };
+  return { devices, running, twin };
 }
 
 async function inlineAgent(config: AgentConfig): Promise<Running> {

@@ -7,6 +7,7 @@ import { decisionAt, type BlockDecision } from './dispatch/schedule.ts';
 import { greedyDispatch } from './dispatch/greedy.ts';
 import { solveDispatch } from './dispatch/plan.ts';
 import type { SiteInput } from './site-input.ts';
+import type { SolverWorker } from './solver/solve.ts';
 
 /**
  * The plan as people read it (API, CLI): site totals, per-interval money, and each block's
@@ -38,8 +39,8 @@ export interface PlanReport {
 }
 
 /** Solves a site's input and reports it with the greedy baseline beside it (CLI and plan service). */
-export async function solveSiteInput(built: SiteInput, opts: { timeLimitS: number; createdAtMs?: number }): Promise<{ plan: DispatchPlan; report: PlanReport }> {
-  const plan = await solveDispatch(built.input, { timeLimitS: opts.timeLimitS });
+export async function solveSiteInput(built: SiteInput, opts: { timeLimitS: number; createdAtMs?: number; worker?: SolverWorker }): Promise<{ plan: DispatchPlan; report: PlanReport }> {
+  const plan = await solveDispatch(built.input, { timeLimitS: opts.timeLimitS, ...(opts.worker ? { worker: opts.worker } : {}) });
   const report = planReport(built.input, plan, {
     profileIntervals: built.profileIntervals,
     excluded: built.excluded,

@@ -11,6 +11,7 @@ import type { Explanation } from './dispatch/explain.ts';
 import { loadMarketSources, type MarketSources } from './market-sources.ts';
 import { explainAt, solveSiteInput, type PlanReport } from './plan-report.ts';
 import { dispatchSettings, siteDispatchInput } from './site-input.ts';
+import { previewSolver, type SolverWorker } from './solver/solve.ts';
 
 /**
  * Keeps the site's dispatch plan current: a repeatable job on the queue recomputes it every
@@ -111,7 +112,8 @@ export class PlanService {
 
   /** A what-if plan on the current site and market with some inputs changed; nothing is stored. */
   async preview(overrides: PreviewOverrides): Promise<PlanReport> {
-    return (await this.solve(overrides, null)).report;
+    // Previews queue on their own solver worker: six 168 h what-ifs must not delay the plan.
+    return (await this.solve(overrides, null, previewSolver)).report;
   }
 
   explain(blockId: string, atMs: number): Explanation {
@@ -124,7 +126,7 @@ export class PlanService {
     await this.o.queue.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the plan schedule failed'));
   }
 
-  private async solve(ov: PreviewOverrides, trigger: PlanTrigger | null): Promise<{ input: DispatchInput; plan: DispatchPlan; report: PlanReport }> {
+  private async solve(ov: PreviewOverrides, trigger: PlanTrigger | null, worker?: SolverWorker): Promise<{ input: DispatchInput; plan: DispatchPlan; report: PlanReport }> {
     if (!this.market || trigger === 'prices-changed' || trigger === 'site-changed') {
       this.market = await loadMarketSources({ site: this.site, sitePath: this.o.sitePath });
     }
@@ -145,7 +147,7 @@ export class PlanService {
       const iv = built.input.intervals.find((x) => x.startMs <= p.startMs && p.startMs < x.startMs + step);
       if (iv) iv.priceUsdPerMwh = p.priceUsdPerMwh;
     }
-    const { plan, report } = await solveSiteInput(built, { timeLimitS: this.o.timeLimitS ?? 60, createdAtMs: this.now() });
+    const { plan, report } = await solveSiteInput(built, { timeLimitS: this.o.timeLimitS ?? 60, createdAtMs: this.now(), ...(worker ? { worker } : {}) });
     return { input: built.input, plan, report };
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { AgentBatch, DeviceKind, Reading } from '../agent-contract/batch-schema.ts';
 import type { BlockState, SiteFile } from '../domain/site-schema.ts';
+import { gpuHistoryPoints, tenantOfBlocks } from './gpu-points.ts';
 import type { TelemetryPoint } from './history.ts';
 
 /**
@@ -149,6 +150,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   private readonly agentsSeen = new Map<string, AgentSeen>();
   private versionNo = 0;
   private cached: { key: string; snapshot: SiteLive } | null = null;
+  private readonly tenantOfBlock: Map<string, string>;
 
   constructor(site: SiteFile, opts: LiveStateOptions = {}) {
     super();
@@ -162,6 +164,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
       this.expectedMiners.set(b.id, b.miners.reduce((n, g) => n + g.count, 0));
     }
     for (const m of site.meters) this.meters.set(m.id, { role: m.role, blockId: m.blockId ?? null });
+    this.tenantOfBlock = tenantOfBlocks(site);
   }
 
   get version(): number {
@@ -241,6 +244,7 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
     this.versionNo++;
     this.cached = null;
     if (accepted > 0) points.push(...this.rollupPoints(touched, newestAtMs || batch.sentAtMs));
+    points.push(...gpuHistoryPoints(batch.readings, this.tenantOfBlock));
     const blockIds = [...touched];
     this.emit('change', blockIds);
     return { accepted, points, blockIds };

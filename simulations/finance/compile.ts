@@ -3,7 +3,7 @@ import { leaseMonthlySchedule } from '../../services/finance/lease.ts';
 import { balanceAt, forwardBase, type ForwardBase } from '../../services/finance/forward.ts';
 import { testMonths } from '../../services/finance/covenants.ts';
 import { committedConversions } from '../../services/finance/conversion.ts';
-import { contractDayRentUsd, inTerm } from '../../services/finance/contracts.ts';
+import { contractDayRentUsd, contractTerm, inTerm } from '../../services/finance/contracts.ts';
 import { DEFAULT_ANCHOR, hashpricePath } from '../../services/finance/hashprice-outlook.ts';
 import type { Company } from '../../services/finance/load-company.ts';
 import { monthStartMs } from '../../services/finance/months.ts';
@@ -47,6 +47,10 @@ export interface CompileOptions {
   nowMs?: number;
   /** Daily log returns for a bootstrap (history.ts). */
   bootstrapReturns?: Float64Array;
+  /** Hour shape by month from a price file (scenario power.shape: file; price-shape.ts). */
+  priceShape?: Float64Array;
+  /** BTC price today from the history (scenario startFromHistory). */
+  startPriceUsd?: number;
 }
 
 export function compileRun(company: Company, scenario: Scenario, opts: CompileOptions = {}): CompiledRun {
@@ -79,7 +83,11 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
   const anchor = h.halvingDate !== undefined ? { height: HALVING_2028_HEIGHT, date: h.halvingDate } : (h.anchor ?? DEFAULT_ANCHOR);
   const startHeight = Math.max(0, Math.floor(anchor.height + ((startMs - Date.parse(`${anchor.date}T00:00:00Z`)) / DAY_MS) * 144));
   const trend = (1 + h.btcPriceGrowthPctPerYear / 100) / (1 + h.difficultyGrowthPctPerYear / 100);
-  const hashpriceTrendUsd = Float64Array.from({ length: n }, (_, m) => h.startUsdPerPhDay * trend ** (m / 12));
+  // A start price other than the outlook's scales BTC and hashprice alike (hashprice ∝ price).
+  const startPrice = s.startPriceUsd ?? opts.startPriceUsd;
+  if (startPrice !== undefined && !(startPrice > 0)) throw new ScenarioMismatchError('btc.startFromHistory', 'the history has no positive last price');
+  const priceScale = startPrice === undefined ? 1 : startPrice / outlook.btcPriceUsd;
+  const hashpriceTrendUsd = Float64Array.from({ length: n }, (_, m) => h.startUsdPerPhDay * trend ** (m / 12) * priceScale);
   const drift = scenario.difficulty;
   const driftPerDay = Math.log(1 + drift.extraGrowthPctPerMonth / 100) / (DAYS_PER_YEAR / 12);
   let driftFrom = 0;
@@ -98,6 +106,10 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     const mean = profile.reduce((a, b) => a + b, 0) / 24;
     if (!(mean > 0)) throw new ScenarioMismatchError('power.shape', 'the site price profile averages ≤ 0; it cannot scale a level');
     for (let c = 0; c < 12; c++) for (let hr = 0; hr < 24; hr++) shape[c * 24 + hr] = profile[hr]! / mean;
+  }
+  if (p.shape === 'file') {
+    if (!opts.priceShape || opts.priceShape.length !== 12 * 24) throw new ScenarioMismatchError('power.priceFile', 'no hour shape was read from the price file');
+    shape.set(opts.priceShape);
   }
 
   // Mining blocks from the forward model.
@@ -128,8 +140,16 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
           if (inTerm(c, dayMs)) rentUsd[m] = rentUsd[m]! + contractDayRentUsd(c, dayMs);
         }
       }
+      // After the term: the rent in force on its last day, per day, for renewal (scaled by the scenario).
+      const endMs = contractTerm(c).endMs;
+      const lastDayRent = contractDayRentUsd(c, endMs - DAY_MS);
+      const renewalRentUsd = new Float64Array(n);
+      for (let m = 0; m < n; m++) {
+        const first = monthStartMs(base.startMonth, m);
+        for (let d = 0; d < cal.daysInMonth[m]!; d++) if (first + d * DAY_MS >= endMs) renewalRentUsd[m] = renewalRentUsd[m]! + lastDayRent;
+      }
       tenantOfContract.set(c.id, tenants.length);
-      tenants.push({ contractId: c.id, rentUsd, defaultProbPerMonth: 0, forcedDefaultMonth: -1, recoveryShare: 0 });
+      tenants.push({ contractId: c.id, rentUsd, renewalRentUsd, renewalProb: 0, defaultProbPerMonth: 0, forcedDefaultMonth: -1, recoveryShare: 0 });
     }
   }
   scenario.tenants.forEach((t, i) => {
@@ -139,6 +159,8 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     tm.defaultProbPerMonth = monthlyFromAnnual(t.defaultPctPerYear / 100);
     tm.forcedDefaultMonth = t.defaultMonth === undefined ? -1 : t.defaultMonth - 1;
     tm.recoveryShare = t.recoveryPct / 100;
+    tm.renewalProb = t.renewalPct / 100;
+    for (let m = 0; m < n; m++) tm.renewalRentUsd[m] = tm.renewalRentUsd[m]! * (t.renewalRatePct / 100);
   });
 
   // Conversions already under way.
@@ -170,7 +192,12 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     const price = d.principalUsd / (d.btcPledged * (d.marginCallLtvPct / 100));
     // Bullets are rolled at maturity (the forward model's assumption): outstanding to the horizon's end.
     const toDay = d.amortization === 'bullet' ? cal.days : clampDay(dayOf(d.maturityDate));
-    btcLoans.push({ id: d.id, marginCallPriceUsd: price, fromDay: clampDay(dayOf(d.issueDate)), toDay });
+    // A call is cured to the scenario's LTV, else to today's LTV at the outlook price, at most 90 % of the call LTV.
+    const callLtv = d.marginCallLtvPct / 100;
+    const todayLtv = d.principalUsd / (d.btcPledged * (startPrice ?? outlook.btcPriceUsd));
+    const cureLtv = scenario.marginCallCureLtvPct !== undefined ? scenario.marginCallCureLtvPct / 100 : Math.min(todayLtv, 0.9 * callLtv);
+    if (!(cureLtv > 0 && cureLtv < callLtv)) throw new ScenarioMismatchError('marginCallCureLtvPct', `the cure LTV (${(cureLtv * 100).toFixed(1)} %) must be above 0 and below ${d.id}'s margin-call LTV (${d.marginCallLtvPct} %)`);
+    btcLoans.push({ id: d.id, balanceUsd: d.principalUsd, btcPledged: d.btcPledged, marginCallLtv: callLtv, cureLtv, fromDay: clampDay(dayOf(d.issueDate)), toDay });
     loanInfo.push({ instrumentId: d.id, marginCallBtcUsd: price, outstandingFrom: d.issueDate, outstandingTo: toDay >= cal.days ? 'horizon end (rolled)' : d.maturityDate });
   }
   const covenants: CovenantModel[] = [];
@@ -184,6 +211,7 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
         testMonths: months,
         balanceUsd: Float64Array.from(months, (m) => balanceAt(d.principalUsd, d.issueDate, base.schedules.get(d.id) ?? [], monthStartMs(base.startMonth, m + 1))),
         btcPledged: d.btcPledged ?? 0,
+        loanIndex: c.kind === 'max-ltv' ? btcLoans.findIndex((l) => l.id === d.id) : -1,
       });
     }
   }
@@ -228,7 +256,7 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     daysInMonth: cal.daysInMonth,
     btc: {
       kind: s.model,
-      basePriceUsd: Float64Array.from(base.btcPriceUsd),
+      basePriceUsd: Float64Array.from(base.btcPriceUsd, (p) => p * priceScale),
       driftPerDay: Math.log(1 + s.driftPctPerYear / 100) / DAYS_PER_YEAR,
       volPerSqrtDay: s.volatilityPctPerYear / 100 / Math.sqrt(DAYS_PER_YEAR),
       jumpProbPerDay: (s.jumps?.perYear ?? 0) / DAYS_PER_YEAR,
@@ -269,6 +297,7 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
     cashFloorUsd: scenario.cashFloorUsd,
     windowMonths: base.windowMonths,
     btcLoans,
+    freeBtc: Math.max(0, company.file.treasury.btcHeld - btcLoans.reduce((sum, l) => sum + l.btcPledged, 0)),
     covenants,
     decisions,
     discount,
@@ -285,7 +314,9 @@ export function compileRun(company: Company, scenario: Scenario, opts: CompileOp
       'dispatch on every path is a fast rule, not the MILP: a mining block hashes in an hour when the hour price is at or below its break-even, restarts counted as if each day repeats its pattern',
       'paths move around the forward model: BTC price × e^X (X from 0), network hashrate × e^Y (Y follows X with a lag and an elasticity), power level × e^Z (Z reverts to 0) and storm days',
       'a halving cuts the whole month it falls in, at the height each path reaches',
-      'covenants are tested at quarter ends as in the forward model; margin calls are checked every day while the loan is outstanding, on the original principal; a margin call is counted, its cure is not in the cash flows',
+      'covenants are tested at quarter ends as in the forward model; margin calls are checked every day while the loan is outstanding (rolled bullets: to the horizon end)',
+      'a margin call is cured at once to the cure LTV: free treasury BTC is pledged first, then the loan is paid down in cash (free cash, cash, net debt and the LTV covenant see it; the interest saved on the lower balance is not counted)',
+      'a tenant renews at the end of its term with the scenario probability, at the scenario share of the rent in force on its last day (no renewal: no rent)',
       'AI energy the operator pays is billed at the month mean power level; a defaulted tenant\'s hall draws no power saving',
       `decisions: NPV at ${scenario.discountRatePctPerYear} %/yr over the horizon of the block's mining margin (less mining opex) against converting it now (capex over the lead time, rent net of opex from the ready month)`,
     ],

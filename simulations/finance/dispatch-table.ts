@@ -6,7 +6,7 @@
  * shape values lie at or below break-even ÷ level. This table holds, per calendar month and for
  * k = 0..24 hours on (the k cheapest hours), the sum of their shape values and the number of
  * restarts (off → on changes, counting the day as a cycle: each day repeats its pattern), so
- * a path does a binary search per block per day instead of 24 comparisons.
+ * a path finds a block's hours on in the sorted shape instead of comparing 24 hours.
  */
 export interface DispatchTable {
   /** 12 × 24 shape values sorted ascending, month-major. */
@@ -38,20 +38,4 @@ export function dispatchTable(shape: Float64Array): DispatchTable {
     }
   }
   return { sorted, sumShape, restarts };
-}
-
-/** Hours on in calendar month `c` at a threshold (break-even ÷ level): shape values ≤ t. */
-export function hoursOn(table: DispatchTable, c: number, t: number): number {
-  const base = c * 24;
-  const s = table.sorted;
-  if (t < s[base]!) return 0;
-  let lo = 0;
-  let hi = 24;
-  // Invariant: s[base + lo - 1] ≤ t (or lo = 0), s[base + hi] > t (or hi = 24).
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (s[base + mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -39,6 +39,10 @@ export function resultCsv(r: SimulationResult): string {
     row('btcLoan', l.instrumentId, '', 'marginCallBtcUsd', l.marginCallBtcUsd);
     row('btcLoan', l.instrumentId, '', 'marginCallProbability', l.marginCallProbability);
     row('btcLoan', l.instrumentId, '', 'se', l.marginCallProbabilitySe);
+    row('btcLoan', l.instrumentId, '', 'cashCureProbability', l.cashCureProbability);
+    row('btcLoan', l.instrumentId, '', 'cashCureProbabilitySe', l.cashCureProbabilitySe);
+    row('btcLoan', l.instrumentId, '', 'cureCashMeanUsd', l.cureCashUsd.mean);
+    row('btcLoan', l.instrumentId, '', 'cureCashP95Usd', l.cureCashUsd.p95);
   }
   for (const d of r.decisions) {
     for (const q of ['p5', 'p25', 'p50', 'p75', 'p95', 'mean', 'meanSe'] as const) {

@@ -26,7 +26,10 @@ export function formatSimulation(r: SimulationResult): string {
   }
   lines.push('');
   lines.push('Margin calls (a day at or below the margin-call price while outstanding):');
-  for (const l of r.btcLoans) lines.push(`  ${l.instrumentId} at $${l.marginCallBtcUsd.toFixed(2)}: ${pct(l.marginCallProbability, l.marginCallProbabilitySe)}`);
+  for (const l of r.btcLoans) {
+    lines.push(`  ${l.instrumentId} at $${l.marginCallBtcUsd.toFixed(2)}: ${pct(l.marginCallProbability, l.marginCallProbabilitySe)}`);
+    lines.push(`    cured in cash (after free BTC): ${pct(l.cashCureProbability, l.cashCureProbabilitySe)}; cash paid mean ${usdM(l.cureCashUsd.mean)} ± ${usdM(l.cureCashUsd.meanSe)}, p95 ${usdM(l.cureCashUsd.p95)}`);
+  }
   if (r.btcLoans.length === 0) lines.push('  no BTC-backed loans');
   lines.push('');
   lines.push(`Cash below $${usdM(r.cashFloorUsd)} in any month: ${pct(r.cashBelowFloorAnyMonthProbability, r.cashBelowFloorAnyMonthProbabilitySe)}`);

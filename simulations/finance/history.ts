@@ -11,8 +11,15 @@ import { parseBlockchainChart } from '../../services/market/blockchain-com.ts';
  */
 const DAY_MS = 86_400_000;
 
-export async function loadDailyReturns(paths: readonly string[]): Promise<Float64Array> {
+export interface BtcHistory {
+  returns: Float64Array;
+  /** The last sample's price, USD (of the last file). */
+  lastPriceUsd: number;
+}
+
+export async function loadBtcHistory(paths: readonly string[]): Promise<BtcHistory> {
   const out: number[] = [];
+  let lastPriceUsd = NaN;
   for (const path of paths) {
     let text: string;
     try {
@@ -23,6 +30,8 @@ export async function loadDailyReturns(paths: readonly string[]): Promise<Float6
     const series = parseBlockchainChart(text, { source: path, metric: 'market-price' });
     if (series.metric !== 'market-price') throw new ContextError('E_SCENARIO_HISTORY', `${path}: a bootstrap needs a market-price export, got ${series.metric}`);
     const pts = series.points;
+    const last = pts[pts.length - 1];
+    if (last && last.value > 0) lastPriceUsd = last.value;
     for (let i = 1; i < pts.length; i++) {
       const a = pts[i - 1]!;
       const b = pts[i]!;
@@ -33,5 +42,5 @@ export async function loadDailyReturns(paths: readonly string[]): Promise<Float6
     }
   }
   if (out.length < 30) throw new ContextError('E_SCENARIO_HISTORY', `BTC history ${paths.join(', ')} has ${out.length} daily returns; a bootstrap needs at least 30`);
-  return Float64Array.from(out);
+  return { returns: Float64Array.from(out), lastPriceUsd };
 }

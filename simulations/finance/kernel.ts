@@ -50,11 +50,13 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
   const levelShape = new Float64Array(Math.max(1, nb));
   const starts = new Float64Array(Math.max(1, nb));
   const bOpex = Float64Array.from(model.blocks, (b) => b.opexUsdPerMonth);
-  // Margin call when price ≤ barrier, i.e. X ≤ ln(barrier / the month's outlook price).
-  const logBarrier = new Float64Array(Math.max(1, model.btcLoans.length * M));
-  model.btcLoans.forEach((l, k) => {
-    for (let m = 0; m < M; m++) logBarrier[k * M + m] = Math.log(l.marginCallPriceUsd / btc.basePriceUsd[m]!);
-  });
+  // Margin call when ln(price) = X + ln(outlook price) ≤ ln(barrier); the barrier moves on a path as cures change the loan.
+  const logBase = Float64Array.from(btc.basePriceUsd, (v) => Math.log(v));
+  const loanBal = new Float64Array(Math.max(1, nl));
+  const loanPledged = new Float64Array(Math.max(1, nl));
+  const loanLogBarrier = new Float64Array(Math.max(1, nl));
+  const balAtMonthEnd = new Float64Array(Math.max(1, nl) * M);
+  const pledgedAtMonthEnd = new Float64Array(Math.max(1, nl) * M);
   const loanFrom = Int32Array.from(model.btcLoans, (l) => l.fromDay);
   const loanTo = Int32Array.from(model.btcLoans, (l) => l.toDay);
   const shock = btc.shockLogPerDay;
@@ -92,12 +94,15 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
   const prefixD = new Float64Array(M + 1);
   for (let m = 0; m < M; m++) prefixD[m + 1] = prefixD[m]! + model.debtServiceUsd[m]!;
   const tenantDefault = new Int32Array(nt);
+  const tenantRenews = new Uint8Array(nt);
   const convDelay = new Int32Array(nconv);
   const convOverrun = new Float64Array(nconv);
   const decDelay = new Int32Array(nd);
   const decOverrun = new Float64Array(nd);
   const decDefault = new Int32Array(nd);
   const monthEndPrice = new Float64Array(M);
+  // Debt outstanding on this path: the schedule less what margin-call cures paid down.
+  const debtNow = new Float64Array(M);
 
   let stream: Stream | undefined;
   for (let i = 0; i < count; i++) {
@@ -110,6 +115,7 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       const tm = model.tenants[t]!;
       const drawn = geometricMonth(rng, tm.defaultProbPerMonth);
       tenantDefault[t] = tm.forcedDefaultMonth >= 0 ? tm.forcedDefaultMonth : drawn;
+      tenantRenews[t] = rng.uniform() < tm.renewalProb ? 1 : 0;
     }
     for (let c = 0; c < nconv; c++) {
       const cv = model.conversions[c]!;
@@ -141,11 +147,21 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
     let bootPos = blockDays;
     let d = 0;
     let cash = model.startCashUsd;
+    let freeBtc = model.freeBtc;
+    let cured = 0; // cash paid down to cure margin calls so far on this path
+    for (let l = 0; l < nl; l++) {
+      const ln = model.btcLoans[l]!;
+      loanBal[l] = ln.balanceUsd;
+      loanPledged[l] = ln.btcPledged;
+      loanLogBarrier[l] = Math.log(ln.balanceUsd / (ln.btcPledged * ln.marginCallLtv));
+    }
 
     for (let m = 0; m < M; m++) {
       const nDays = daysInMonth[m]!;
       const pBase = basePrice[m]!;
       const powerBase = basePower[m]!;
+      const lb = logBase[m]!;
+      let monthCure = 0;
       for (let j = 0; j < nDays; j++, d++) {
         // BTC: the day's move of X.
         if (bootstrap) {
@@ -185,11 +201,27 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
         dayLevel[j] = powerBase * (z === 0 ? 1 : Math.exp(z)) * (stormLeft > 0 ? stormMult : 1);
 
         for (let l = 0; l < nl; l++) {
-          if (d >= loanFrom[l]! && d < loanTo[l]! && x <= logBarrier[l * M + m]! && out.marginCallMonth[loanRow + l] === -1) out.marginCallMonth[loanRow + l] = m;
+          if (d < loanFrom[l]! || d >= loanTo[l]! || x + lb > loanLogBarrier[l]!) continue;
+          // Margin call: post free treasury BTC, then pay the loan down in cash, to the cure LTV.
+          if (out.marginCallMonth[loanRow + l] === -1) out.marginCallMonth[loanRow + l] = m;
+          const ln = model.btcLoans[l]!;
+          const p = pBase * Math.exp(x);
+          const post = Math.min(freeBtc, Math.max(0, loanBal[l]! / (ln.cureLtv * p) - loanPledged[l]!));
+          freeBtc -= post;
+          loanPledged[l] = loanPledged[l]! + post;
+          const paydown = Math.max(0, loanBal[l]! - ln.cureLtv * loanPledged[l]! * p);
+          loanBal[l] = loanBal[l]! - paydown;
+          monthCure += paydown;
+          out.cureCashUsd[loanRow + l] = out.cureCashUsd[loanRow + l]! + paydown;
+          loanLogBarrier[l] = loanBal[l]! > 0 ? Math.log(loanBal[l]! / (loanPledged[l]! * ln.marginCallLtv)) : -Infinity;
         }
       }
       const price = pBase * Math.exp(x);
       monthEndPrice[m] = price;
+      for (let l = 0; l < nl; l++) {
+        balAtMonthEnd[l * M + m] = loanBal[l]!;
+        pledgedAtMonthEnd[l * M + m] = loanPledged[l]!;
+      }
 
       // The month's subsidy: the one in force for its last block.
       const last = Math.floor(height) - 1;
@@ -249,7 +281,7 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       let rent = 0;
       for (let t = 0; t < nt; t++) {
         const tm = model.tenants[t]!;
-        const r = tm.rentUsd[m]!;
+        const r = tm.rentUsd[m]! + (tenantRenews[t] === 1 ? tm.renewalRentUsd[m]! : 0);
         rent += m < tenantDefault[t]! ? r : r * tm.recoveryShare;
       }
       let capex = 0;
@@ -269,8 +301,10 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
       const e = margin - model.gAndAUsd[m]!;
       ebitda[m] = e;
       prefixE[m + 1] = prefixE[m]! + e;
-      const free = e - model.debtServiceUsd[m]! - capex;
+      const free = e - model.debtServiceUsd[m]! - capex - monthCure;
       cash += free;
+      cured += monthCure;
+      debtNow[m] = model.debtOutstandingUsd[m]! - cured;
       out.btcPriceUsd[row + m] = price;
       out.hashpriceUsdPerPhDay[row + m] = hpSum / nDays;
       out.marginUsd[row + m] = margin;
@@ -301,11 +335,14 @@ export function simulatePaths(model: CompiledModel, seed: number, firstPath: num
           ok = out.cashUsd[row + m]! >= cov.threshold;
         } else if (cov.kind === 'max-net-leverage') {
           const annual = ((prefixE[m + W]! - prefixE[m]!) * 12) / W;
-          const netDebt = model.debtOutstandingUsd[m]! - out.cashUsd[row + m]!;
+          const netDebt = debtNow[m]! - out.cashUsd[row + m]!;
           ok = annual > 0 ? netDebt / annual <= cov.threshold : netDebt <= 0;
         } else {
-          const collateral = cov.btcPledged * monthEndPrice[m]!;
-          ok = collateral > 0 && (cov.balanceUsd[t]! / collateral) * 100 <= cov.threshold;
+          // A loan the path cured: its balance and pledge on this path, never more than the schedule's balance.
+          const l = cov.loanIndex;
+          const balance = l >= 0 ? Math.min(cov.balanceUsd[t]!, balAtMonthEnd[l * M + m]!) : cov.balanceUsd[t]!;
+          const collateral = (l >= 0 ? pledgedAtMonthEnd[l * M + m]! : cov.btcPledged) * monthEndPrice[m]!;
+          ok = collateral > 0 && (balance / collateral) * 100 <= cov.threshold;
         }
         if (!ok) out.covenantBreach[base + m] = 1;
       }

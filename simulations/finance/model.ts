@@ -79,6 +79,9 @@ export interface TenantModel {
   contractId: string;
   /** Scheduled rent by month, USD (0 outside the term). */
   rentUsd: Float64Array;
+  /** Rent by month after the term if the tenant renews, USD. */
+  renewalRentUsd: Float64Array;
+  renewalProb: number;
   /** Monthly default probability (from the annual hazard). */
   defaultProbPerMonth: number;
   /** Month the tenant defaults on every path (scenario), or -1. */
@@ -103,8 +106,12 @@ export interface ConversionModel {
 
 export interface BtcLoanModel {
   id: string;
-  /** Margin call when a day's price is at or below this while the loan is outstanding. */
-  marginCallPriceUsd: number;
+  /** Margin call when a day's price is at or below balance / (BTC pledged × margin-call LTV) while the loan is outstanding. */
+  balanceUsd: number;
+  btcPledged: number;
+  /** Margin-call LTV and the LTV a call is cured to, as fractions. */
+  marginCallLtv: number;
+  cureLtv: number;
   fromDay: number;
   toDay: number;
 }
@@ -115,9 +122,11 @@ export interface CovenantModel {
   threshold: number;
   /** Months it is tested on (quarter ends while outstanding with a full window left). */
   testMonths: Int32Array;
-  /** max-ltv: loan balance at each test month's end, USD, and the BTC pledged. */
+  /** max-ltv: loan balance at each test month's end, USD, and the BTC pledged (as scheduled). */
   balanceUsd: Float64Array;
   btcPledged: number;
+  /** max-ltv of a BTC-backed loan the paths cure: its index in btcLoans (the path's balance and pledge are used), or -1. */
+  loanIndex: number;
 }
 
 export interface DecisionModel {
@@ -165,6 +174,8 @@ export interface CompiledModel {
   /** Months in the forward DSCR / leverage window. */
   windowMonths: number;
   btcLoans: BtcLoanModel[];
+  /** Treasury BTC not pledged: posted first to cure a margin call, before cash pays the loan down. */
+  freeBtc: number;
   covenants: CovenantModel[];
   decisions: DecisionModel[];
   /** Discount factor of each month's flows (end of month). */
@@ -188,6 +199,8 @@ export interface PathBlockResult {
   covenantBreach: Uint8Array;
   /** count × btcLoans: month of the first margin call, or -1. */
   marginCallMonth: Int32Array;
+  /** count × btcLoans: cash paid down to cure margin calls over the horizon, USD. */
+  cureCashUsd: Float64Array;
   /** count × decisions × 2: NPV of keep (0) and convert (1), USD. */
   decisionNpvUsd: Float64Array;
   /** count: first month with the next halving's subsidy, or -1. */
@@ -204,6 +217,7 @@ export const RESULT_ARRAYS = [
   'dscr',
   'covenantBreach',
   'marginCallMonth',
+  'cureCashUsd',
   'decisionNpvUsd',
   'halvingMonth',
 ] as const;
@@ -211,7 +225,7 @@ export const RESULT_ARRAYS = [
 /** Entries per path of each result array. */
 export function perPath(model: Pick<CompiledModel, 'months' | 'covenants' | 'btcLoans' | 'decisions'>, key: (typeof RESULT_ARRAYS)[number]): number {
   if (key === 'covenantBreach') return model.covenants.length * model.months;
-  if (key === 'marginCallMonth') return model.btcLoans.length;
+  if (key === 'marginCallMonth' || key === 'cureCashUsd') return model.btcLoans.length;
   if (key === 'decisionNpvUsd') return model.decisions.length * 2;
   if (key === 'halvingMonth') return 1;
   return model.months;
@@ -231,6 +245,7 @@ export function allocateResult(model: CompiledModel, firstPath: number, count: n
     dscr: new Float64Array(f('dscr')),
     covenantBreach: new Uint8Array(f('covenantBreach')),
     marginCallMonth: new Int32Array(f('marginCallMonth')).fill(-1),
+    cureCashUsd: new Float64Array(f('cureCashUsd')),
     decisionNpvUsd: new Float64Array(f('decisionNpvUsd')),
     halvingMonth: new Int32Array(count).fill(-1),
   };

@@ -13,11 +13,13 @@ import type { FromWorker, ToWorker } from './worker-body.ts';
  * its index). `workers: 0` runs on the calling thread (tests, tiny runs).
  */
 
-export const CHUNK_PATHS = PATHS_PER_STREAM * 4;
+/** Paths per message to a worker: four streams (~100 ms of work for 5 years daily). */
+const CHUNK_PATHS = PATHS_PER_STREAM * 4;
 
 export interface RunOptions {
   paths: number;
   seed: number;
+  /** Worker threads (default: one per core, less the calling thread when it works too). */
   workers?: number;
   /**
    * The calling thread also simulates blocks between worker messages (the CLI and the bench:
@@ -48,7 +50,8 @@ export async function runPaths(model: CompiledModel, opts: RunOptions): Promise<
     opts.onProgress?.(done, paths);
   };
 
-  const workers = Math.min(opts.workers ?? availableParallelism(), chunks.length);
+  // Threads = cores: with the calling thread at work, one worker fewer.
+  const workers = Math.min(opts.workers ?? Math.max(1, availableParallelism() - (opts.mainThread ? 1 : 0)), chunks.length);
   if (workers <= 0) {
     for (const c of chunks) {
       if (opts.signal?.aborted) throw aborted();

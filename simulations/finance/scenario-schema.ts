@@ -17,6 +17,10 @@ export const BtcRisk = Strict(
     /** gbm: geometric Brownian motion with jumps around the outlook; bootstrap: blocks of historical daily returns. */
     model: OneOf(['gbm', 'bootstrap'] as const, 'gbm'),
     volatilityPctPerYear: Pct({ default: 0 }),
+    /** BTC price today, USD, instead of the outlook's (hashprice moves with it). */
+    startPriceUsd: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Start from the last price in historyFiles (a bootstrap's history) instead of the outlook's. */
+    startFromHistory: Type.Boolean({ default: false }),
     /** Drift beyond the outlook's BTC growth, %/yr (may be negative). */
     driftPctPerYear: Type.Number({ minimum: -100, maximum: 1000, default: 0 }),
     jumps: Type.Optional(
@@ -55,8 +59,12 @@ export const PowerRisk = Strict(
     volatilityPctPerYear: Pct({ default: 0 }),
     /** Speed of mean reversion of the log level, per year (12: a shock halves in ~3 weeks). */
     reversionPerYear: Type.Number({ minimum: 0, maximum: 1000, default: 12 }),
-    /** Hour shape: flat, or the site's dispatch price profile (one day, every month). */
-    shape: OneOf(['flat', 'site'] as const, 'flat'),
+    /** Hour shape: flat, the site's dispatch price profile (one day, every month), or by month from priceFile's history. */
+    shape: OneOf(['flat', 'site', 'file'] as const, 'flat'),
+    /** ERCOT posting or timestamp,price_usd_per_mwh CSV (shape: file); relative to the scenario file. */
+    priceFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** Settlement point to read from priceFile (default: the first site's). */
+    settlementPoint: Type.Optional(Type.String({ minLength: 1 })),
     storms: Type.Optional(
       Strict({
         perYear: Type.Number({ minimum: 0, maximum: 365 }),
@@ -76,6 +84,10 @@ export const TenantRisk = Strict({
   defaultMonth: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Share of rent the guarantor or backstop pays after a default. */
   recoveryPct: Pct({ maximum: 100, default: 0 }),
+  /** Probability the tenant renews when its term ends inside the horizon. */
+  renewalPct: Pct({ maximum: 100, default: 0 }),
+  /** Rent at renewal, % of the rent in force at the end of the term. */
+  renewalRatePct: Pct({ default: 100 }),
 });
 
 export const ConversionRisk = Strict({
@@ -115,6 +127,8 @@ export const Scenario = Strict({
   decisions: Type.Array(Decision, { default: [] }),
   /** Restart cost of a mining block, USD per MW (default: each site's dispatch setting). */
   restartCostUsdPerMw: Type.Optional(Type.Number({ minimum: 0 })),
+  /** LTV a margin call is cured to (default: today's LTV at the outlook price, at most 90 % of the call LTV). */
+  marginCallCureLtvPct: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
   /** Cash floor: the probability cash falls below it is reported. */
   cashFloorUsd: Type.Number({ default: 0 }),
   discountRatePctPerYear: Pct({ maximum: 100, default: 10 }),

@@ -10,7 +10,7 @@ import { compileRun, ScenarioMismatchError } from './compile.ts';
 import { resultCsv } from './export-csv.ts';
 import { crossCheckScenario } from './scenario-file.ts';
 import { Scenario } from './scenario-schema.ts';
-import { MAX_PATHS, simulate } from './simulate.ts';
+import { MAX_PATHS, maxPathsFor, simulate } from './simulate.ts';
 import type { SimulationResult } from './summarise.ts';
 
 /**
@@ -93,6 +93,8 @@ export class SimulationService implements SimulationPort {
   async submit(req: { name?: string; scenario: unknown; paths: number; seed?: number }): Promise<string> {
     if (req.paths > this.maxPaths) throw new TooManyPathsError(req.paths, this.maxPaths);
     const scenario = this.validate(req.scenario);
+    const limit = Math.min(this.maxPaths, maxPathsFor(scenario.horizonMonths ?? this.company.file.outlook.horizonMonths));
+    if (req.paths > limit) throw new TooManyPathsError(req.paths, limit);
     const id = randomUUID();
     const seed = req.seed ?? Math.floor(Math.random() * 2 ** 31);
     this.db
@@ -152,6 +154,7 @@ export class SimulationService implements SimulationPort {
     const found = crossCheckScenario(value).filter((f) => f.severity === 'error');
     if (found.length > 0) throw new ScenarioInvalidError(found.map((f) => ({ path: keyPath(f.path), message: f.message })));
     if (value.btc.historyFiles) throw new ScenarioInvalidError([{ path: 'btc.historyFiles', message: 'files on the server are not read for API runs; run a bootstrap with switchyard simulate' }]);
+    if (value.power.priceFile) throw new ScenarioInvalidError([{ path: 'power.priceFile', message: 'files on the server are not read for API runs; use switchyard simulate' }]);
     try {
       compileRun(this.company, value, { nowMs: this.now() });
     } catch (err) {
@@ -167,14 +170,16 @@ export class SimulationService implements SimulationPort {
       this.log.warn({ id }, 'simulation job for a run that is not saved; skipped');
       return;
     }
-    if (row.status !== 'queued') return; // a retry of a run already finished, or cancelled while queued
+    // A finished run is not run again; a 'running' one is a job BullMQ handed out again after its
+    // worker died (stalled): the seed makes the rerun give the same numbers.
+    if (row.status !== 'queued' && row.status !== 'running') return;
     if (row.cancelRequested) {
       this.finish(id, 'cancelled', null, null);
       return;
     }
     const controller = new AbortController();
     this.running.set(id, controller);
-    this.db.prepare("UPDATE simulations SET status = 'running', startedAtMs = ? WHERE id = ?").run(this.now(), id);
+    this.db.prepare("UPDATE simulations SET status = 'running', startedAtMs = ?, donePaths = 0 WHERE id = ?").run(this.now(), id);
     this.log.info({ id }, 'simulation running');
     const progress = this.db.prepare('UPDATE simulations SET donePaths = ? WHERE id = ? RETURNING cancelRequested');
     try {

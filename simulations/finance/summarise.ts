@@ -47,6 +47,10 @@ export interface BtcLoanSummary {
   /** A day's price at or below the margin-call price while outstanding, within the horizon. */
   marginCallProbability: number;
   marginCallProbabilitySe: number;
+  /** Cash paid down to cure calls over the horizon: its mean (± SE), 95th percentile, and how often any is paid. */
+  cureCashUsd: { mean: number; meanSe: number; p95: number };
+  cashCureProbability: number;
+  cashCureProbabilitySe: number;
 }
 
 export interface Histogram {
@@ -86,7 +90,7 @@ export interface SimulationResult {
   decisions: DecisionSummary[];
 }
 
-export const DISPATCH_NOTE = 'fast rule, not the MILP: a block hashes in an hour when the hour price is at or below its break-even; restart costs counted';
+const DISPATCH_NOTE = 'fast rule, not the MILP: a block hashes in an hour when the hour price is at or below its break-even; restart costs counted';
 
 export function summarise(run: CompiledRun, all: AllPaths, meta: { scenario: string; seed: number }): SimulationResult {
   const { model } = run;
@@ -147,7 +151,10 @@ export function summarise(run: CompiledRun, all: AllPaths, meta: { scenario: str
     let hits = 0;
     for (let i = 0; i < n; i++) if (all.marginCallMonth[i * nl + k]! >= 0) hits++;
     const p = probability(hits, n);
-    return { ...l, marginCallProbability: p.p, marginCallProbabilitySe: p.se };
+    const cure = column(all.cureCashUsd, k, nl);
+    const mc = meanAndVariance(cure);
+    const paid = probability(cure.reduce((c, v) => c + (v > 0 ? 1 : 0), 0), n);
+    return { ...l, marginCallProbability: p.p, marginCallProbabilitySe: p.se, cureCashUsd: { mean: mc.mean, meanSe: mc.seMean, p95: percentiles(cure).p95 }, cashCureProbability: paid.p, cashCureProbabilitySe: paid.se };
   });
 
   const nd = model.decisions.length;

@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseDigestChallenge, verifyDigest } from '../../agents/drivers/cgminer/auth/digest.ts';
 import { wrap } from '../../services/lib/errors.ts';
 import type { Logger } from '../../services/lib/log.ts';
 import { ipv4Of, isLoopbackAddress, type MinerEndpoint } from './cgminer-server.ts';
 import { DEFAULT_SECRETS, type TwinSecrets } from './twin-secrets.ts';
+import { listenOnAddresses } from './loopback-listen.ts';
 
 /**
  * The web UI of stock-firmware Antminers, the one way they sleep and wake: HTTP Digest auth
  * (realm "antMiner Configuration"), GET /cgi-bin/get_miner_conf.cgi, POST
  * /cgi-bin/set_miner_conf.cgi with "miner-mode" 1 (sleep) or 0 (normal). Like the cgminer
- * listener, one socket serves every miner and tells them apart by the dialled loopback address.
+ * listener, it listens on each Antminer's loopback address (or one wildcard socket when they
+ * are many: ./loopback-listen.ts) and tells them apart by the dialled address.
  */
 export interface AntminerWebOptions {
   port: number;
@@ -19,10 +20,13 @@ export interface AntminerWebOptions {
   clock(): number;
   log: Logger;
   secrets?: TwinSecrets;
+  /** The Antminers' addresses (default: wildcard). */
+  hosts?: readonly string[];
 }
 
 export interface AntminerWeb {
   port: number;
+  mode: 'loopback' | 'wildcard';
   close(): Promise<void>;
 }
 
@@ -53,7 +57,7 @@ export async function startAntminerWeb(opts: AntminerWebOptions): Promise<Antmin
   const nonce = randomBytes(16).toString('hex');
   const challenge = `Digest realm="${REALM}", nonce="${nonce}", qop="auth"`;
   if (parseDigestChallenge(challenge) === undefined) throw new Error('twin web: malformed digest challenge');
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const local = req.socket.localAddress;
     if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackAddress(local)) {
       req.socket.destroy();
@@ -96,20 +100,28 @@ export async function startAntminerWeb(opts: AntminerWebOptions): Promise<Antmin
       }
       return json(404, { stats: 'error', code: 'W404', msg: `no ${req.method} ${req.url}` });
     });
-  });
-  server.requestTimeout = 5_000;
-  server.headersTimeout = 5_000;
-  server.on('error', (err) => opts.log.error({ err }, 'antminer web listener error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(wrap(`starting the twin's Antminer web listener on 0.0.0.0:${opts.port}`, err)));
-    server.listen({ host: '0.0.0.0', port: opts.port, backlog: 1024 }, () => resolve());
-  });
+  };
+  const create = () => {
+    const server = http.createServer(onRequest);
+    server.requestTimeout = 5_000;
+    server.headersTimeout = 5_000;
+    server.on('error', (err) => opts.log.error({ err }, 'antminer web listener error'));
+    return server;
+  };
+  const { port, mode, servers } = await listenOnAddresses(create, opts.hosts ?? [], { port: opts.port, backlog: 1024, what: 'Antminer web listener', log: opts.log });
   return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(wrap('closing the twin Antminer web listener', err)) : resolve()));
-      }),
+    port,
+    mode,
+    close: async () => {
+      await Promise.all(
+        (servers as http.Server[]).map(
+          (server) =>
+            new Promise<void>((resolve, reject) => {
+              server.closeAllConnections();
+              server.close((err) => (err ? reject(wrap('closing the twin Antminer web listener', err)) : resolve()));
+            }),
+        ),
+      );
+    },
   };
 }

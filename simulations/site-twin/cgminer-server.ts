@@ -5,12 +5,13 @@ import type { Logger } from '../../services/lib/log.ts';
 import { answer, parseRequest } from './cgminer-commands.ts';
 import type { VirtualMiner } from './miner.ts';
 import type { TwinSecrets } from './twin-secrets.ts';
+import { listenOnAddresses } from './loopback-listen.ts';
 
 /**
- * One TCP listener for every virtual miner. Each miner has its own loopback address
- * (127.21.0.42 …), as on a real site, but a listener per miner would need one file
- * descriptor each; instead a single socket on 0.0.0.0:<port> accepts them all and tells
- * miners apart by the address the client dialled (socket.localAddress).
+ * The virtual miners' cgminer API. Each miner has its own loopback address (127.21.0.42 …),
+ * as on a real site: one socket per address on one port, or one wildcard socket past a few
+ * thousand addresses (./loopback-listen.ts); either way miners are told apart by the address
+ * the client dialled (socket.localAddress).
  */
 export interface MinerEndpoint {
   device: MinerDevice;
@@ -28,10 +29,14 @@ export interface CgminerServerOptions {
   maxConnections?: number;
   /** Credentials the miners expect (Whatsminer API password). */
   secrets?: TwinSecrets;
+  /** The miners' addresses: listened on one by one when they are few (default: wildcard). */
+  hosts?: readonly string[];
 }
 
 export interface CgminerServer {
   port: number;
+  /** How it listens (see loopback-listen.ts). */
+  mode: 'loopback' | 'wildcard';
   close(): Promise<void>;
 }
 
@@ -51,9 +56,9 @@ export async function startCgminerServer(opts: CgminerServerOptions): Promise<Cg
   const requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
   const sockets = new Set<net.Socket>();
   // allowHalfOpen: a client may send its request and half-close before reading the reply.
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    // The twin listens on 0.0.0.0 only so that every 127.x.y.z address reaches it. It must
-    // never serve the outside network: anything not both from and to 127.0.0.0/8 is cut.
+  const onConnection = (socket: net.Socket) => {
+    // With a wildcard listener (many miners) anything not both from and to 127.0.0.0/8 is cut:
+    // the twin never serves the outside network.
     if (!isLoopbackAddress(socket.remoteAddress) || !isLoopbackAddress(socket.localAddress)) {
       socket.destroy();
       return;
@@ -69,21 +74,23 @@ export async function startCgminerServer(opts: CgminerServerOptions): Promise<Cg
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     serve(socket, endpoint, opts, requestTimeoutMs);
-  });
-  server.maxConnections = opts.maxConnections ?? 4096;
-  server.on('error', (err) => opts.log.error({ err }, 'cgminer listener error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(wrap(`starting the twin's cgminer listener on 0.0.0.0:${opts.port}`, err)));
-    server.listen({ host: '0.0.0.0', port: opts.port, backlog: 4096 }, () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  };
+  const create = () => {
+    const server = net.createServer({ allowHalfOpen: true }, onConnection);
+    server.maxConnections = opts.maxConnections ?? 4096;
+    server.on('error', (err) => opts.log.error({ err }, 'cgminer listener error'));
+    return server;
+  };
+  const { port, mode, servers } = await listenOnAddresses(create, opts.hosts ?? [], { port: opts.port, backlog: 4096, what: 'cgminer listener', log: opts.log });
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const s of sockets) s.destroy();
-        server.close((err) => (err ? reject(wrap('closing the twin cgminer listener', err)) : resolve()));
-      }),
+    mode,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all(
+        servers.map((server) => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(wrap('closing the twin cgminer listener', err)) : resolve())))),
+      );
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { isAddrInUse } from '../../services/lib/addr-in-use.ts';
 import { asicCatalog, gpuCatalog } from '../../services/domain/catalog.ts';
 import { isLoopbackIpv4, meterDevices, minerDevices, type MeterDevice, type MinerDevice } from '../../services/domain/devices.ts';
 import { parseIpv4 } from '../../services/domain/ipv4.ts';
@@ -134,20 +135,35 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
     if (web !== undefined) closing.push(web.close());
     await Promise.all(closing);
   };
+  // A guest on the machine: a port that only the site file asked for (not the caller) and
+  // that something else holds — a second platform's twin, most likely — is swapped for a free
+  // one; the agent is given the ports as bound. A port the caller set must be had or fail.
+  const guestListen = async <T extends { port: number }>(what: string, port: number, explicit: boolean, start: (port: number) => Promise<T>): Promise<T> => {
+    try {
+      return await start(port);
+    } catch (err) {
+      if (explicit || port === 0 || !isAddrInUse(err)) throw err;
+      const bound = await start(0);
+      log.warn({ configuredPort: port, port: bound.port }, `${what}: port ${port} is in use (another Switchyard on this machine?); listening on port ${bound.port} instead`);
+      return bound;
+    }
+  };
   try {
     for (const [port, hosts] of byPort) {
-      const server = await startCgminerServer({ port, lookup: (address) => hosts.get(address), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
+      const server = await guestListen('twin miners', port, opts.minerPort !== undefined, (p) =>
+        startCgminerServer({ port: p, hosts: [...hosts.keys()], lookup: (address) => hosts.get(address), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) }),
+      );
       servers.push(server);
       for (const endpoint of hosts.values()) endpoint.device.port = server.port;
     }
     if (antminersByHost.size > 0) {
-      web = await startAntminerWeb({ port: opts.antminerWebPort ?? 0, lookup: (a) => antminersByHost.get(a), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
+      web = await startAntminerWeb({ port: opts.antminerWebPort ?? 0, hosts: [...antminersByHost.keys()], lookup: (a) => antminersByHost.get(a), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
       log.info({ port: web.port, miners: antminersByHost.size }, `Antminer web UI (sleep/wake, digest auth) on port ${web.port} of each Antminer's address`);
     }
     const configuredMeters = meterDevices(site);
     if (configuredMeters.length > 0) {
       const port = opts.meterPort ?? (configuredMeters[0] as MeterDevice).port;
-      gateway = await startMeterGateway({ port, unit: (unitId) => meterUnits.get(unitId)?.image, log });
+      gateway = await guestListen('twin meter gateway', port, opts.meterPort !== undefined, (p) => startMeterGateway({ port: p, unit: (unitId) => meterUnits.get(unitId)?.image, log }));
       for (const device of configuredMeters) {
         if (meterUnits.has(device.unitId)) throw new TwinError(`meter ${device.id}: unit id ${device.unitId} is already used by another meter`);
         if (device.host !== '127.0.0.1') {

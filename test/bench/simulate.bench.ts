@@ -22,7 +22,7 @@ export async function run(): Promise<void> {
   const scenario = loadScenarioFile('simulations/finance/scenarios/base.yaml');
   const compiled = compileRun(company, scenario, { nowMs: Date.UTC(2026, 11, 5) });
   const { model } = compiled;
-  const workers = availableParallelism();
+  const workers = Math.max(1, availableParallelism() - 1); // + the main thread: threads = cores
   console.log(`model: ${model.months} months (${model.days} days), ${model.blocks.length} mining blocks, ${model.tenants.length} tenants, ${model.covenants.length} covenants, ${model.btcLoans.length} BTC loans, ${model.decisions.length} decisions; ${PATHS} paths, ${workers} workers`);
 
   const t0 = performance.now();

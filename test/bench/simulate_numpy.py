@@ -99,6 +99,13 @@ def simulate(md, n, rng):
     z = np.zeros(n)
     storm_left = np.zeros(n, dtype=np.int64)
     margin_call = np.full((len(loans), n), -1)
+    loan_bal = np.array([[l["balanceUsd"]] * n for l in loans], dtype=float).reshape(len(loans), n)
+    loan_pledged = np.array([[l["btcPledged"]] * n for l in loans], dtype=float).reshape(len(loans), n)
+    free_btc = np.full(n, float(md["freeBtc"]))
+    cured = np.zeros(n)
+    debt_now = np.zeros((M, n))
+    bal_end = np.zeros((len(loans), M, n))
+    pledged_end = np.zeros((len(loans), M, n))
     block_margin = np.zeros((len(blocks), M, n))
     ebitda = np.zeros((M, n))
     cash_m = np.zeros((M, n))
@@ -110,6 +117,7 @@ def simulate(md, n, rng):
     d = 0
     for m in range(M):
         nd = days_in_month[m]
+        month_cure = np.zeros(n)
         for j in range(nd):
             if sig > 0 or mu != 0:
                 x += mu + sig * rng.standard_normal(n)
@@ -137,10 +145,21 @@ def simulate(md, n, rng):
             price = base_price[m] * np.exp(x)
             for li, loan in enumerate(loans):
                 if loan["fromDay"] <= d < loan["toDay"]:
-                    call = (price <= loan["marginCallPriceUsd"]) & (margin_call[li] == -1)
-                    margin_call[li][call] = m
+                    barrier = loan_bal[li] / (loan_pledged[li] * loan["marginCallLtv"])
+                    call = (loan_bal[li] > 0) & (price <= barrier)
+                    if call.any():
+                        margin_call[li][call & (margin_call[li] == -1)] = m
+                        post = np.where(call, np.minimum(free_btc, np.maximum(0, loan_bal[li] / (loan["cureLtv"] * price) - loan_pledged[li])), 0.0)
+                        free_btc -= post
+                        loan_pledged[li] += post
+                        paydown = np.where(call, np.maximum(0, loan_bal[li] - loan["cureLtv"] * loan_pledged[li] * price), 0.0)
+                        loan_bal[li] -= paydown
+                        month_cure += paydown
             d += 1
         price_end[m] = price
+        for li in range(len(loans)):
+            bal_end[li, m] = loan_bal[li]
+            pledged_end[li, m] = loan_pledged[li]
         last = np.floor(height) - 1
         subsidy = 50 / 2.0 ** np.floor(last / HALVING)
         hp_month = hp_trend[m] * (fee_share + (1 - fee_share) * subsidy / start_sub)
@@ -162,8 +181,10 @@ def simulate(md, n, rng):
         e = mining + ai - md["gAndAUsd"][m]
         ebitda[m] = e
         capex = sum(c["capexUsd"][m] for c in md["conversions"])
-        cash = cash + e - md["debtServiceUsd"][m] - capex
+        cash = cash + e - md["debtServiceUsd"][m] - capex - month_cure
         cash_m[m] = cash
+        cured += month_cure
+        debt_now[m] = md["debtOutstandingUsd"][m] - cured
 
     ds = np.asarray(md["debtServiceUsd"])
     pe = np.vstack([np.zeros(n), np.cumsum(ebitda, axis=0)])
@@ -182,11 +203,13 @@ def simulate(md, n, rng):
                 ok = cash_m[m] >= c["threshold"]
             elif c["kind"] == "max-net-leverage":
                 annual = (pe[m + W] - pe[m]) * 12 / W
-                net = md["debtOutstandingUsd"][m] - cash_m[m]
+                net = debt_now[m] - cash_m[m]
                 ok = np.where(annual > 0, net / np.where(annual > 0, annual, 1) <= c["threshold"], net <= 0)
             else:
-                coll = c["btcPledged"] * price_end[m]
-                ok = (coll > 0) & (c["balanceUsd"][t] / np.where(coll > 0, coll, 1) * 100 <= c["threshold"])
+                li = c["loanIndex"]
+                bal = np.minimum(c["balanceUsd"][t], bal_end[li, m]) if li >= 0 else c["balanceUsd"][t]
+                coll = (pledged_end[li, m] if li >= 0 else c["btcPledged"]) * price_end[m]
+                ok = (coll > 0) & (bal / np.where(coll > 0, coll, 1) * 100 <= c["threshold"])
             any_b |= ~ok
         breaches.append(float(any_b.mean()))
     disc = np.asarray(md["discount"])

@@ -107,7 +107,7 @@ describe('finance page', () => {
     });
     await page.goto(`${platform.listening.url}/finance/?from=${from}&to=${to}#token=${token}`);
     await page.waitForFunction(() => document.querySelectorAll('#margins tbody tr').length === 4 && document.querySelectorAll('#headroom tbody tr').length > 0, undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => ['chart-margin-blocks', 'chart-mix', 'chart-per-mwh', 'chart-ladder', 'chart-dscr'].every((id) => document.querySelector(`#${id} svg`)), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => ['chart-margin-blocks', 'chart-mix', 'chart-mix-days', 'chart-per-mwh', 'chart-ladder', 'chart-dscr'].every((id) => document.querySelector(`#${id} svg`)), undefined, { timeout: 30_000 });
 
     const cell = (row: string, field: string) => page.textContent(`${row} td[data-field="${field}"]`);
     for (const g of [...margins.groups, { ...margins.total, key: 'total' }]) {
@@ -130,7 +130,29 @@ describe('finance page', () => {
     // CN-T: $50,000 converting at $20 a share while the share is $10: refinanced at maturity.
     assert.equal(await page.textContent('#convertibles'), 'CN-T: $50,000.00 converts at $20.00 a share (now $10.00): out of the money, $50,000.00 to refinance at 2030-06-15.');
 
+    // The CSV export is fetched with the token and downloaded: the same figures as the API's.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    assert.match(csv, /^block,days,capacityMw,meteredMwh,/);
+    const b1 = margins.groups.find((g) => g.key === 'B1')!;
+    assert.match(csv, new RegExp(`\r\nB1,3,[^\r]*,${b1.marginUsd},`));
+
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(problems, []);
+  });
+
+  test('a viewer sees the summary only, and how to open the detail', { timeout: 60_000 }, async () => {
+    const created = await fetch(`${platform.listening.url}/api/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'finance-page-viewer', role: 'viewer' }),
+    });
+    assert.equal(created.status, 201);
+    const viewer = ((await created.json()) as { secret: string }).secret;
+    const page = await browser.newPage();
+    await page.goto(`${platform.listening.url}/finance/?from=${from}&to=${to}#token=${viewer}`);
+    await page.waitForFunction(() => /^Summary: /.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    assert.match((await page.textContent('#status')) ?? '', /debt \$\d[\d,]*\.\d\d, \d+ covenant\(s\) breaking on the forward model\. the detail needs a finance or admin token/);
+    assert.equal(await page.$$eval('#margins tbody tr', (trs) => trs.length), 0);
   });
 });

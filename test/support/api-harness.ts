@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../../services/api/app.ts';
 import type { SimulationPort } from '../../services/api/routes/simulations.ts';
+import type { FinanceApi } from '../../services/finance/finance-service.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
 import type { AgentBatch, Reading } from '../../services/agent-contract/batch-schema.ts';
 import { meterDevices, minerDevices } from '../../services/domain/devices.ts';
@@ -17,6 +18,8 @@ import { LiveState } from '../../services/telemetry/live-state.ts';
 import { createQueue, type JobQueue } from '../../services/queue/index.ts';
 import { PlanService, type PlanJob } from '../../services/scheduler/plan-service.ts';
 import { logger } from '../../services/lib/log.ts';
+import { AgentHub } from '../../services/curtailment/agent-hub.ts';
+import { CurtailmentEngine, type CurtailJob } from '../../services/curtailment/engine.ts';
 
 /** The API over a real SQLite store and history in a temp dir, with one token per role. */
 export interface Harness {
@@ -39,25 +42,39 @@ export const AGENT_ID = 'agent-test';
 
 export interface PlannerOptions {
   sitePath: string;
+  timeLimitS?: number;
   queue?: JobQueue<PlanJob>;
   now?: () => number;
 }
 
 export async function harness(
-  opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs'>> & { planner?: PlannerOptions; simulations?: (db: Database) => SimulationPort; site?: SiteFile } = {},
+  opts: Partial<Pick<AppDeps, 'readRequiresToken' | 'ingestBodyLimitBytes' | 'livePushMs' | 'clockSkewMs' | 'rateLimitPerMin' | 'webhook'>> & {
+    planner?: PlannerOptions;
+    simulations?: (db: Database) => SimulationPort;
+    /** The finance ledger, built on the harness's store and history. */
+    finance?: (db: Database, history: TelemetryHistory) => FinanceApi;
+    site?: SiteFile;
+    /** Run a real curtailment engine (memory queue, no agents connected). */
+    curtailment?: boolean;
+  } = {},
 ): Promise<Harness> {
-  const { planner: plannerOpts, simulations: simulationsOf, site: givenSite, ...appOpts } = opts;
+  const { planner: plannerOpts, simulations: simulationsOf, finance: financeOf, site: givenSite, curtailment: withEngine, ...appOpts } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-api-'));
   const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
   const planner = plannerOpts
-    ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}) })
+    ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}), ...(plannerOpts.timeLimitS ? { timeLimitS: plannerOpts.timeLimitS } : {}) })
     : null;
   const history = createHistory({ dataDir, env: {} });
   const tokens = new TokenStore(store.db);
   const live = new LiveState(site);
+  const agentHub = withEngine ? new AgentHub(logger('agent-hub')) : null;
+  const curtailQueue = agentHub ? createQueue<CurtailJob>('curtailment', { env: {} }) : null;
+  const curtailment = agentHub && curtailQueue ? new CurtailmentEngine({ site, db: store.db, live, hub: agentHub, queue: curtailQueue, log: logger('curtailment') }) : null;
+  await curtailment?.start();
   const simulations = simulationsOf?.(store.db);
-  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}) });
+  const finance = financeOf?.(store.db, history);
+  const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}), ...(finance ? { finance } : {}), ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;
@@ -76,6 +93,8 @@ export async function harness(
       app.inject({ ...o, headers: { ...(o.headers ?? {}), ...(as ? { authorization: `Bearer ${secrets[as]}` } : {}) } }),
     close: async () => {
       await planner?.stop();
+      await curtailment?.stop();
+      await curtailQueue?.close();
       await app.close();
       await history.close();
       store.close();

@@ -71,6 +71,7 @@ export function bareModel(o: BareOptions = {}): CompiledModel {
     cashFloorUsd: 0,
     windowMonths: 12,
     btcLoans: [],
+    freeBtc: 0,
     covenants: [],
     decisions: [],
     discount: new Float64Array(M).fill(1),

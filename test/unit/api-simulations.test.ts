@@ -52,6 +52,10 @@ describe('simulations API', () => {
     const res = await h.call({ method: 'POST', url: '/api/simulations', as: 'admin', payload: { scenario: { name: 'big' }, paths: 5_001 } });
     assert.equal(res.statusCode, 422);
     assert.match(res.json().error.message, /the limit is 5000/);
+    // 240 months: 6,000,000 path-months / 240 = 25,000 paths, under the service's 5,000: still 5,000; a bigger
+    // service limit is cut by the horizon.
+    const wide = new SimulationService({ db: h.db, company, queue: createQueue<SimulationJob>('unused', { env: {} }), workers: 0, maxPaths: 100_000, now: () => NOW });
+    await assert.rejects(wide.submit({ scenario: { name: 'long', horizonMonths: 240 }, paths: 25_001 }), /the limit is 25000/);
   });
 
   it('runs as a job: queued, then done with its result; listed; exported as CSV and JSON; same seed, same result', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AgentHub } from '../../services/curtailment/agent-hub.ts';
-import type { AckBatch, CommandBatch } from '../../services/agent-contract/protocol.ts';
+import type { AckBatch, CommandBatch, LocalShedReport } from '../../services/agent-contract/protocol.ts';
 import { logger } from '../../services/lib/log.ts';
 import { until } from '../support/until.ts';
 
@@ -16,10 +16,13 @@ let server: WebSocketServer;
 let hub: AgentHub;
 const clients: Record<string, WebSocket> = {};
 const received: Array<{ agentId: string; acks: AckBatch }> = [];
+const localShed: Array<{ agentId: string; report: LocalShedReport }> = [];
 
 before(async () => {
-  hub = new AgentHub(logger('hub-test'));
+  // agent-a reads B1; agent-b reads B2.
+  hub = new AgentHub(logger('hub-test'), { ownerOf: (id) => (id.startsWith('B1-') ? 'agent-a' : id.startsWith('B2-') ? 'agent-b' : undefined) });
   hub.on('acks', (agentId, acks) => received.push({ agentId, acks }));
+  hub.on('local-shed', (agentId, report) => localShed.push({ agentId, report }));
   server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((ok) => server.once('listening', ok));
   server.on('connection', (ws, req) => hub.attach(new URL(req.url ?? '/', 'http://x').searchParams.get('agent')!, ws));
@@ -68,4 +71,12 @@ test('acks from an agent the batch did not go to are refused and counted', async
   assert.equal(hub.rejectedAcks()['device-not-in-batch'], 1);
   clients['agent-a']!.send(JSON.stringify(acks(['B1-m00002'])));
   await until('agent-a second acks', () => received.length === 2, 5000);
+});
+
+test("a local-shed report keeps only the reporting agent's own devices", async () => {
+  const report: LocalShedReport = { type: 'local-shed', reason: 'control-plane-lost', eventId: 'ev-1', atMs: Date.now(), detail: 'lost link', acks: ['B1-m00001', 'B2-m00001', 'B9-x'].map(ack) };
+  clients['agent-b']!.send(JSON.stringify(report));
+  await until('the local-shed report', () => localShed.length === 1, 5000);
+  assert.deepEqual(localShed[0]!.report.acks.map((a) => a.deviceId), ['B2-m00001', 'B9-x']);
+  assert.equal(hub.rejectedAcks()['not-owner'], 1);
 });

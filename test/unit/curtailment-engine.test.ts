@@ -141,6 +141,47 @@ describe('curtailment engine: the record is the truth after a restart', () => {
   });
 });
 
+describe('curtailment engine: adoption survives a restart', () => {
+  it('devices a higher-priority event adopted from one that has closed are put back after a restart', async () => {
+    await harness();
+    const low = await shed(0.05);
+    await reach(low.eventId, ['meter-confirmed']);
+    const now = Date.now();
+    const high = await h!.engine.request({ program: 'grid-dispatch', target: { shedMw: 0.03 }, startMs: now, endMs: now + HOUR, requestedBy: 'test' });
+    const confirmed = await reach(high.eventId, ['meter-confirmed']);
+    assert.ok(confirmed.timeline.some((e) => /adopted \d+ devices/.test(e.detail ?? '')));
+    await h!.engine.end(low.eventId, 'the low-priority event ends first');
+    await closed(low.eventId);
+    assert.ok(h!.hub.asleep.size > 0, 'the adopted devices stay off');
+    await h!.restart();
+    await h!.engine.end(high.eventId, 'test over');
+    await closed(high.eventId);
+    assert.deepEqual([...h!.hub.asleep], []);
+  });
+});
+
+describe('curtailment engine: what an agent shed on its own is put back', () => {
+  it('devices shed locally from a pre-armed plan, before any command was logged, are restored at the end', async () => {
+    await harness();
+    const startMs = Date.now() + 1500;
+    const { eventId } = await h!.engine.request({ program: 'grid-dispatch', target: { shedMw: 0.05 }, startMs, endMs: startMs + HOUR, requestedBy: 'test' });
+    const plan = await until('the pre-armed plan', () => h!.hub.plans.find((p) => p.type === 'plan-in-force' && p.eventId === eventId && p.commands.length > 0), 5_000, 10);
+    if (plan.type !== 'plan-in-force') throw new Error('not a plan');
+    // The link is down: the agent sheds the plan it holds at the start, on its own.
+    h!.hub.connected = false;
+    for (const c of plan.commands) if (c.action === 'sleep') h!.hub.asleep.add(c.deviceId);
+    const local = plan.commands.filter((c) => c.action === 'sleep').map((c) => c.deviceId);
+    h!.tick(); // the readings show them asleep before the start: the start's plan picks others
+    assert.ok(Date.now() < startMs, 'marked asleep before the start');
+    await reach(eventId, ['shedding', 'meter-confirmed']);
+    h!.hub.emit('local-shed', h!.hub.agentId, { type: 'local-shed', reason: 'control-plane-lost', eventId, atMs: Date.now(), detail: 'test', acks: local.map((deviceId) => ({ deviceId, ok: true, atMs: Date.now(), tries: 1 })) });
+    h!.hub.connected = true;
+    await h!.engine.end(eventId, 'test over');
+    await closed(eventId);
+    assert.deepEqual(local.filter((id) => h!.hub.asleep.has(id)), [], 'every locally shed device woken');
+  });
+});
+
 describe('curtailment engine: restore never throws', () => {
   // Issue 10 finding 2: a shed miner with no catalog efficiency made abort throw (500) and
   // the event closed as aborted with 0 restore commands.

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../services/api/app.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
+import { contractDayRentUsd } from '../../services/finance/contracts.ts';
 import { csvCell } from '../../services/finance/csv.ts';
 import { FinanceService } from '../../services/finance/finance-service.ts';
 import type { LedgerJob } from '../../services/finance/ledger-service.ts';
@@ -95,6 +96,11 @@ test("the current day's provisional figure, hour by hour", async () => {
   assert.deepEqual(groups.map((g) => [g.meteredMwh, g.miningRevenueUsd, g.provisional]), [[27.6, 2_756.25, true], [27.6, 2_756.25, true]]);
   const day = await get(`/api/finance/margins?from=${iso(current)}&to=${iso(current + DAY)}&groupBy=day`, 'finance');
   assert.equal((day.json() as { groups: { provisional: boolean }[] }).groups[0]!.provisional, true);
+  // B7 (colo-1, its only block) books the rent of the hours so far: 00:00–04:00 is 4/24 of the
+  // day's rent (contractDayRentUsd, hand-checked in finance-cases).
+  const colo = loadSiteFile('infra/sites/demo.yaml').contracts.find((c) => c.id === 'colo-1')!;
+  const b7 = (await get(`/api/finance/margins?from=${iso(current)}&to=${iso(current + DAY)}&groupBy=block&block=B7`, 'finance')).json() as { groups: { aiRevenueUsd: number }[] };
+  assert.equal(b7.groups[0]!.aiRevenueUsd, Math.round(((contractDayRentUsd(colo, current) * 4) / 24) * 100) / 100);
 });
 
 test('roles: finance and admin read the detail, viewers the summary only', async () => {

@@ -44,6 +44,12 @@ test('a malformed company file names the file, the line and the key', () => {
   assert.throws(() => parseCompany(dup, 'dup.yaml'), /dup\.yaml:\d+:\d+: debt\[1\]\.id: duplicate debt id "TL-1"/);
 });
 
+test('a site file the company lists but that is not there is named at its line', () => {
+  const text = readFileSync(DEMO, 'utf8').replace('  - demo.yaml', '  - nowhere.yaml');
+  const line = text.split('\n').findIndex((l) => l.includes('nowhere.yaml')) + 1;
+  assert.throws(() => parseCompany(text, 'c.yaml', 'infra/sites'), new RegExp(`c\\.yaml:${line}:5: sites\\[0\\]: no site file at .*nowhere\\.yaml`));
+});
+
 test('CLI: a malformed company file exits non-zero, prints the location and writes nothing', () => {
   const bad = join(tmp, 'bad-company.yaml');
   writeFileSync(bad, readFileSync(DEMO, 'utf8').replace('sites:\n  - demo.yaml', `sites:\n  - ${resolve('infra/sites/demo.yaml')}`).replace('    couponPct: 9.5', '    couponPct: lots'));
@@ -70,7 +76,12 @@ test('CLI: finance debt --json is pure JSON with the break prices and the margin
   const ltv = j.covenants.find((c) => c.kind === 'max-ltv')!;
   assert.equal(ltv.breaksAtBtcUsd, 85_714.29);
   assert.equal(ltv.breaksAtHashpriceUsdPerPhDay, 41.93);
-  assert.ok(j.ladder.length > 0);
+  // Ladder from 2026-12-01: TL-1 amortises 250M / 20 quarters = 12.5M a quarter (2026-12-31 is
+  // Q4); the BTC loan's 60M bullet falls 2027-03-01 (Q1); CN-2031's 400M in 2031-Q2.
+  const ladder = j.ladder as { quarter: string; totalUsd: number; byInstrument: Record<string, number> }[];
+  assert.deepEqual(ladder[0], { quarter: '2026-Q4', totalUsd: 12_500_000, byInstrument: { 'TL-1': 12_500_000 } });
+  assert.deepEqual(ladder[1], { quarter: '2027-Q1', totalUsd: 72_500_000, byInstrument: { 'TL-1': 12_500_000, 'BTC-LOAN-1': 60_000_000 } });
+  assert.deepEqual(ladder.at(-1), { quarter: '2031-Q2', totalUsd: 400_000_000, byInstrument: { 'CN-2031': 400_000_000 } });
 });
 
 test('CLI: finance margins --json on a fresh data dir is pure JSON (the migration log goes to stderr)', () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { aiLoadItMw, contractGrossMw } from '../../services/finance/ai-load.ts';
+import { forwardAt, forwardBase } from '../../services/finance/forward.ts';
+import { loadCompanyFile } from '../../services/finance/load-company.ts';
 import { HOURS_PER_MONTH } from '../../services/finance/months.ts';
 import { siteDispatchInput } from '../../services/scheduler/site-input.ts';
 import { existingContractNoiUsd } from '../../services/scheduler/strategic/site-flows.ts';
@@ -58,4 +60,33 @@ test('allocation: the GPU-cloud contract pays its power from the load, the lease
   assert.equal(HOURS_PER_MONTH, 730.5);
   const colo = existingContractNoiUsd(onlyColo, '2026-12', 1, opex, [40]);
   assert.equal(Math.round(colo[0]! * 100) / 100, 4_596_375);
+});
+
+test('forward model, December 2026 on the demo company: AI rent by term, operator-paid power, committed capex', () => {
+  const base = forwardBase(loadCompanyFile('infra/sites/demo-company.yaml'), { nowMs: Date.parse('2026-12-05T00:00:00Z') });
+  assert.equal(base.startMonth, '2026-12');
+  // colo-1, contract year 2 (2026-07-01 … 2027-06-30): 140 × 1.03 × 37,500 kW = 5,407,500.00;
+  // cloud-1: 2,000 × 3.2 × 0.85 × 24 × 31 = 4,047,360.00 → rent 9,454,860.00, opex 10 % 945,486.00.
+  assert.equal(Math.round(base.aiRentUsd[0]! * 100) / 100, 9_454_860);
+  assert.equal(Math.round(base.aiOpexUsd[0]! * 100) / 100, 945_486);
+  // cloud-1 pays its power: 3.7984375 MW × 744 h × $38 = 107,389.425 (colo-1 passes it through).
+  assert.ok(Math.abs(base.aiEnergyUsd[0]! - 107_389.425) < 1e-6, String(base.aiEnergyUsd[0]));
+  // B6's conversion was ready 2026-10-31, before the model starts: nothing left to pay.
+  assert.deepEqual(base.committedCapexUsd.filter((x) => x !== 0), []);
+  // Debt service in December 2026: TL-1 12,500,000 principal + 175M × 9.5 % / 4 = 4,156,250
+  // interest (12-31); CN-2031 400M × 2.75 % / 2 = 5,500,000 (12-15); BTC-LOAN-1 60M × 7.5 % / 12
+  // = 375,000 (12-01) → 22,531,250.00.
+  assert.equal(Math.round(base.debtServiceUsd[0]! * 100) / 100, 22_531_250);
+  const rows = forwardAt(base, 1);
+  assert.equal(rows[0]!.month, '2026-12');
+});
+
+test('fees per block: how many days came from chain data and how many from the stated fallback', async () => {
+  const { feesUsed } = await import('../../services/scheduler/backtest/backtest.ts');
+  const day = (d: number, feesSource: 'chain' | 'assumed', feesPerBlockBtc: number) =>
+    ({ dayStartMs: Date.UTC(2021, 1, d), height: 0, subsidyBtc: 6.25, feesPerBlockBtc, feesSource, difficulty: 1, difficultySource: 'difficulty', btcPriceUsd: 1, hashpriceUsdPerPhDay: 1 }) as const;
+  const chain = [day(14, 'chain', 0.9), day(15, 'assumed', 0.25), day(16, 'assumed', 0.25), day(17, 'chain', 1.1)];
+  // 15 Feb 06:00 → 17 Feb 06:00 touches the 15th, 16th and 17th.
+  assert.deepEqual(feesUsed(chain, Date.UTC(2021, 1, 15, 6), Date.UTC(2021, 1, 17, 6)), { chainDays: 1, assumedDays: 2, assumedFeesPerBlockBtc: 0.25 });
+  assert.deepEqual(feesUsed(chain, Date.UTC(2021, 1, 14), Date.UTC(2021, 1, 15)), { chainDays: 1, assumedDays: 0, assumedFeesPerBlockBtc: null });
 });

@@ -101,3 +101,51 @@ test('recomputing a day replaces its rows: a block that now has no data is gone,
   assert.deepEqual(ledger.rows(DAY, DAY + 86_400_000, 1), []);
   store.close();
 });
+
+test('under a PPA each block pays the site\'s blended price: the PPA block, its unused part resold, spot above it', async () => {
+  const site = loadSiteFile('test/support/finance/site.yaml');
+  site.dispatch!.ppa = { mw: 0.08, priceUsdPerMwh: 30, resaleDiscountUsdPerMwh: 5 };
+  const history = new SqliteHistory({ path: join(dir, 'ppa-history.db'), now: () => DAY + 2 * 86_400_000 });
+  await history.write(Array.from({ length: 24 }, (_, h) => ({ measurement: 'block', tags: { block: 'B1', state: 'mining' }, fields: { power_w: 50_000 }, atMs: DAY + h * H + 1_800_000 })));
+  const profile = site.dispatch!.priceProfileUsdPerMwh!;
+  const day = await ledgerDay(
+    { site, history, spotAt: (ms) => profile[(new Date(ms).getUTCHours() + 18) % 24], marketOn: () => ({ hashpriceUsdPerPhDay: 45, btcPriceUsd: null }), events: () => [] },
+    DAY,
+    DAY + 2 * 86_400_000,
+  );
+  await history.close();
+  // Each hour, load 0.05 MW under a 0.08 MW PPA at $30: bill = 0.08 × 30 − 0.03 × (spot − 5)
+  // = 2.55 − 0.03 × spot. Over the day (the profile's hours sum to 863): 24 × 2.55 − 0.03 × 863
+  // = 61.20 − 25.89 = $35.31 for 1.2 MWh → $29.425/MWh paid.
+  const b1 = day.days.find((r) => r.blockId === 'B1')!;
+  assert.equal(cents(b1.energyCostUsd), 35.31);
+  assert.ok(Math.abs(b1.priceUsdPerMwh! - 29.425) < 1e-9, String(b1.priceUsdPerMwh));
+});
+
+test('a backfill reads the history a week at a time and gets the same rows as day by day', async () => {
+  const { openStore } = await import('../../services/store/sqlite.ts');
+  const { LedgerService } = await import('../../services/finance/ledger-service.ts');
+  const { logger } = await import('../../services/lib/log.ts');
+  const site = loadSiteFile('test/support/finance/site.yaml');
+  const history = new SqliteHistory({ path: join(dir, 'backfill-history.db'), now: () => DAY + 12 * 86_400_000 });
+  const points = [];
+  for (let h = 0; h < 9 * 24; h++) points.push({ measurement: 'block', tags: { block: 'B1', state: 'mining' }, fields: { power_w: 40_000 + 100 * (h % 24), hashrate_hs: 2e15 }, atMs: DAY + h * H + 1_800_000 });
+  await history.write(points);
+  const market = { prices: null, pricesPath: null, chain: null, hashprice: 45, hashpriceSource: 'test' };
+  const rowsOf = async (name: string, run: (s: InstanceType<typeof LedgerService>) => Promise<unknown>) => {
+    const store = openStore({ path: join(dir, `${name}.db`) });
+    const svc = new LedgerService({ site, db: store.db, history, market, btcPriceUsd: 90_000, log: logger('ledger'), now: () => DAY + 12 * 86_400_000 });
+    await run(svc);
+    const rows = svc.store.rows(DAY, DAY + 9 * 86_400_000, 24).map((r) => [r.blockId, r.startMs, r.meteredMwh, r.energyCostUsd, r.marginUsd]);
+    store.close();
+    return rows;
+  };
+  // 9 days: a 7-day read and a 2-day read.
+  const chunked = await rowsOf('chunked', (s) => s.backfill(DAY, DAY + 9 * 86_400_000));
+  const daily = await rowsOf('daily', async (s) => {
+    for (let d = 0; d < 9; d++) await s.computeDay(DAY + d * 86_400_000);
+  });
+  await history.close();
+  assert.equal(chunked.length, 9 * 2); // B1 and B3 (the AI pod's rent) each day
+  assert.deepEqual(chunked, daily);
+});

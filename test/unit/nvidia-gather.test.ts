@@ -135,3 +135,20 @@ echo "$2, $pl W, $pl W, 200.00 W, 700.00 W, 700.00 W"`,
     assert.deepEqual(keeper.reports(), fixed);
   });
 });
+
+describe('nvidia-smi gather: a bad row', { skip }, () => {
+  test('costs that GPU only: the other GPUs of the host are read, the error is logged once', async () => {
+    const csv = readFileSync(join(FIXTURES, 'csv', 'gpuexporter_linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.csv'), 'utf8').trimEnd().split('\n');
+    const file = join(dir, 'bad-row.csv');
+    writeFileSync(file, `${[csv[0], csv[1], 'GPU 00000000:1A:00.0: Unknown Error', csv[1]?.replace(' 0, [Requested', ' 1, [Requested')].join('\n')}\n`);
+    const path = fakeNvidiaSmi('bad-row', `cat ${file}`);
+    const warned: string[] = [];
+    const spy = Object.assign(Object.create(log) as typeof log, { warn: (_o: unknown, msg: string) => warned.push(msg) });
+    const host = new GpuHostPoller({ host: 'rig-c', path, timeoutMs: 2_000 }, spy);
+    const first = await host.poll(1_000);
+    assert.equal(first.error, undefined);
+    assert.deepEqual(first.readings.map((r) => r.labels?.index), ['0', '1']);
+    await host.poll(2_000);
+    assert.deepEqual(warned, ['nvidia-smi output from rig-c: 1 row(s) left out']);
+  });
+});

@@ -13,7 +13,7 @@ const rows = [...section.matchAll(/^\| `([^`]+\/)` \|/gm)].map((m) => m[1] as st
 
 const dirs = (path: string) =>
   readdirSync(join(ROOT, path))
-    .filter((f) => !f.startsWith('.') && f !== 'node_modules' && f !== 'data' && statSync(join(ROOT, path, f)).isDirectory())
+    .filter((f) => !f.startsWith('.') && f !== 'node_modules' && f !== 'data' && f !== 'test-output' && statSync(join(ROOT, path, f)).isDirectory())
     .map((f) => `${path}${f}/`);
 
 test('README layout: every folder in the table exists', () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { SimulationResult } from '../../simulations/finance/summarise.ts';
+import { requireFixtures } from '../support/fixtures.ts';
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['services/cli/bin.js', 'simulate', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -55,4 +56,23 @@ test('a scenario naming a contract the company does not have names the key', () 
   const r = cli(...COMPANY, '--scenario', bad, '--paths', '100', '--json');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /scenario tenants\[0\]\.contractId: no contract "nobody"/);
+});
+
+const CHARTS = '../shared/fixtures/market/blockchain_com_charts_alltime/bitcoin-all-time-market-price.csv';
+test('bootstrap from the recorded BTC history, starting at its last price', { skip: requireFixtures(CHARTS) }, () => {
+  const r = cli(...COMPANY, '--scenario', 'simulations/finance/scenarios/bootstrap.yaml', '--paths', '200', '--seed', '3', '--workers', '1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as SimulationResult;
+  assert.equal(out.months.length, 36);
+  // The last recorded price (the file's last row) is the start; month 1's spread is the bootstrap's, not zero.
+  assert.ok(out.months[0]!.btcPriceUsd.p95 > out.months[0]!.btcPriceUsd.p5);
+});
+
+const URI = '../shared/fixtures/market/ercot/ercot_dam_hub_lz_spp_2021-02-10_to_2021-02-21_extract.csv';
+test('power shape from the recorded Uri posting (LZ_WEST): the run completes with finite margins', { skip: requireFixtures(URI) }, () => {
+  const r = cli(...COMPANY, '--scenario', 'simulations/finance/scenarios/uri.yaml', '--paths', '200', '--seed', '3', '--workers', '1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as SimulationResult;
+  assert.equal(out.months.length, 24);
+  assert.ok(out.months.every((m) => Number.isFinite(m.marginUsd.p50)));
 });

@@ -43,3 +43,21 @@ test('zero volatility: every path is the forward model, month by month, to the c
     }
   });
 });
+
+test('renewal rent and a scenario start price, by hand', () => {
+  const company = loadCompanyFile('infra/sites/demo-company.yaml');
+  const nowMs = Date.UTC(2026, 11, 5); // outlook starts 2026-12 (its current month)
+  const scenario = parseScenario('name: r\nbtc: { startPriceUsd: 184000 }\ntenants:\n  - { contractId: cloud-1, renewalPct: 100, renewalRatePct: 90 }\n', 'r.yaml');
+  const run = compileRun(company, scenario, { nowMs });
+  // cloud-1: 2,000 B200 × $3.20/GPU-h × 0.85 × 24 h = $130,560 a day; its 36 months end 2028-10-01.
+  // Renewed at 90 %: $117,504 a day; October 2028 has 31 days: $3,642,624; September 2028 is still in term: no renewal rent.
+  const cloud = run.model.tenants.find((t) => t.contractId === 'cloud-1')!;
+  const oct = run.months.indexOf('2028-10');
+  assert.equal(cents(cloud.renewalRentUsd[oct]!), cents(3_642_624));
+  assert.equal(cloud.renewalRentUsd[oct - 1], 0);
+  assert.equal(cloud.renewalProb, 1);
+  // Start price $184,000 = 2 × the outlook's $92,000: BTC and hashprice paths double.
+  const plain = compileRun(company, parseScenario('name: p\n', 'p.yaml'), { nowMs });
+  assert.equal(run.model.btc.basePriceUsd[0], 184_000);
+  assert.equal(run.model.chain.hashpriceTrendUsd[5], 2 * plain.model.chain.hashpriceTrendUsd[5]!);
+});

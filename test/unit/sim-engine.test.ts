@@ -37,7 +37,8 @@ test('margin-call barrier touched within the horizon: continuous-monitoring form
   const sigma = 0.5;
   const model = bareModel({ months: 12, priceUsd: S0, driftPerYear: mu, volPerYear: sigma });
   const barrier = 80_000; // e.g. $60M loan on 1,000 BTC, margin call at 75% LTV
-  model.btcLoans = [{ id: 'L', marginCallPriceUsd: barrier, fromDay: 0, toDay: model.days }];
+  // $60M on 1,000 BTC, called at 75 % LTV: $80,000 (its first call is what counts here; cures come after).
+  model.btcLoans = [{ id: 'L', balanceUsd: 60e6, btcPledged: 1000, marginCallLtv: 0.75, cureLtv: 0.6, fromDay: 0, toDay: model.days }];
   const T = model.days / DAYS_PER_YEAR;
   const shifted = barrier * Math.exp(-0.5826 * sigma * Math.sqrt(1 / DAYS_PER_YEAR));
   const nu = mu - (sigma * sigma) / 2;
@@ -94,7 +95,7 @@ test('a tenant default stops rent from the default month; the guarantor pays its
   // Rent $1,000,000 a month; default in month 4 (the 5th month); guarantor pays 40%:
   // months 0–3: 1,000,000; months 4–11: 400,000. No other flows, so margin = rent.
   const model = bareModel({ months: 12 });
-  model.tenants = [{ contractId: 'colo-1', rentUsd: new Float64Array(12).fill(1_000_000), defaultProbPerMonth: 0, forcedDefaultMonth: 4, recoveryShare: 0.4 }];
+  model.tenants = [{ contractId: 'colo-1', rentUsd: new Float64Array(12).fill(1_000_000), defaultProbPerMonth: 0, forcedDefaultMonth: 4, recoveryShare: 0.4, renewalRentUsd: new Float64Array(12), renewalProb: 0 }];
   const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
   const expected = [1e6, 1e6, 1e6, 1e6, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5, 4e5];
   assert.deepEqual(Array.from(r.marginUsd.subarray(0, 12)), expected);
@@ -105,7 +106,7 @@ test('a tenant default stops rent from the default month; the guarantor pays its
 test('tenant default hazard: P(default within 12 months) = 1 − (1 − q)^12, within 3 SE', async () => {
   const q = 1 - (1 - 0.2) ** (1 / 12); // 20% a year
   const model = bareModel({ months: 12 });
-  model.tenants = [{ contractId: 't', rentUsd: new Float64Array(12).fill(100), defaultProbPerMonth: q, forcedDefaultMonth: -1, recoveryShare: 0 }];
+  model.tenants = [{ contractId: 't', rentUsd: new Float64Array(12).fill(100), defaultProbPerMonth: q, forcedDefaultMonth: -1, recoveryShare: 0, renewalRentUsd: new Float64Array(12), renewalProb: 0 }];
   const n = 10_000;
   const r = await runPaths(model, { paths: n, seed: 5, workers: 0 });
   let defaulted = 0;
@@ -136,4 +137,56 @@ test('bootstrap of daily returns (blocks of 1 day): log S_T/S0 has mean 0 (retur
   const est = meanAndVariance(logs);
   within3Se(est.mean, 0, est.seMean, 'bootstrap log-return mean');
   within3Se(est.variance, model.days * 5e-4, est.seVariance, 'bootstrap log-return variance');
+});
+
+test('renewal: a tenant that renews pays the renewal rent after its term; the share of paths renewing is the probability, within 3 SE', async () => {
+  // Term rent $1,000,000 for months 0–5, renewal rent $800,000 for months 6–11.
+  const model = bareModel({ months: 12 });
+  const rentUsd = Float64Array.from({ length: 12 }, (_, m) => (m < 6 ? 1e6 : 0));
+  const renewalRentUsd = Float64Array.from({ length: 12 }, (_, m) => (m < 6 ? 0 : 8e5));
+  model.tenants = [{ contractId: 't', rentUsd, renewalRentUsd, renewalProb: 1, defaultProbPerMonth: 0, forcedDefaultMonth: -1, recoveryShare: 0 }];
+  const sure = await runPaths(model, { paths: 64, seed: 2, workers: 0 });
+  assert.deepEqual(Array.from(sure.marginUsd.subarray(0, 12)), [1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 8e5, 8e5, 8e5, 8e5, 8e5, 8e5]);
+  model.tenants[0]!.renewalProb = 0.3;
+  const n = 10_000;
+  const r = await runPaths(model, { paths: n, seed: 2, workers: 0 });
+  let renewed = 0;
+  for (let i = 0; i < n; i++) if (r.marginUsd[i * 12 + 11] === 8e5) renewed++;
+  const p = probability(renewed, n);
+  within3Se(p.p, 0.3, p.se, 'renewal probability');
+});
+
+test('dispatch, the fast rule: a block runs the hours at or below its break-even and pays a restart a day, by hand', async () => {
+  // Shape: 22 hours at 0.8 and hours 17–18 at 3.2 (mean 1). Level $40/MWh: $32 and $128 an hour.
+  // Block: 86.4 PH/s, all kept, 3 MW at the wall; hashprice $50/PH/day (the bare outlook):
+  // revenue $50 × 86.4 / 24 = $180 an hour, break-even $180 / 3 MW = $60/MWh: it runs 22 hours
+  // and is off 17–18 (one stretch: one restart a day at $500).
+  // A day: 22 × ($180 − $32 × 3) − $500 = 22 × $84 − $500 = $1,348; January (31 days): $41,788.
+  const model = bareModel({ months: 1 });
+  const day = Array.from({ length: 24 }, (_, h) => (h === 17 || h === 18 ? 3.2 : 0.8));
+  model.power.shape = Float64Array.from({ length: 12 * 24 }, (_, i) => day[i % 24]!);
+  model.blocks = [{ id: 'B', phs: 86.4, wallMw: 3, keptShare: 1, restartCostUsd: 500, opexUsdPerMonth: 0 }];
+  const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  assert.ok(Math.abs(r.marginUsd[0]! - 41_788) < 1e-6, `margin ${r.marginUsd[0]}`);
+  // At $70/MWh the $56 hours run and the $224 hours do not: 22 × ($180 − $168) − $500 = −$236 a day; the rule
+  // still runs them (each hour pays), and the restart is what makes the day lose: −$7,316 in January.
+  model.power.basePriceUsdPerMwh.fill(70);
+  const dear = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  assert.ok(Math.abs(dear.marginUsd[0]! - -7_316) < 1e-6, `margin ${dear.marginUsd[0]}`);
+});
+
+test('a margin call is cured: free BTC pledged first, then the loan paid down in cash to the cure LTV, by hand', async () => {
+  // $100,000 BTC halves on day 40 (February 10th, month 1). Loan $60M on 1,000 BTC, called at 75 % LTV ($80,000),
+  // cured to 60 %, 500 BTC free in the treasury. At $50,000: 60M / (0.6 × 50,000) = 2,000 BTC wanted, 500 posted
+  // (all free BTC) → 1,500 pledged; paid down 60M − 0.6 × 1,500 × 50,000 = $15,000,000 → balance $45M, the next
+  // call at 45M / (1,500 × 0.75) = $40,000: no more calls at $50,000.
+  const model = bareModel({ months: 3, priceUsd: 100_000 });
+  model.btc.shockLogPerDay[40] = Math.log(0.5);
+  model.btcLoans = [{ id: 'L', balanceUsd: 60e6, btcPledged: 1000, marginCallLtv: 0.75, cureLtv: 0.6, fromDay: 0, toDay: model.days }];
+  model.freeBtc = 500;
+  const r = await runPaths(model, { paths: 64, seed: 1, workers: 0 });
+  assert.equal(r.marginCallMonth[0], 1);
+  assert.ok(Math.abs(r.cureCashUsd[0]! - 15e6) < 1e-6);
+  assert.ok(Math.abs(r.freeCashUsd[1]! - -15e6) < 1e-6);
+  assert.ok(Math.abs(r.cashUsd[2]! - -15e6) < 1e-6);
 });

@@ -20,7 +20,7 @@ test('unknown key, wrong type and out-of-range value: each named by file, line a
   const got = problems(text);
   assert.ok(got.includes('bad.yaml:3: btc.volatilityPctPerYear: must be >= 0'), got.join('\n'));
   assert.ok(got.includes('bad.yaml:4: btc.vol: unknown key "vol"'), got.join('\n'));
-  assert.ok(got.includes('bad.yaml:6: power.shape: must be one of "flat", "site"'), got.join('\n'));
+  assert.ok(got.includes('bad.yaml:6: power.shape: must be one of "flat", "site", "file"'), got.join('\n'));
   assert.ok(got.includes('bad.yaml:8: tenants[0].recoveryPct: must be <= 100'), got.join('\n'));
 });
 
@@ -35,7 +35,7 @@ test('cross-checks: duplicate tenant, bootstrap without history, YAML syntax', (
 });
 
 test('the shipped scenarios load, with defaults filled', () => {
-  for (const f of ['base', 'btc-crash', 'tenant-default', 'deterministic']) loadScenarioFile(`simulations/finance/scenarios/${f}.yaml`);
+  for (const f of ['base', 'btc-crash', 'tenant-default', 'deterministic', 'bootstrap', 'uri']) loadScenarioFile(`simulations/finance/scenarios/${f}.yaml`);
   const s = parseScenario('name: d\n', 'd.yaml');
   assert.equal(s.btc.model, 'gbm');
   assert.equal(s.btc.volatilityPctPerYear, 0);

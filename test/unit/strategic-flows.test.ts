@@ -23,6 +23,8 @@ const OFFER: ContractOffer = {
   maxCriticalItMw: 50,
   minCriticalItMw: 0,
   opexPctOfRevenue: 15,
+  powerCost: 'pass-through',
+  expectedItLoadPct: 80,
 };
 
 test('conversion: capex over the lead time, lease from the lead time, escalated by contract year, cut at the horizon', () => {
@@ -74,4 +76,14 @@ test('mining margin: revenue less power per month, and 0 (curtailed) when power 
 test('coverage windows sum the trailing months, truncated at the start', () => {
   assert.deepEqual(windowSums([1, 2, 3, 4, 5], 3), [1, 3, 6, 9, 12]);
   assert.deepEqual(windowSums([1, 2, 3], 1), [1, 2, 3]);
+});
+
+test('an offer whose rent includes the power pays the expected load at the power price', () => {
+  // 10 MW block × 0.8 = 8 MW critical IT; expected load 80 % → 6.4 MW IT → / 0.8 = 8 MW gross;
+  // a month: 8 × 730.5 h × $40 = 233,760.00. Rent month 1 (year 1): 100 × 1,000 × 8 = 800,000
+  // × (1 − 15 %) = 680,000 → NOI 680,000 − 233,760 = 446,240.00 (at the lead time, month 3).
+  const o = conversionOption(BLOCK, 0, { ...OFFER, powerCost: 'included' }, 0, 20, 'spread-over-lead-time', undefined, [40]);
+  near(o.leaseNoiUsd[3]!, 446_240, 'NOI with power');
+  const passThrough = conversionOption(BLOCK, 0, OFFER, 0, 20, 'spread-over-lead-time', undefined, [40]);
+  near(passThrough.leaseNoiUsd[3]!, 680_000, 'NOI passing power through');
 });

@@ -29,6 +29,9 @@ export const cgminer = driverEntry({
     /** Slow tier: miner inventory (version → make, hardware, firmware) interval; 0 turns it off (default 300000). */
     minerInventoryIntervalMs: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
+  // Measured on 2 cores: one pass over ~35,000 twin miners takes ~4–6 s and 4–7 CPU-seconds
+  // (agent and twin together), so 30 s leaves most of the machine to the control plane.
+  fileDefaults: { minerIntervalMs: 30_000 },
   fromSite: (site, opts) => ({ miners: minerDevices(site, opts) }),
   readme: fileURLToPath(new URL('./README.md', import.meta.url)),
   sampleConfig: fileURLToPath(new URL('./sample.yaml', import.meta.url)),

@@ -23,6 +23,7 @@ export const modbus = driverEntry({
     /** Where Modbus profiles are looked up (default agents/profiles/modbus). */
     profileDir: Type.Optional(Type.String({ minLength: 1 })),
   }),
+  fileDefaults: { meterIntervalMs: 1_000 },
   fromSite: (site, opts) => ({ meters: meterDevices(site, opts) }),
   profileDir: PROFILE_DIR,
   profileNames: () => profileNames(),

@@ -22,7 +22,9 @@ export const nvidiaSmi = driverEntry({
     /** Deadline per nvidia-smi call (default 5000); the tier's deadline adds the kill grace and a second. */
     gpuTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
   }),
-  fromSite: (site) => ({ gpuHosts: gpuHostDevices(site) }),
+  fileDefaults: { gpuIntervalMs: NVIDIA_SMI_TIER_DEFAULTS.intervalMs },
+  // A host with a dcgmUrl is read by the dcgm driver instead (dcgm/entry.ts).
+  fromSite: (site) => ({ gpuHosts: gpuHostDevices(site).filter((h) => h.dcgmUrl === undefined) }),
   readme: fileURLToPath(new URL('./README.md', import.meta.url)),
   sampleConfig: fileURLToPath(new URL('./sample.yaml', import.meta.url)),
   tier: (config, log) => {

@@ -3,9 +3,11 @@ import { execa, ExecaError } from 'execa';
 import type { Reading } from '../../../services/agent-contract/batch-schema.ts';
 import { ContextError, errorMessage } from '../../../services/lib/errors.ts';
 import type { Logger } from '../../../services/lib/log.ts';
+import { CSV_HEALTH_FIELDS } from './health.ts';
 import { normaliseGpus } from './normalise.ts';
-import { parseCsv } from './parse-csv.ts';
+import { parseCsvRows } from './parse-csv.ts';
 import { parseNvidiaXml } from './parse-xml.ts';
+import { NvidiaParseError } from './sample.ts';
 
 /**
  * Runs nvidia-smi under a deadline and turns its output into Readings. A hung nvidia-smi (a
@@ -34,6 +36,7 @@ export const QUERY_GPU_FIELDS = [
   'clocks_event_reasons.gpu_idle', 'clocks_event_reasons.applications_clocks_setting', 'clocks_event_reasons.sw_power_cap',
   'clocks_event_reasons.hw_slowdown', 'clocks_event_reasons.hw_thermal_slowdown', 'clocks_event_reasons.hw_power_brake_slowdown',
   'clocks_event_reasons.sw_thermal_slowdown', 'clocks_event_reasons.sync_boost', 'mig.mode.current',
+  ...CSV_HEALTH_FIELDS,
 ] as const;
 
 export class NvidiaSmiError extends ContextError {
@@ -80,6 +83,8 @@ export interface GatherOptions extends NvidiaSmiOptions {
   host: string;
   format?: NvidiaFormat;
   blockId?: string;
+  /** CSV rows that could not be read (the other GPUs still are); called only when there are some. */
+  onRowErrors?: (errors: string[]) => void;
 }
 
 /** One poll: run, parse, normalise. Throws on failure (see GpuHostPoller for stale handling). */
@@ -89,7 +94,12 @@ export async function gatherGpus(opts: GatherOptions, atMs = Date.now()): Promis
   const out = await runNvidiaSmi(args, opts);
   const ctx = { host: opts.host, atMs, ...(opts.blockId === undefined ? {} : { blockId: opts.blockId }) };
   try {
-    return normaliseGpus(format === 'csv' ? parseCsv(out) : parseNvidiaXml(out).gpus, ctx);
+    if (format === 'xml') return normaliseGpus(parseNvidiaXml(out).gpus, ctx);
+    // A bad row costs that GPU only; with no good row at all the poll fails.
+    const { gpus, errors } = parseCsvRows(out);
+    if (errors.length > 0 && gpus.length === 0) throw new NvidiaParseError(errors.join('; '));
+    if (errors.length > 0) opts.onRowErrors?.(errors);
+    return normaliseGpus(gpus, ctx);
   } catch (err) {
     throw new NvidiaSmiError(`parsing nvidia-smi ${format} output from ${opts.host} failed: ${errorMessage(err)}`, false, { cause: err });
   }
@@ -108,15 +118,31 @@ export interface GpuPollResult {
 export class GpuHostPoller {
   private last: Reading[] = [];
   private failing = false;
+  private rowErrors = '';
+  private rowErrorsThisPoll = false;
+  private readonly opts: GatherOptions;
 
   constructor(
-    private readonly opts: GatherOptions,
+    opts: GatherOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // Bad rows are logged when they change, not on every poll.
+    this.opts = {
+      ...opts,
+      onRowErrors: (errors) => {
+        this.rowErrorsThisPoll = true;
+        const key = errors.join('\n');
+        if (key !== this.rowErrors) this.log.warn({ host: opts.host, errors }, `nvidia-smi output from ${opts.host}: ${errors.length} row(s) left out`);
+        this.rowErrors = key;
+      },
+    };
+  }
 
   async poll(atMs = Date.now()): Promise<GpuPollResult> {
     try {
+      this.rowErrorsThisPoll = false;
       const readings = await gatherGpus(this.opts, atMs);
+      if (!this.rowErrorsThisPoll) this.rowErrors = '';
       if (this.failing) this.log.info({ host: this.opts.host, gpus: readings.length }, 'nvidia-smi answering again');
       this.failing = false;
       this.last = readings;

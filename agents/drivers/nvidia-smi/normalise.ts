@@ -65,6 +65,15 @@ function gpuReading(s: GpuSample, deviceId: string, index: number, ctx: Normalis
     graphics_clock_hz: s.graphicsClockHz,
     memory_clock_hz: s.memoryClockHz,
     fan_pct: s.fanPct,
+    ecc_corrected_volatile_count: s.health.eccCorrectedVolatile,
+    ecc_uncorrected_volatile_count: s.health.eccUncorrectedVolatile,
+    ecc_corrected_aggregate_count: s.health.eccCorrectedAggregate,
+    ecc_uncorrected_aggregate_count: s.health.eccUncorrectedAggregate,
+    retired_pages_sbe_count: s.health.retiredPagesSbe,
+    retired_pages_dbe_count: s.health.retiredPagesDbe,
+    remapped_rows_correctable_count: s.health.remappedRowsCorrectable,
+    remapped_rows_uncorrectable_count: s.health.remappedRowsUncorrectable,
+    xid_last_code: s.health.xidLast,
   });
   const labels = definedText({
     make: 'NVIDIA',
@@ -77,6 +86,10 @@ function gpuReading(s: GpuSample, deviceId: string, index: number, ctx: Normalis
     pstate: s.pstate,
     throttle_reasons: s.throttleReasons === undefined ? undefined : s.throttleReasons.length === 0 ? 'none' : s.throttleReasons.join(','),
     mig_mode: s.migMode,
+    ecc_mode: s.health.eccMode,
+    retired_pages_pending: yesNo(s.health.retiredPagesPending),
+    remapped_rows_pending: yesNo(s.health.remappedRowsPending),
+    remapped_rows_failure: yesNo(s.health.remappedRowsFailure),
   });
   return {
     deviceId,
@@ -100,4 +113,8 @@ function definedText(m: Record<string, string | undefined>): Record<string, stri
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(m)) if (v !== undefined) out[k] = v.slice(0, 256);
   return out;
+}
+
+function yesNo(b: boolean | undefined): string | undefined {
+  return b === undefined ? undefined : b ? 'yes' : 'no';
 }

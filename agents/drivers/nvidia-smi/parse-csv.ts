@@ -1,3 +1,4 @@
+import { healthFromCsv } from './health.ts';
 import { emptySample, type GpuSample, NvidiaParseError, parseIndex, parseQuantity, parseText } from './sample.ts';
 
 /**
@@ -89,6 +90,7 @@ function rowToSample(table: CsvTable, row: string[], line: number): GpuSample {
   s.fanPct = num('fan.speed');
   s.pstate = text('pstate');
   s.migMode = text('mig.mode.current');
+  s.health = healthFromCsv((name) => byName.get(name)?.raw, `nvidia-smi CSV line ${line}`);
 
   let sawReason = false;
   const active: string[] = [];
@@ -105,4 +107,39 @@ function rowToSample(table: CsvTable, row: string[], line: number): GpuSample {
   }
   s.throttleReasons = sawReason ? active : undefined;
   return s;
+}
+
+export interface CsvParse {
+  gpus: GpuSample[];
+  /** One per row that could not be read (wrong field count, a bad value), with its line. */
+  errors: string[];
+}
+
+/**
+ * As parseCsv, but a bad row costs only that row: it becomes one error naming its line and
+ * the other GPUs are still read. A missing or malformed header still throws (nothing can be
+ * read without it).
+ */
+export function parseCsvRows(text: string): CsvParse {
+  const lines = text.split(/\r?\n/);
+  const firstAt = lines.findIndex((l) => l.trim() !== '');
+  if (firstAt === -1) throw new NvidiaParseError('nvidia-smi CSV: empty output (no header)');
+  const header = parseCsvTable(lines[firstAt] as string);
+  const gpus: GpuSample[] = [];
+  const errors: string[] = [];
+  for (let i = firstAt + 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === '') continue;
+    const fields = splitRow(line);
+    if (fields.length !== header.columns.length) {
+      errors.push(`nvidia-smi CSV line ${i + 1}: ${fields.length} fields, the header has ${header.columns.length}`);
+      continue;
+    }
+    try {
+      gpus.push(rowToSample(header, fields, i + 1));
+    } catch (err) {
+      errors.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return { gpus, errors };
 }

@@ -1,4 +1,5 @@
 import { emptySample, type GpuSample, type MigSample, NvidiaParseError, parseIndex, parseQuantity, parseText } from './sample.ts';
+import { healthFromXml } from './health.ts';
 import { child, children, parseXml, textAt, type XmlElement } from './xml.ts';
 
 /**
@@ -111,6 +112,7 @@ export function parseNvidiaXml(text: string): XmlParse {
     s.fanPct = q('%', 'fan_speed');
     s.pstate = parseText(textAt(gpu, 'performance_state'));
     s.migMode = parseText(textAt(gpu, 'mig_mode', 'current_mig'));
+    s.health = healthFromXml(gpu, where);
     s.migDevices = children(child(gpu, 'mig_devices'), 'mig_device').map((m, i) => migSample(m, `${where} mig_device ${i}`));
     return s;
   });

@@ -33,6 +33,57 @@ export interface GpuSample {
   throttleReasons: string[] | undefined;
   migMode: string | undefined;
   migDevices: MigSample[];
+  /** Memory health: ECC counts, retired pages, remapped rows, last XID (health.ts). */
+  health: GpuHealth;
+}
+
+/**
+ * ECC and memory-repair counters. Volatile counts reset at driver reload; aggregate counts
+ * persist in the InfoROM. Corrected = single-bit (SBE), uncorrected = double-bit (DBE).
+ * nvidia-smi never prints XID errors (they go to the kernel log); dcgm-exporter reports the
+ * last one as DCGM_FI_DEV_XID_ERRORS, so xidLast comes only from that source.
+ */
+export interface GpuHealth {
+  eccMode: string | undefined;
+  eccCorrectedVolatile: number | undefined;
+  eccUncorrectedVolatile: number | undefined;
+  eccCorrectedAggregate: number | undefined;
+  eccUncorrectedAggregate: number | undefined;
+  retiredPagesSbe: number | undefined;
+  retiredPagesDbe: number | undefined;
+  retiredPagesPending: boolean | undefined;
+  remappedRowsCorrectable: number | undefined;
+  remappedRowsUncorrectable: number | undefined;
+  remappedRowsPending: boolean | undefined;
+  remappedRowsFailure: boolean | undefined;
+  xidLast: number | undefined;
+}
+
+export function emptyHealth(): GpuHealth {
+  return {
+    eccMode: undefined,
+    eccCorrectedVolatile: undefined,
+    eccUncorrectedVolatile: undefined,
+    eccCorrectedAggregate: undefined,
+    eccUncorrectedAggregate: undefined,
+    retiredPagesSbe: undefined,
+    retiredPagesDbe: undefined,
+    retiredPagesPending: undefined,
+    remappedRowsCorrectable: undefined,
+    remappedRowsUncorrectable: undefined,
+    remappedRowsPending: undefined,
+    remappedRowsFailure: undefined,
+    xidLast: undefined,
+  };
+}
+
+/** "Yes"/"No" as nvidia-smi prints flags; missing gives undefined, anything else is an error. */
+export function parseYesNo(raw: string | undefined, what: string): boolean | undefined {
+  const v = parseText(raw);
+  if (v === undefined) return undefined;
+  if (/^yes$/i.test(v)) return true;
+  if (/^no$/i.test(v)) return false;
+  throw new NvidiaParseError(`${what}: "${v}" is neither Yes nor No`);
 }
 
 export interface MigSample {
@@ -73,6 +124,7 @@ export function emptySample(): GpuSample {
     throttleReasons: undefined,
     migMode: undefined,
     migDevices: [],
+    health: emptyHealth(),
   };
 }
 

@@ -26,6 +26,7 @@ export const snmp = driverEntry({
     /** Where SNMP profiles are looked up (default agents/profiles/snmp). */
     snmpProfileDir: Type.Optional(Type.String({ minLength: 1 })),
   }),
+  fileDefaults: { snmpIntervalMs: SNMP_DEFAULTS.intervalMs },
   fromSite: (site, opts) => ({ snmpDevices: snmpDevices(site, opts) }),
   profileDir: PROFILE_DIR,
   profileNames: () => profileNames(),

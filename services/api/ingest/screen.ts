@@ -74,7 +74,7 @@ export class IngestScreen {
       const owner = this.owners.assigned ? this.owners.ownerOf(r.deviceId, r.blockId) : this.soleAgent;
       if (owner === null) reject('unassigned', r.deviceId);
       else if (owner !== agentId) reject('not-owner', `${r.deviceId} (owned by ${owner})`);
-      else if (r.atMs > now + this.clockSkewMs) reject('future', `${r.deviceId} at ${new Date(r.atMs).toISOString()}`);
+      else if (r.atMs > now + this.clockSkewMs) reject('future', `${r.deviceId} at ${r.atMs} ms`);
       else {
         const bad = metricOutOfBounds(r.metrics);
         if (bad) reject('out-of-bounds', `${r.deviceId} ${bad.name}=${bad.value}`);

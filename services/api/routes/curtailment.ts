@@ -5,9 +5,10 @@ import { Strict } from '../../lib/strict.ts';
 import { EngineError, type CurtailmentEngine } from '../../curtailment/engine.ts';
 import { toCsv } from '../../curtailment/event-csv.ts';
 import { EventId, EventRecord, EventStatus } from '../../curtailment/event-record.ts';
-import { checkGridDispatch, checkOperatorCurtail, DispatchError, dispatchWindow } from '../../curtailment/webhook-schema.ts';
+import { checkOperatorCurtail, DispatchError } from '../../curtailment/webhook-schema.ts';
 import { ApiError } from '../errors.ts';
 import { NoQuery, responses } from '../schemas.ts';
+import { dispatchWebhookRoutes } from './dispatch-webhook.ts';
 
 /**
  * Curtailment: the operator's request, the grid dispatch webhook, a dry-run shed plan, the
@@ -18,7 +19,7 @@ const IdParams = Strict({ id: EventId });
 const RecordQuery = Strict({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])), intervalMinutes: Type.Optional(Type.String({ pattern: '^(1|5|15|30|60)$' })) });
 const Created = Strict({ eventId: Type.String(), status: EventStatus });
 const EventList = Strict({ events: Type.Array(Strict({ id: Type.String(), status: EventStatus, createdAtMs: Type.Integer(), updatedAtMs: Type.Integer() })) });
-const PreviewBody = Strict({ targetMw: Type.Optional(Type.Number({ minimum: 0 })), shedMw: Type.Optional(Type.Number({ exclusiveMinimum: 0 })), allowAi: Type.Optional(Type.Boolean()) });
+const PreviewBody = Strict({ targetMw: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })), shedMw: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000 })), allowAi: Type.Optional(Type.Boolean()) });
 const PlanPreview = Type.Object({}, { additionalProperties: true });
 const ANY_BODY = Type.Unknown();
 
@@ -50,29 +51,7 @@ export async function curtailmentRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post(
-    '/api/curtailment/dispatch',
-    { config: { access: ['operator', 'admin'] }, schema: { querystring: NoQuery, body: ANY_BODY, response: responses({ 202: Created }) } },
-    async (req, reply) => {
-      try {
-        const body = checkGridDispatch(req.body);
-        const { startMs, endMs } = dispatchWindow(body);
-        const target = body.targetMw !== undefined ? { targetMw: body.targetMw } : { shedMw: body.shedMw! };
-        const { eventId } = await engine().request({
-          program: 'grid-dispatch',
-          programName: body.program,
-          target,
-          startMs,
-          endMs,
-          requestedBy: req.principal!.name,
-          ...(body.eventId ? { externalId: `dispatch:${body.eventId}` } : {}),
-        });
-        return reply.status(202).send({ eventId, status: engine().status(eventId)! });
-      } catch (err) {
-        return clientError(err);
-      }
-    },
-  );
+  await app.register(dispatchWebhookRoutes, { auth: app.services.webhook, engine, clientError });
 
   app.post<{ Body: Static<typeof PreviewBody> }>(
     '/api/curtailment/preview',

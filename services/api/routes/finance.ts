@@ -17,6 +17,14 @@ import { NoQuery } from '../schemas.ts';
  * are 400 (strict schemas); an impossible range is 422 with the reason.
  */
 
+// AppDeps gains its finance dependency here, so app.ts needs only the register line.
+declare module '../app.ts' {
+  interface AppDeps {
+    /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
+    finance?: FinanceApi;
+  }
+}
+
 const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')]));
 const MarginsQuery = Strict({
   from: Type.String(),

@@ -21,7 +21,7 @@ const Health = Type.Object(
     /** Readings refused since start, by reason. */
     ingestRejected: RejectCountsSchema,
     /** Command acks refused (curtailment/agent-hub.ts): a batch never sent, sent to another agent, a device not in it. */
-    acksRejected: Type.Object({ 'unknown-batch': Type.Integer(), 'other-agent': Type.Integer(), 'device-not-in-batch': Type.Integer() }, { additionalProperties: false }),
+    acksRejected: Type.Object({ 'unknown-batch': Type.Integer(), 'other-agent': Type.Integer(), 'device-not-in-batch': Type.Integer(), 'not-owner': Type.Integer() }, { additionalProperties: false }),
     agents: Type.Array(
       Type.Object(
         {
@@ -70,7 +70,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         queue: { kind: s.kinds.queue },
         lastReadingAgeMs: ageMs,
         ingestRejected: s.ingest.rejectedTotals(),
-        acksRejected: s.agentHub?.rejectedAcks() ?? { 'unknown-batch': 0, 'other-agent': 0, 'device-not-in-batch': 0 },
+        acksRejected: s.agentHub?.rejectedAcks() ?? { 'unknown-batch': 0, 'other-agent': 0, 'device-not-in-batch': 0, 'not-owner': 0 },
         agents,
       };
     },

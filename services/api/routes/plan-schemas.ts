@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Strict as Obj } from '../../lib/strict.ts';
+import { UtcMs } from '../../domain/utc-ms.ts';
 
 /** Schemas of the plan routes. The report's nested rows are described, so the serializer keeps them. */
 
@@ -88,9 +89,9 @@ export const ExplanationSchema = Obj({
 /** What-if inputs for POST /api/plan/preview; each changes the current site's plan input. */
 export const PreviewBody = Obj({
   hashpriceUsdPerPhDay: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
-  prices: Type.Optional(Type.Array(Obj({ startMs: Type.Integer(), priceUsdPerMwh: Type.Number({ minimum: -10_000, maximum: 100_000 }) }), { maxItems: 20_000 })),
+  prices: Type.Optional(Type.Array(Obj({ startMs: UtcMs(), priceUsdPerMwh: Type.Number({ minimum: -10_000, maximum: 100_000 }) }), { maxItems: 20_000 })),
   priceScale: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
-  importLimitMw: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  importLimitMw: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000 })),
   horizonHours: Type.Optional(Type.Number({ minimum: 1, maximum: 168 })),
-  startMs: Type.Optional(Type.Integer()),
+  startMs: Type.Optional(UtcMs()),
 });

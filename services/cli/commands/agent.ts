@@ -10,7 +10,7 @@ export function registerAgent(program: Command): void {
   program
     .command('agent')
     .description("run a site agent: poll the site file's miners and meters, ship readings to the control plane")
-    .requiredOption('--config <file>', 'agent config (YAML: agentId, controlPlaneUrl, siteFile, intervals; token from SWITCHYARD_AGENT_TOKEN)')
+    .requiredOption('--config <file>', 'agent config (YAML: agentId, controlPlaneUrl, siteFile, intervals; token, tokenFile or SWITCHYARD_AGENT_TOKEN; see agents/agent.sample.yaml)')
     .action(async (opts: { config: string }) => {
       const log = logger('agent');
       const config = loadAgentConfigFile(resolve(opts.config));

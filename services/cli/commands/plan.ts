@@ -3,6 +3,7 @@ import { loadSiteFile } from '../../domain/load-site.ts';
 import { loadMarketSources } from '../../scheduler/market-sources.ts';
 import { explainAt, planText, solveSiteInput } from '../../scheduler/plan-report.ts';
 import { siteDispatchInput } from '../../scheduler/site-input.ts';
+import { feesUsed } from '../../scheduler/backtest/backtest.ts';
 import { numberOption } from '../args.ts';
 
 interface PlanOptions {
@@ -60,11 +61,15 @@ export function registerPlan(program: Command): void {
         if (!m) throw new InvalidArgumentError(`--explain "${spec}": expected BLOCK@ISO-TIME, e.g. B3@2021-02-15T14:05Z`);
         return explainAt(built.input, plan, m[1]!, instantArg(m[2]!));
       });
+      // Fees per block are chain data or a stated assumption, never a silent zero.
+      const iv = built.input.intervals;
+      const fees = market.chain && iv.length > 0 ? feesUsed(market.chain, iv[0]!.startMs, iv[iv.length - 1]!.startMs + built.input.intervalMinutes * 60_000) : null;
       if (o.json) {
-        process.stdout.write(JSON.stringify({ ...report, hashpriceSource: market.hashpriceSource, explanations }) + '\n');
+        process.stdout.write(JSON.stringify({ ...report, hashpriceSource: market.hashpriceSource, ...(fees ? { fees } : {}), explanations }) + '\n');
         return;
       }
       process.stdout.write(planText(report) + '\n');
+      if (fees) process.stdout.write(fees.assumedDays === 0 ? `fees per block: chain data (${fees.chainDays} days)\n` : `fees per block: chain data ${fees.chainDays} days, ASSUMED ${fees.assumedFeesPerBlockBtc} BTC/block on ${fees.assumedDays} days (no transaction-fees chart covers them; set --fees-per-block)\n`);
       for (const e of explanations) process.stdout.write(`why: ${e.text}\n`);
     });
 }

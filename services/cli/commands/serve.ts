@@ -21,7 +21,7 @@ export function registerServe(program: Command): void {
     .option('--site <file>', 'site file (env SWITCHYARD_SITE)', process.env.SWITCHYARD_SITE ?? 'infra/sites/demo.yaml')
     .option('--port <port>', 'API and dashboard port (env PORT)', parsePort, process.env.PORT ? parsePort(process.env.PORT) : 8080)
     .option('--host <address>', 'address to listen on (env HOST)', process.env.HOST ?? '127.0.0.1')
-    .option('--agent <id...>', 'agent ids to mint a token for (default agent-<site id>)')
+    .option('--agent <id...>', "agent ids to mint a token for (default: the site file's agents, else agent-<site id>)")
     .action(async (opts: { site: string; port: number; host: string; agent?: string[] }) => {
       const log = logger('serve');
       const dataDir = resolve(process.env.SWITCHYARD_DATA_DIR ?? 'data');

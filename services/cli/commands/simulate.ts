@@ -4,7 +4,7 @@ import { loadCompanyFile } from '../../finance/load-company.ts';
 import { ContextError } from '../../lib/errors.ts';
 import { formatSimulation } from '../../../simulations/finance/format.ts';
 import { loadScenarioFile } from '../../../simulations/finance/scenario-file.ts';
-import { MAX_PATHS, simulate } from '../../../simulations/finance/simulate.ts';
+import { maxPathsFor, simulate } from '../../../simulations/finance/simulate.ts';
 import { numberOption } from '../args.ts';
 
 interface SimulateOptions {
@@ -32,9 +32,10 @@ export function registerSimulate(program: Command): void {
     .option('--workers <N>', 'worker threads (default: one per core)', numberOption('--workers', { integer: true }))
     .option('--json', 'print one JSON object on stdout')
     .action(async (opts: SimulateOptions) => {
-      if (opts.paths > MAX_PATHS) throw new ContextError('E_ARGS', `--paths ${opts.paths} is more than this machine runs (${MAX_PATHS})`);
       const company = loadCompanyFile(opts.company);
       const scenario = loadScenarioFile(opts.scenario);
+      const limit = maxPathsFor(scenario.horizonMonths ?? company.file.outlook.horizonMonths);
+      if (opts.paths > limit) throw new ContextError('E_ARGS', `--paths ${opts.paths} is more than this machine runs for this horizon (${limit})`);
       const bar = !opts.json && process.stderr.isTTY ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | {value}/{total} paths | {eta}s left', stream: process.stderr }) : null;
       bar?.start(opts.paths, 0);
       try {

@@ -1,7 +1,11 @@
 // The site twin in its own process (`switchyard start` forks it so it gets the second core).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadSiteFile } from '../../domain/load-site.ts';
-import type { MeterDevice, MinerDevice } from '../../domain/devices.ts';
+import type { GpuHostDevice, MeterDevice, MinerDevice } from '../../domain/devices.ts';
 import { logger } from '../../lib/log.ts';
+import { startTwinGpuHall } from '../../../simulations/site-twin/gpu-hall.ts';
 import { startTwin } from '../../../simulations/site-twin/twin.ts';
 import { serveChild } from './protocol.ts';
 
@@ -12,12 +16,17 @@ export interface TwinChildConfig {
   meterPort?: number;
   /** Web UI port of stock-firmware Antminers (sleep/wake); pinned on a restart like the others. */
   antminerWebPort?: number;
+  /** Port of the twin's GPU hosts (dcgm-exporter pages, nvidia-smi stand-in); pinned on a restart. */
+  gpuPort?: number;
 }
 
 export interface TwinChildReady {
   miners: MinerDevice[];
   meters: MeterDevice[];
   antminerWebPort?: number;
+  /** The site's GPU hosts pointed at the twin (stand-in nvidia-smi paths, loopback dcgm URLs). */
+  gpuHosts?: GpuHostDevice[];
+  gpuPort?: number;
 }
 
 serveChild<TwinChildConfig, { stop(): Promise<void> }>('site-twin', async (config) => {
@@ -28,6 +37,20 @@ serveChild<TwinChildConfig, { stop(): Promise<void> }>('site-twin', async (confi
     ...(config.antminerWebPort !== undefined ? { antminerWebPort: config.antminerWebPort } : {}),
     log: logger('site-twin'),
   });
-  const ready: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}) };
-  return { running: twin, ready };
+  const gpuDir = site.gpuHosts.length > 0 ? mkdtempSync(join(tmpdir(), 'switchyard-gpu-twin-')) : undefined;
+  const hall = gpuDir === undefined ? undefined : await startTwinGpuHall(site, { dir: gpuDir, ...(config.gpuPort !== undefined ? { port: config.gpuPort } : {}) });
+  const ready: TwinChildReady = {
+    miners: twin.miners,
+    meters: twin.meters,
+    ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}),
+    ...(hall !== undefined ? { gpuHosts: hall.gpuHosts, gpuPort: Number(new URL(hall.twin.url).port) } : {}),
+  };
+  const running = {
+    stop: async () => {
+      await hall?.stop();
+      if (gpuDir !== undefined) rmSync(gpuDir, { recursive: true, force: true });
+      await twin.stop();
+    },
+  };
+  return { running, ready };
 });

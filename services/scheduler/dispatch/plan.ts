@@ -1,4 +1,4 @@
-import { solveLp, type SolveResult } from '../solver/solve.ts';
+import { solveLp, type SolveResult, type SolverWorker } from '../solver/solve.ts';
 import { disaggregateClass } from './disaggregate.ts';
 import { blockBaseItMw } from './economics.ts';
 import { evaluatePlan, type Evaluation } from './evaluate.ts';
@@ -12,6 +12,8 @@ export interface SolveDispatchOptions {
   timeLimitS?: number;
   /** Stop when the plan is proven within this share of optimal (default 0.001 = 0.1%). */
   mipRelGap?: number;
+  /** The solver worker to queue on (default: the shared one; previews have their own). */
+  worker?: SolverWorker;
 }
 
 export interface DispatchPlan {
@@ -37,9 +39,10 @@ export async function solveDispatch(input: DispatchInput, opts: SolveDispatchOpt
   const model = buildDispatchModel(input);
   const lp = model.lp.toString();
   const started = performance.now();
-  const result = await solveLp(lp, { timeLimitS: opts.timeLimitS ?? 30, mipRelGap: opts.mipRelGap ?? 0.001 });
+  const lane = opts.worker ? { worker: opts.worker } : {};
+  const result = await solveLp(lp, { timeLimitS: opts.timeLimitS ?? 30, mipRelGap: opts.mipRelGap ?? 0.001, ...lane });
   if (result.status === 'infeasible' || result.status === 'infeasible-or-unbounded') {
-    const relaxed = await solveLp(model.lp.toString(true), { timeLimitS: opts.timeLimitS ?? 30, wantIis: true });
+    const relaxed = await solveLp(model.lp.toString(true), { timeLimitS: opts.timeLimitS ?? 30, wantIis: true, ...lane });
     const reasons = relaxed.iisRows.length ? describeIis(relaxed.iisRows, input, model.classes) : ['the constraints only conflict once blocks are whole (on/off): check minimum on/off times against the ramp and import limits'];
     throw new InfeasiblePlanError(reasons);
   }

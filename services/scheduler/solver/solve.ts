@@ -24,6 +24,8 @@ export interface SolveOptions {
   /** On infeasibility, compute an irreducible infeasible subset of rows (LP models only). */
   wantIis?: boolean;
   graceMs?: number;
+  /** The worker to queue on (default: the shared one). */
+  worker?: SolverWorker;
 }
 
 export interface SolveResult {
@@ -59,76 +61,96 @@ interface WorkerReply {
 const WORKER_URL = new URL('./highs-worker.mjs', import.meta.url);
 
 /**
- * One long-lived worker, reused: loading HiGHS's Wasm costs a few hundred milliseconds, more
- * than a small solve, and a backtest solves hundreds of times. Solves queue one at a time.
- * The worker holds the process open only while it is solving.
+ * A long-lived solver worker, reused: loading HiGHS's Wasm costs a few hundred milliseconds,
+ * more than a small solve, and a backtest solves hundreds of times. Solves queue one at a
+ * time on it. The worker holds the process open only while it is solving. The scheduled plan
+ * and what-if previews use separate workers (`previewSolver`), so previews never queue ahead
+ * of the plan.
  */
-let worker: Worker | null = null;
-let nextId = 1;
-let tail: Promise<unknown> = Promise.resolve();
+export class SolverWorker {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
 
-function ensureWorker(): Worker {
-  if (worker) return worker;
-  // Not the parent's flags: `--input-type` or an eval would break a plain module worker.
-  const w = new Worker(WORKER_URL, { execArgv: [] });
-  w.unref();
-  w.on('error', () => {
-    if (worker === w) worker = null;
-  });
-  w.on('exit', () => {
-    if (worker === w) worker = null;
-  });
-  worker = w;
-  return w;
+  /** Solves waiting or running on this worker. */
+  get depth(): number {
+    return this.queued;
+  }
+
+  solve(lp: string, opts: SolveOptions): Promise<SolveResult> {
+    this.queued++;
+    const run = this.tail.then(() => this.solveOnWorker(lp, opts)).finally(() => this.queued--);
+    // The queue only orders solves; each caller gets its own result or error through `run`.
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    // Not the parent's flags: `--input-type` or an eval would break a plain module worker.
+    const w = new Worker(WORKER_URL, { execArgv: [] });
+    w.unref();
+    w.on('error', () => {
+      if (this.worker === w) this.worker = null;
+    });
+    w.on('exit', () => {
+      if (this.worker === w) this.worker = null;
+    });
+    this.worker = w;
+    return w;
+  }
+
+  private solveOnWorker(lp: string, opts: SolveOptions): Promise<SolveResult> {
+    const graceMs = opts.graceMs ?? 5_000;
+    const w = this.ensureWorker();
+    const id = this.nextId++;
+    w.ref();
+    return new Promise<SolveResult>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.unref();
+      };
+      const timer = setTimeout(() => {
+        done();
+        if (this.worker === w) this.worker = null;
+        void w.terminate();
+        reject(new ContextError('E_SOLVER_HUNG', `HiGHS did not return within ${opts.timeLimitS} s + ${graceMs} ms grace; worker killed`));
+      }, opts.timeLimitS * 1000 + graceMs);
+      const onError = (err: Error) => {
+        done();
+        reject(new ContextError('E_SOLVER', `HiGHS worker failed: ${err.message}`, { cause: err }));
+      };
+      const onMessage = (reply: WorkerReply) => {
+        if (reply.id !== id) return;
+        done();
+        if (!reply.ok || !reply.result) {
+          reject(new ContextError('E_SOLVER', `HiGHS could not solve the model: ${reply.error ?? 'no result'}`));
+          return;
+        }
+        const r = reply.result;
+        const values = new Map<string, number>();
+        r.names.forEach((name, i) => values.set(name, r.values[i]!));
+        resolve({ status: r.status, objective: r.objective, mipGap: r.mipGap, dualBound: r.dualBound, wallMs: r.wallMs, values, iisRows: r.iisRows });
+      };
+      w.on('message', onMessage);
+      w.once('error', onError);
+      w.postMessage({ id, lp, timeLimitS: opts.timeLimitS, mipRelGap: opts.mipRelGap ?? 1e-4, wantIis: opts.wantIis ?? false });
+    });
+  }
 }
 
-/** Solves a CPLEX-LP-format model on the solver worker thread. */
+/** The scheduled plan's, backtests' and every other solve's worker. */
+export const defaultSolver = new SolverWorker();
+/** What-if previews only (POST /api/plan/preview). */
+export const previewSolver = new SolverWorker();
+
+/** Solves a CPLEX-LP-format model on a solver worker thread (`opts.worker`, default the shared one). */
 export function solveLp(lp: string, opts: SolveOptions): Promise<SolveResult> {
-  const run = tail.then(() => solveOnWorker(lp, opts));
-  // The queue only orders solves; each caller gets its own result or error through `run`.
-  tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  return run;
-}
-
-function solveOnWorker(lp: string, opts: SolveOptions): Promise<SolveResult> {
-  const graceMs = opts.graceMs ?? 5_000;
-  const w = ensureWorker();
-  const id = nextId++;
-  w.ref();
-  return new Promise<SolveResult>((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      w.off('message', onMessage);
-      w.off('error', onError);
-      w.unref();
-    };
-    const timer = setTimeout(() => {
-      done();
-      if (worker === w) worker = null;
-      void w.terminate();
-      reject(new ContextError('E_SOLVER_HUNG', `HiGHS did not return within ${opts.timeLimitS} s + ${graceMs} ms grace; worker killed`));
-    }, opts.timeLimitS * 1000 + graceMs);
-    const onError = (err: Error) => {
-      done();
-      reject(new ContextError('E_SOLVER', `HiGHS worker failed: ${err.message}`, { cause: err }));
-    };
-    const onMessage = (reply: WorkerReply) => {
-      if (reply.id !== id) return;
-      done();
-      if (!reply.ok || !reply.result) {
-        reject(new ContextError('E_SOLVER', `HiGHS could not solve the model: ${reply.error ?? 'no result'}`));
-        return;
-      }
-      const r = reply.result;
-      const values = new Map<string, number>();
-      r.names.forEach((name, i) => values.set(name, r.values[i]!));
-      resolve({ status: r.status, objective: r.objective, mipGap: r.mipGap, dualBound: r.dualBound, wallMs: r.wallMs, values, iisRows: r.iisRows });
-    };
-    w.on('message', onMessage);
-    w.once('error', onError);
-    w.postMessage({ id, lp, timeLimitS: opts.timeLimitS, mipRelGap: opts.mipRelGap ?? 1e-4, wantIis: opts.wantIis ?? false });
-  });
+  return (opts.worker ?? defaultSolver).solve(lp, opts);
 }

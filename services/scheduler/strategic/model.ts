@@ -61,7 +61,7 @@ export function buildModel(site: SiteFile, input: OffersFile, catalogs?: Catalog
   candidates.forEach((c, ci) => {
     input.offers.forEach((o, oi) => {
       if (c.capacityMw * o.criticalItShare <= o.maxCriticalItMw + 1e-9) {
-        options.push(conversionOption(c, ci, o, oi, n, input.capexTiming, input.capexFinancing));
+        options.push(conversionOption(c, ci, o, oi, n, input.capexTiming, input.capexFinancing, powerUsdPerMwh));
       }
     });
   });

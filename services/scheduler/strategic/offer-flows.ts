@@ -1,6 +1,7 @@
 import { leaseMonthlySchedule } from '../../finance/lease.ts';
 import type { Candidate } from './site-flows.ts';
 import type { CapexFinancing, ContractOffer, OffersFile } from './offers-schema.ts';
+import { HOURS_PER_MONTH } from '../../finance/months.ts';
 import { projectLoanServiceUsd } from '../../finance/project-loan.ts';
 
 /**
@@ -9,7 +10,8 @@ import { projectLoanServiceUsd } from '../../finance/project-loan.ts';
  * - Capex = capex per MW critical IT × critical IT MW (capacity × criticalItShare), spent
  *   evenly over the lead time (construction draws) or all in month 0 (`capexTiming`).
  * - Lease NOI from month leadTimeMonths for termMonths: rate × 1000 × MW × (1 + esc)^(year − 1)
- *   × (1 − opex). Months past the horizon are dropped, and so is mining past the horizon:
+ *   × (1 − opex), less, when the operator pays the power (powerCost included / operator-paid),
+ *   critical IT MW × expected load / criticalItShare (gross) × hours × the month's power price. Months past the horizon are dropped, and so is mining past the horizon:
  *   no terminal value on either side — lengthen the horizon to value a whole lease.
  *   After the term the block earns nothing (no renewal assumed).
  */
@@ -37,6 +39,7 @@ export function conversionOption(
   months: number,
   capexTiming: OffersFile['capexTiming'],
   financing: CapexFinancing | undefined,
+  powerUsdPerMwh: readonly number[] = [],
 ): ConversionOption {
   const criticalItMw = cand.capacityMw * offer.criticalItShare;
   const perMw = cand.aiCapable ? (offer.capexUsdPerMwCriticalItAiReady ?? offer.capexUsdPerMwCriticalIt) : offer.capexUsdPerMwCriticalIt;
@@ -54,9 +57,12 @@ export function conversionOption(
     termMonths: offer.termMonths,
     escalatorPctPerYear: offer.escalatorPctPerYear,
   });
+  const grossMw = offer.powerCost === 'pass-through' ? 0 : (criticalItMw * (offer.expectedItLoadPct / 100)) / offer.criticalItShare;
   for (const row of schedule) {
     const m = offer.leadTimeMonths + row.month - 1;
-    if (m < months) leaseNoiUsd[m] = row.revenueUsd * keep;
+    if (m >= months) continue;
+    const power = grossMw > 0 ? grossMw * HOURS_PER_MONTH * (powerUsdPerMwh[m] ?? powerUsdPerMwh[powerUsdPerMwh.length - 1] ?? 0) : 0;
+    leaseNoiUsd[m] = row.revenueUsd * keep - power;
   }
 
   const loan = financing

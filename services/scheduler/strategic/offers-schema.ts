@@ -32,12 +32,17 @@ export const ContractOffer = Strict({
   minCriticalItMw: Type.Number({ minimum: 0, default: 0 }),
   /** Carried for reporting; the model assumes the tenant is billed for the full capacity. */
   takeOrPayPct: Type.Optional(Pct),
-  /** Operating cost (power pass-through shortfall, staff, maintenance) as a share of lease revenue. */
+  /** Operating cost besides power (staff, maintenance) as a share of lease revenue. */
   opexPctOfRevenue: Type.Number({ minimum: 0, maximum: 100, default: 15 }),
+  /**
+   * Who pays the tenant's energy (as for signed contracts): pass-through (default) costs the
+   * operator nothing; included / operator-paid cost the expected load at the power price.
+   */
+  powerCost: Type.Union([Type.Literal('pass-through'), Type.Literal('included'), Type.Literal('operator-paid')], { default: 'pass-through' }),
+  /** Expected IT load as a share of the critical IT leased (prices the energy when the operator pays). */
+  expectedItLoadPct: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 80 }),
 });
 export type ContractOffer = Static<typeof ContractOffer>;
-
-
 
 export const CapexFinancing = Strict({
   /** Share of each month's capex drawn on a project loan instead of paid from operating cash. */

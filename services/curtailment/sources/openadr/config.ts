@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { check } from '../../../domain/schema.ts';
+import { check, ValidationError } from '../../../domain/schema.ts';
 import { Strict } from '../../../lib/strict.ts';
 
 /**
@@ -39,7 +39,26 @@ export const OpenAdrVenConfig = Strict({
 });
 export type OpenAdrVenConfig = Static<typeof OpenAdrVenConfig>;
 
-/** Validates (and fills defaults into a copy of) a VEN configuration; throws ValidationError. */
+/**
+ * Validates (and fills defaults into a copy of) a VEN configuration; throws ValidationError.
+ * The VEN sends its client secret to the token URL and the VTN's bearer token on every poll:
+ * both must be https:// unless they stay on this machine (loopback: a local test VTN).
+ */
 export function checkOpenAdrVenConfig(value: unknown): OpenAdrVenConfig {
-  return check(OpenAdrVenConfig, structuredClone(value), 'OpenADR VEN configuration');
+  const config = check(OpenAdrVenConfig, structuredClone(value), 'OpenADR VEN configuration');
+  const clear = (['vtnUrl', 'tokenUrl'] as const).filter((k) => config[k] !== undefined && !secureOrLoopback(config[k]!));
+  if (clear.length > 0) {
+    throw new ValidationError(
+      'OpenADR VEN configuration',
+      clear.map((k) => ({ path: `/${k}`, message: `must be https:// outside loopback: over ${config[k]} the client secret and tokens would travel in clear` })),
+    );
+  }
+  return config;
+}
+
+function secureOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol === 'https:') return true;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
