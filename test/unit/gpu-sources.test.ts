@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { check } from '../../services/domain/schema.ts';
@@ -9,7 +8,7 @@ import { parseDcgmPage } from '../../agents/drivers/dcgm/parse.ts';
 import { normaliseGpus } from '../../agents/drivers/nvidia-smi/normalise.ts';
 import { parseCsv, parseCsvRows } from '../../agents/drivers/nvidia-smi/parse-csv.ts';
 import { parseNvidiaXml } from '../../agents/drivers/nvidia-smi/parse-xml.ts';
-import { requireFixtures } from '../support/fixtures.ts';
+import { list, read, repoRoot, skip } from '../support/nvidia-fixtures.ts';
 
 /**
  * The three GPU sources (nvidia-smi CSV, nvidia-smi XML, dcgm-exporter) give the same
@@ -17,12 +16,6 @@ import { requireFixtures } from '../support/fixtures.ts';
  * The dcgm page test/support/dcgm/h100-load.prom is HAND-BUILT from NVIDIA's documented
  * DCGM_FI_DEV_* names with the values of the recorded H100 CSV capture; it is not a capture.
  */
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURES = resolve(repoRoot, '../shared/fixtures/nvidia');
-const skip = requireFixtures(FIXTURES);
-const present = skip === false;
-const list = (dir: string, ext: string) => (present ? readdirSync(join(FIXTURES, dir)).filter((f) => f.endsWith(ext)).sort() : []);
-const read = (dir: string, f: string) => readFileSync(join(FIXTURES, dir, f), 'utf8');
 const ctx = { host: 'gpu-host-a01', atMs: 1_700_000_000_000 };
 const DCGM_PAGE = readFileSync(join(repoRoot, 'test/support/dcgm/h100-load.prom'), 'utf8');
 const H100_CSV = 'gpuexporter_linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.csv';

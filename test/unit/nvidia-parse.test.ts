@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { Reading } from '../../services/agent-contract/batch-schema.ts';
 import { check } from '../../services/domain/schema.ts';
@@ -9,15 +6,9 @@ import { normaliseGpus } from '../../agents/drivers/nvidia-smi/normalise.ts';
 import { parseCsv } from '../../agents/drivers/nvidia-smi/parse-csv.ts';
 import { parseNvidiaXml } from '../../agents/drivers/nvidia-smi/parse-xml.ts';
 import { NvidiaParseError } from '../../agents/drivers/nvidia-smi/sample.ts';
-import { requireFixtures } from '../support/fixtures.ts';
+import { list, read, skip } from '../support/nvidia-fixtures.ts';
 
 /** Every nvidia-smi recording in ../shared/fixtures/nvidia parses to valid readings. */
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURES = resolve(repoRoot, '../shared/fixtures/nvidia');
-const skip = requireFixtures(FIXTURES);
-const present = skip === false;
-const list = (dir: string, ext: string) => (present ? readdirSync(join(FIXTURES, dir)).filter((f) => f.endsWith(ext)).sort() : []);
-const read = (dir: string, f: string) => readFileSync(join(FIXTURES, dir, f), 'utf8');
 const ctx = { host: 'rig1', atMs: 1_700_000_000_000 };
 
 function valid(readings: unknown[]): Reading[] {
