@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { AlertBook } from '../../services/alerts/alert-book.ts';
 import { AlertWatch } from '../../services/alerts/watch.ts';
 import { buildApp } from '../../services/api/app.ts';
@@ -26,7 +27,6 @@ import { gpuRig, type GpuRig } from '../support/gpu-hall-rig.ts';
  * the history (one reading per host per 5 minutes, per minute in the last half hour, with a 3-hour outage of gh-a2-01) so the
  * tenant panel has a month to measure.
  */
-const CHROMIUM = process.env.SWITCHYARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-output/ai-hall.png';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const site = loadSiteFile(join(root, 'test/support/sites/ai-hall.yaml'));
@@ -74,10 +74,7 @@ describe('AI hall page', () => {
     timer = setInterval(() => void tick().catch((err: unknown) => log.error({ err }, 'poll failed')), 2_000);
     app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', live, tenants: ledger, alerts: book, log });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -2,11 +2,11 @@ import '../support/quiet-logs.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { harness, type Harness } from '../support/api-harness.ts';
 
 /** The API docs page in a real browser against the real API (its generated OpenAPI document). */
-const CHROMIUM = process.env.SWITCHYARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-output/api-docs.png';
 
 describe('API docs page', () => {
@@ -17,10 +17,7 @@ describe('API docs page', () => {
   before(async () => {
     h = await harness();
     url = await h.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

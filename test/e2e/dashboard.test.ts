@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import type { Platform } from '../../services/platform/platform.ts';
 
 /**
  * The operator page in a real browser against the real platform in this process: control
  * plane, site twin and agent on the small site, random ports, a temp data dir.
  */
-const CHROMIUM = process.env.SWITCHYARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-output/dashboard.png';
 const SCREENSHOT_CURTAILED = 'test-output/dashboard-curtailed.png';
 
@@ -36,10 +36,7 @@ describe('operator dashboard', () => {
       intervals: { minerMs: 1000, meterMs: 500, shipMs: 500 },
       print: () => undefined,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import type { Platform } from '../../services/platform/platform.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { LedgerService } from '../../services/finance/ledger-service.ts';
@@ -20,7 +21,6 @@ import { createHistory } from '../../services/telemetry/index.ts';
  * shows is compared with the API's to the cent. The screenshot goes to the README.
  */
 
-const CHROMIUM = process.env.SWITCHYARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SITE = 'test/support/finance/site.yaml';
 const COMPANY = resolve('test/support/finance/company.yaml');
 const SCREENSHOT = 'dashboards/finance/screenshot.png';
@@ -81,10 +81,7 @@ describe('finance page', () => {
       print: () => undefined,
     });
     token = readFileSync(platform.adminTokenPath, 'utf8').trim();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

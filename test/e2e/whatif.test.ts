@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import type { ControlPlane } from '../../services/platform/control-plane.ts';
 
 /**
@@ -11,7 +12,6 @@ import type { ControlPlane } from '../../services/platform/control-plane.ts';
  * scenario from the form, watch it finish, check the page shows what the API says, run a
  * second one and compare the two.
  */
-const CHROMIUM = process.env.SWITCHYARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-output/whatif.png';
 
 describe('what-if page', () => {
@@ -26,10 +26,7 @@ describe('what-if page', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'switchyard-whatif-'));
     cp = await startControlPlane({ sitePath: 'infra/sites/demo.yaml', companyPath: 'infra/sites/demo-company.yaml', simulationWorkers: 1, port: 0, host: '127.0.0.1', dataDir, env: {}, print: () => undefined });
     admin = readFileSync(cp.adminTokenPath, 'utf8').trim();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
