@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { pino } from 'pino';
 import type { EventRecord, EventStatus } from '../../services/curtailment/event-record.ts';
 import { EngineError } from '../../services/curtailment/engine.ts';
 import { newEventRecord, logCommands, transition } from '../../services/curtailment/event-record.ts';
@@ -244,9 +245,12 @@ describe('curtailment engine: unreachable targets and a late meter', () => {
   });
 
   it('an event received before the first meter reading waits for it', async () => {
-    await harness({ meterWaitMs: 10_000 }, false);
+    // The engine's own word that it waits (its log line), not a fixed sleep, says it has tried.
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    await harness({ meterWaitMs: 10_000, log }, false);
     const { eventId } = await shed(0.05);
-    await new Promise((r) => setTimeout(r, 300)); // several supervisor rounds without a meter
+    await until('the engine to say the event waits for the meter', () => lines.some((l) => l.includes(eventId) && l.includes('waits for it')), 5_000, 20);
     assert.equal(h!.engine.status(eventId), 'planned');
     startTicking();
     await reach(eventId, ['meter-confirmed']);
