@@ -1,16 +1,17 @@
+import { csvCell } from '../../services/finance/csv.ts';
 import type { SimulationResult } from './summarise.ts';
 
 /**
  * A run as CSV in long form (one number a row: what, which, month, statistic, value), so a
- * spreadsheet pivots it whichever way. Text cells that a spreadsheet would run as a formula
- * (= + - @ first) are prefixed with a quote.
+ * spreadsheet pivots it whichever way. Cells go through the finance exports' csvCell (RFC 4180
+ * quoting; text a spreadsheet would run as a formula is prefixed with a quote).
  */
 
 const HEADER = 'section,name,month,statistic,value';
 
 export function resultCsv(r: SimulationResult): string {
   const rows: string[] = [HEADER];
-  const row = (section: string, name: string, month: string, statistic: string, value: number) => rows.push([section, name, month, statistic].map(cell).join(',') + `,${Number.isFinite(value) ? value : ''}`);
+  const row = (section: string, name: string, month: string, statistic: string, value: number) => rows.push([section, name, month, statistic, value].map(csvCell).join(','));
   row('run', r.scenario, '', 'paths', r.paths);
   row('run', r.scenario, '', 'seed', r.seed);
   for (const m of r.months) {
@@ -52,9 +53,4 @@ export function resultCsv(r: SimulationResult): string {
   }
   for (const k of ['mean', 'quantile', 'var', 'cvar'] as const) row('cash12', 'cashUsd', r.cash12.month, k, r.cash12[k]);
   return `${rows.join('\n')}\n`;
-}
-
-function cell(s: string): string {
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
