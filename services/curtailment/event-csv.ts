@@ -1,3 +1,4 @@
+import { csvCell, type Cell } from '../lib/csv.ts';
 import { curtailedByInterval, roundMicro } from './event-intervals.ts';
 import { firstEntry, type EventRecord, type TimelineKind } from './event-record.ts';
 
@@ -25,22 +26,22 @@ const TIMESTAMPS: readonly TimelineKind[] = [
 
 export function toCsv(record: EventRecord, intervalMinutes = 5): string {
   const lastAck = record.timeline.reduce<number | undefined>((m, e) => (e.kind === 'ack' && (m === undefined || e.atMs > m) ? e.atMs : m), undefined);
-  const header: Array<[string, string]> = [
+  const header: Array<[string, Cell]> = [
     ['event_id', record.id],
     ['program', record.program],
     ['program_name', record.programName ?? ''],
     ['reason', record.reason ?? ''],
     ['status', record.status],
-    ['target_mw', 'targetMw' in record.target ? String(record.target.targetMw) : ''],
-    ['shed_mw', 'shedMw' in record.target ? String(record.target.shedMw) : ''],
+    ['target_mw', 'targetMw' in record.target ? record.target.targetMw : undefined],
+    ['shed_mw', 'shedMw' in record.target ? record.target.shedMw : undefined],
     ['allow_ai', String(record.allowAi)],
     ['requested_start_utc', iso(record.requestedStartMs)],
     ['requested_end_utc', iso(record.requestedEndMs)],
-    ['baseline_mw', record.baselineW === null ? '' : String(roundMicro(record.baselineW / W_PER_MW))],
-    ['baseline_window_ms', String(record.baselineWindowMs)],
-    ['interval_minutes', String(intervalMinutes)],
-    ...TIMESTAMPS.map((k): [string, string] => [`${k.replaceAll('-', '_')}_utc`, iso(firstEntry(record, k)?.atMs)]),
-    ['acks', String(record.timeline.filter((e) => e.kind === 'ack').length)],
+    ['baseline_mw', record.baselineW === null ? undefined : roundMicro(record.baselineW / W_PER_MW)],
+    ['baseline_window_ms', record.baselineWindowMs],
+    ['interval_minutes', intervalMinutes],
+    ...TIMESTAMPS.map((k): [string, Cell] => [`${k.replaceAll('-', '_')}_utc`, iso(firstEntry(record, k)?.atMs)]),
+    ['acks', record.timeline.filter((e) => e.kind === 'ack').length],
     ['last_ack_utc', iso(lastAck)],
   ];
   const intervals = record.baselineW === null ? [] : curtailedByInterval(record, intervalMinutes);
@@ -49,15 +50,15 @@ export function toCsv(record: EventRecord, intervalMinutes = 5): string {
     ...header.map(row),
     '',
     row(['interval_start_utc', 'interval_end_utc', 'covered_ms', 'curtailed_mw', 'curtailed_mwh']),
-    ...intervals.map((i) => row([iso(i.startMs), iso(i.endMs), String(i.coveredMs), String(i.curtailedMw), String(i.curtailedMwh)])),
+    ...intervals.map((i) => row([iso(i.startMs), iso(i.endMs), i.coveredMs, i.curtailedMw, i.curtailedMwh])),
     '',
     row(['device_id', 'block_id', 'phase', 'action', 'target_w', 'expected_delta_w', 'sent_utc', 'ack_utc', 'outcome', 'error']),
     ...record.devices.map((d) =>
-      row([d.deviceId, d.blockId, d.phase, d.action, num(d.targetW), String(d.expectedDeltaW), iso(d.sentAtMs), iso(d.ackAtMs), d.outcome, d.error ?? '']),
+      row([d.deviceId, d.blockId, d.phase, d.action, d.targetW, d.expectedDeltaW, iso(d.sentAtMs), iso(d.ackAtMs), d.outcome, d.error ?? '']),
     ),
     '',
     row(['meter_utc', 'load_mw']),
-    ...record.meterSamples.map((s) => row([iso(s.atMs), String(roundMicro(s.loadW / W_PER_MW))])),
+    ...record.meterSamples.map((s) => row([iso(s.atMs), roundMicro(s.loadW / W_PER_MW)])),
   ];
   return lines.join('\n') + '\n';
 }
@@ -66,24 +67,7 @@ function iso(ms: number | undefined): string {
   return ms === undefined ? '' : new Date(ms).toISOString();
 }
 
-function num(v: number | undefined): string {
-  return v === undefined ? '' : String(v);
-}
-
-function row(cells: readonly string[]): string {
-  return cells.map(cell).join(',');
-}
-
-/** A cell a spreadsheet would run as a formula (OWASP "CSV injection"); a plain number is not one. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
-
-/**
- * RFC 4180 quoting for cells that need it (free text: reasons, errors, names). Text that
- * starts like a formula (= + - @, tab, CR) gets a leading apostrophe, so Excel and
- * LibreOffice show it instead of running it (`=HYPERLINK(...)` in an event reason).
- */
-function cell(v: string): string {
-  const safe = FORMULA_START.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+/** Numbers go out as numbers; text through csvCell (RFC 4180, formula-looking text escaped). */
+function row(cells: readonly Cell[]): string {
+  return cells.map(csvCell).join(',');
 }

@@ -1,5 +1,6 @@
 import type { CovenantResult } from './covenants.ts';
-import { cents, toCsv } from './csv.ts';
+import { toCsv } from '../lib/csv.ts';
+import { cents } from './cents.ts';
 import type { DebtExposure } from './exposure.ts';
 import type { GroupBy, MarginGroup } from './ledger-store.ts';
 

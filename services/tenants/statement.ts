@@ -1,4 +1,5 @@
 import { leaseRevenueUsdPerMwYear } from '../finance/lease.ts';
+import { csvCell, type Cell } from '../lib/csv.ts';
 import { ContextError } from '../lib/errors.ts';
 import { monthBoundsMs, monthsBetween, type TenantContract } from './contract.ts';
 
@@ -138,14 +139,13 @@ export function statementFor(c: TenantContract, month: string, usage: MonthUsage
   };
 }
 
-/** CSV: one row per line, then the total; amounts with two decimals. Text cells are quoted. */
+/** CSV: one row per line, then the total; amounts with two decimals (services/lib/csv.ts quoting). */
 export function statementCsv(s: Statement): string {
-  const q = (v: string) => `"${v.replace(/"/g, '""').replace(/^([=+\-@\t\r])/, "'$1")}"`;
-  const rows = [['tenant', 'contract', 'month', 'code', 'description', 'quantity', 'unit', 'unit_price_usd', 'amount_usd'].join(',')];
-  for (const l of s.lines) {
-    rows.push([q(s.tenantId), q(s.contractId), s.month, l.code, q(l.description), String(round6(l.quantity)), q(l.unit), String(round6(l.unitPriceUsd)), l.amountUsd.toFixed(2)].join(','));
-  }
-  rows.push([q(s.tenantId), q(s.contractId), s.month, 'total', q(`availability ${s.availabilityPct} % (commitment ${s.slaCommitmentPct} %)`), '', '', '', s.totalUsd.toFixed(2)].join(','));
+  const row = (cells: readonly Cell[]) => cells.map(csvCell).join(',');
+  const rows = [row(['tenant', 'contract', 'month', 'code', 'description', 'quantity', 'unit', 'unit_price_usd', 'amount_usd'])];
+  // Amounts keep two decimals as written (toFixed): a number cell, never a formula.
+  for (const l of s.lines) rows.push(row([s.tenantId, s.contractId, s.month, l.code, l.description, round6(l.quantity), l.unit, round6(l.unitPriceUsd), l.amountUsd.toFixed(2)]));
+  rows.push(row([s.tenantId, s.contractId, s.month, 'total', `availability ${s.availabilityPct} % (commitment ${s.slaCommitmentPct} %)`, null, null, null, s.totalUsd.toFixed(2)]));
   return `${rows.join('\n')}\n`;
 }
 

@@ -1,4 +1,4 @@
-import { csvCell } from '../../services/finance/csv.ts';
+import { csvCell } from '../../services/lib/csv.ts';
 import type { SimulationResult } from './summarise.ts';
 
 /**

@@ -8,7 +8,7 @@ import { buildApp } from '../../services/api/app.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { contractDayRentUsd } from '../../services/finance/contracts.ts';
-import { csvCell } from '../../services/finance/csv.ts';
+import { csvCell } from '../../services/lib/csv.ts';
 import { FinanceService } from '../../services/finance/finance-service.ts';
 import type { LedgerJob } from '../../services/finance/ledger-service.ts';
 import { logger } from '../../services/lib/log.ts';
@@ -145,7 +145,8 @@ test('debt and covenants as JSON and CSV; CSV cells that could be formulas are e
   assert.match(m.body, /^contract,days,/);
   // A text cell starting = + - @ is prefixed with ' (quoted where it has a comma); numbers stay numbers.
   assert.equal(csvCell('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
-  assert.equal(csvCell('+1'), "'+1");
+  assert.equal(csvCell('+1+1'), "'+1+1");
+  assert.equal(csvCell('-571650.00'), '-571650.00'); // a formatted amount is a number, not a formula
   assert.equal(csvCell('-2+3'), "'-2+3");
   assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
   assert.equal(csvCell(-1234.5), '-1234.5');
