@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
+import { FAST_POLL_ENV, killLeft, runCli, SMALL_SITE as SITE, startTwinAndAgent, stopAll, type Proc } from '../support/cli-procs.ts';
 import { until } from '../support/until.ts';
 
 /**
@@ -14,22 +14,8 @@ import { until } from '../support/until.ts';
  * trusts the CA through NODE_EXTRA_CA_CERTS, ships over HTTPS and takes commands over WSS:
  * readings arrive and a curtailment is confirmed on the twin's revenue meter.
  */
-const BIN = 'services/cli/bin.js';
-const SITE = resolve('test/support/sites/small.yaml');
-
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'info', SWITCHYARD_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return { child, out: () => out, exited: new Promise((done) => child.on('exit', (code) => done(code))) };
-}
+/** JSON logs, as a service manager would capture them. */
+const run = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, { SWITCHYARD_LOG_FORMAT: 'json', ...env });
 
 /** A CA and a certificate for 127.0.0.1 signed by it, valid for a day. */
 function makeCerts(dir: string): { ca: string; cert: string; key: string } {
@@ -66,9 +52,7 @@ describe('switchyard serve + agent over TLS', () => {
         SWITCHYARD_DATA_DIR: dataDir,
         SWITCHYARD_TLS_CERT_FILE: certs.cert,
         SWITCHYARD_TLS_KEY_FILE: certs.key,
-        SWITCHYARD_MINER_INTERVAL_MS: '1000',
-        SWITCHYARD_METER_INTERVAL_MS: '500',
-        SWITCHYARD_SHIP_INTERVAL_MS: '500',
+        ...FAST_POLL_ENV,
       });
       procs.push(serve);
       const url = await until('the control plane URL', () => /dashboard at (https:\/\/\S+?)\/?\s/.exec(serve.out())?.[1] ?? (serve.child.exitCode !== null ? Promise.reject(new Error(serve.out())) : undefined), 60_000);
@@ -77,26 +61,7 @@ describe('switchyard serve + agent over TLS', () => {
       await assert.rejects(fetch(url.replace('https:', 'http:') + '/api/site', { signal: AbortSignal.timeout(5000) }));
       const site = async () => (await https(`${url}/api/site`, ca, 'GET', admin)).body as { totals: { powerMw: number | null } };
 
-      const twin = run(['twin', '--site', SITE, '--miner-port', '0', '--meter-port', '0'], {});
-      procs.push(twin);
-      const endpoints = await until('the twin endpoints', () => {
-        const line = twin.out().split('\n').find((l) => l.startsWith('{"site"'));
-        return line ? (JSON.parse(line) as { miners: { groups: Array<{ port: number }> }; meters: Array<{ port: number }> }) : undefined;
-      }, 60_000);
-      const configPath = join(dir, 'agent.yaml');
-      writeFileSync(configPath, stringify({
-        agentId: 'agent-small-test',
-        controlPlaneUrl: url,
-        tokenFile: 'data/agent-tokens/agent-small-test.token',
-        siteFile: SITE,
-        minerPort: endpoints.miners.groups[0]!.port,
-        meterPort: endpoints.meters[0]!.port,
-        minerIntervalMs: 1000,
-        meterIntervalMs: 500,
-        shipIntervalMs: 500,
-      }));
-      const agent = run(['agent', '--config', configPath], { NODE_EXTRA_CA_CERTS: certs.ca });
-      procs.push(agent);
+      const agent = await startTwinAndAgent(dir, url, procs, { NODE_EXTRA_CA_CERTS: certs.ca });
       await until('live site power from the agent over HTTPS', async () => ((await site()).totals.powerMw !== null ? true : undefined), 60_000, 250);
 
       const made = await https(`${url}/api/curtailment/events`, ca, 'POST', admin, { shedMw: 0.05, durationMs: 60_000, reason: 'test: TLS' });
@@ -110,10 +75,9 @@ describe('switchyard serve + agent over TLS', () => {
       assert.ok(event.devices.some((d) => d.phase === 'shed' && d.outcome === 'acked'), 'commands went over WSS and the twin acked them');
       assert.match(agent.out(), /wss:\/\/127\.0\.0\.1:\d+\/api\/agent\/channel/);
 
-      for (const p of [...procs].reverse()) p.child.kill('SIGTERM');
-      for (const p of procs) assert.equal(await p.exited, 0, p.out().slice(-2000));
+      for (const { code, out } of await stopAll(procs)) assert.equal(code, 0, out);
     } finally {
-      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      killLeft(procs);
       rmSync(dir, { recursive: true, force: true });
     }
   });

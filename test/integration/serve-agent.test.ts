@@ -1,10 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
+import { FAST_POLL_ENV, killLeft, runCli as run, SMALL_SITE as SITE, startTwinAndAgent, stopAll, type Proc } from '../support/cli-procs.ts';
 import { until } from '../support/until.ts';
 
 /**
@@ -14,31 +13,13 @@ import { until } from '../support/until.ts';
  * event's commands reach the twin (its revenue meter confirms the shed).
  */
 
-const BIN = 'services/cli/bin.js';
-const SITE = resolve('test/support/sites/small.yaml');
-
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, out: () => out, exited };
-}
-
 describe('switchyard serve + agent --config', () => {
   test('the control plane runs alone; an agent started apart joins it; a curtailment reaches the twin', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-serve-'));
     const dataDir = join(dir, 'data');
     const procs: Proc[] = [];
     try {
-      const serve = run(['serve', '--site', SITE, '--port', '0'], { SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_MINER_INTERVAL_MS: '1000', SWITCHYARD_METER_INTERVAL_MS: '500', SWITCHYARD_SHIP_INTERVAL_MS: '500' });
+      const serve = run(['serve', '--site', SITE, '--port', '0'], { SWITCHYARD_DATA_DIR: dataDir, ...FAST_POLL_ENV });
       procs.push(serve);
       const url = await until('the control plane URL', () => /dashboard at (http:\/\/\S+?)\/?\s/.exec(serve.out())?.[1], 60_000);
       const tokenPath = join(dataDir, 'agent-tokens', 'agent-small-test.token');
@@ -58,27 +39,7 @@ describe('switchyard serve + agent --config', () => {
       const site = async () => (await api('GET', '/api/site')).body as { totals: { powerMw: number | null } };
       assert.equal((await site()).totals.powerMw, null, 'no readings before an agent joins');
 
-      const twin = run(['twin', '--site', SITE, '--miner-port', '0', '--meter-port', '0'], {});
-      procs.push(twin);
-      const endpoints = await until('the twin endpoints', () => {
-        const line = twin.out().split('\n').find((l) => l.startsWith('{"site"'));
-        return line ? (JSON.parse(line) as { miners: { groups: Array<{ port: number }> }; meters: Array<{ port: number }> }) : undefined;
-      }, 60_000);
-
-      const configPath = join(dir, 'agent.yaml');
-      writeFileSync(configPath, stringify({
-        agentId: 'agent-small-test',
-        controlPlaneUrl: url,
-        tokenFile: 'data/agent-tokens/agent-small-test.token',
-        siteFile: SITE,
-        minerPort: endpoints.miners.groups[0]!.port,
-        meterPort: endpoints.meters[0]!.port,
-        minerIntervalMs: 1000,
-        meterIntervalMs: 500,
-        shipIntervalMs: 500,
-      }));
-      const agent = run(['agent', '--config', configPath], {});
-      procs.push(agent);
+      await startTwinAndAgent(dir, url, procs);
       await until('live site power from the agent', async () => ((await site()).totals.powerMw !== null ? true : undefined), 60_000);
       const loadMw = (await site()).totals.powerMw!;
       assert.ok(loadMw > 0.05, `site load ${loadMw} MW`);
@@ -108,10 +69,9 @@ describe('switchyard serve + agent --config', () => {
         return lastW !== undefined && baselineW - lastW >= 40_000 ? true : undefined;
       }, 60_000, 250);
 
-      for (const p of procs.reverse()) p.child.kill('SIGTERM');
-      for (const p of procs) assert.equal(await p.exited, 0, p.out().slice(-2000));
+      for (const { code, out } of await stopAll(procs)) assert.equal(code, 0, out);
     } finally {
-      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      killLeft(procs);
       rmSync(dir, { recursive: true, force: true });
     }
   });
