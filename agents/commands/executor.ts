@@ -60,6 +60,15 @@ export class CommandExecutor {
    * last to land — not the last sent — would decide its state.
    */
   private readonly tails = new Map<string, Promise<unknown>>();
+  /**
+   * Device exchanges in flight across every run. Restore waves arrive as separate batches a
+   * few hundred ms apart; with the bound per run, ten overlapping waves of a 50k-miner restore
+   * had ten times the exchanges in flight, the miners' deadlines ran out in the queue, and
+   * 1,334–2,737 wakes per restore failed. One bound for the executor keeps the load what was
+   * measured best, whatever the number of batches.
+   */
+  private inFlight = 0;
+  private readonly slotQueue: Array<() => void> = [];
 
   constructor(private readonly o: ExecutorOptions) {
     const catalog = asicCatalog();
@@ -83,8 +92,7 @@ export class CommandExecutor {
         opts.onAck?.(ack);
       }
     };
-    // 256 measured best on the twin: beyond it, tries time out under load and retries add load.
-    const n = Math.min(this.o.concurrency ?? 256, commands.length);
+    const n = Math.min(this.limit(), commands.length);
     await Promise.all(Array.from({ length: n }, worker));
     return acks;
   }
@@ -122,10 +130,38 @@ export class CommandExecutor {
     return Object.fromEntries(Object.entries(this.cpu).map(([k, v]) => [k, { ...v }])) as CommandCpu;
   }
 
+  /** 256 measured best on the twin: beyond it, tries time out under load and retries add load. */
+  private limit(): number {
+    return this.o.concurrency ?? 256;
+  }
+
+  private async slot(): Promise<void> {
+    if (this.inFlight < this.limit()) {
+      this.inFlight++;
+      return;
+    }
+    // The releasing command hands its slot over: inFlight stays as it is.
+    await new Promise<void>((resolve) => this.slotQueue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.slotQueue.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
+
   private serial(c: DeviceCommand, opts: RunOptions): Promise<DeviceAck> {
     const prev = this.tails.get(c.deviceId) ?? Promise.resolve();
-    // runOne never rejects (a failure is a failed ack), so the chain never breaks.
-    const mine = prev.then(() => this.runOne(c, opts));
+    // runOne never rejects (a failure is a failed ack), so the chain never breaks. The slot
+    // is taken once the device's previous command is done, never while waiting for it.
+    const mine = prev.then(async () => {
+      await this.slot();
+      try {
+        return await this.runOne(c, opts);
+      } finally {
+        this.release();
+      }
+    });
     this.tails.set(c.deviceId, mine);
     void mine.then(() => {
       if (this.tails.get(c.deviceId) === mine) this.tails.delete(c.deviceId);
