@@ -52,6 +52,9 @@ export class ErcotApiFeed implements LivePriceFeed {
   onStale(fn: (stale: boolean, status: LivePriceStatus) => void): () => void {
     return this.state.onStale(fn);
   }
+  recent(): PriceInterval[] {
+    return this.state.recent();
+  }
   checkStale(): boolean {
     return this.state.checkStale();
   }

@@ -46,12 +46,17 @@ export class ErcotApiError extends ContextError {
 
 /** The credentials from SWITCHYARD_ERCOT_*; throws naming what is missing. */
 export function ercotApiOptionsFromEnv(env: NodeJS.ProcessEnv): ErcotApiClientOptions {
-  const missing = ['SUBSCRIPTION_KEY', 'USERNAME', 'PASSWORD'].map((k) => `SWITCHYARD_ERCOT_${k}`).filter((k) => !env[k]);
-  if (missing.length) throw new ErcotApiError(`the ERCOT public API needs ${missing.join(', ')} (an API Explorer account and its subscription key)`);
+  const subscriptionKey = env.SWITCHYARD_ERCOT_SUBSCRIPTION_KEY;
+  const username = env.SWITCHYARD_ERCOT_USERNAME;
+  const password = env.SWITCHYARD_ERCOT_PASSWORD;
+  if (!subscriptionKey || !username || !password) {
+    const missing = [!subscriptionKey && 'SWITCHYARD_ERCOT_SUBSCRIPTION_KEY', !username && 'SWITCHYARD_ERCOT_USERNAME', !password && 'SWITCHYARD_ERCOT_PASSWORD'].filter(Boolean);
+    throw new ErcotApiError(`the ERCOT public API needs ${missing.join(', ')} (an API Explorer account and its subscription key)`);
+  }
   return {
-    subscriptionKey: env.SWITCHYARD_ERCOT_SUBSCRIPTION_KEY as string,
-    username: env.SWITCHYARD_ERCOT_USERNAME as string,
-    password: env.SWITCHYARD_ERCOT_PASSWORD as string,
+    subscriptionKey,
+    username,
+    password,
     ...(env.SWITCHYARD_ERCOT_API_URL ? { apiUrl: env.SWITCHYARD_ERCOT_API_URL } : {}),
     ...(env.SWITCHYARD_ERCOT_TOKEN_URL ? { tokenUrl: env.SWITCHYARD_ERCOT_TOKEN_URL } : {}),
   };

@@ -62,6 +62,9 @@ export class FileFeed implements LivePriceFeed {
   onStale(fn: (stale: boolean, status: LivePriceStatus) => void): () => void {
     return this.state.onStale(fn);
   }
+  recent(): PriceInterval[] {
+    return this.state.recent();
+  }
   checkStale(): boolean {
     return this.state.checkStale();
   }

@@ -35,6 +35,8 @@ export interface LivePriceFeed {
   subscribe(fn: (interval: PriceInterval) => void): () => void;
   /** Calls `fn` when the feed goes stale (true) or delivers again (false). */
   onStale(fn: (stale: boolean, status: LivePriceStatus) => void): () => void;
+  /** The intervals delivered in the last 48 hours (by interval start), oldest first. */
+  recent(): PriceInterval[];
   /** Re-evaluates staleness now (the feed's own timer does this after every poll). */
   checkStale(): boolean;
   start(): void;
@@ -48,6 +50,8 @@ export interface FeedBaseOptions {
   now?: () => number;
 }
 
+const KEEP_MS = 48 * 3_600_000;
+
 /** The state every feed shares: last interval, age, stale flag, subscribers. */
 export class FeedState {
   readonly source: string;
@@ -56,6 +60,7 @@ export class FeedState {
   readonly now: () => number;
   private readonly events = new EventEmitter();
   private last: PriceInterval | null = null;
+  private readonly kept: PriceInterval[] = [];
   private receivedAtMs: number | null = null;
   private startedAtMs: number;
   private stale = false;
@@ -84,9 +89,12 @@ export class FeedState {
     if (fresh.length === 0) return 0;
     for (const iv of fresh) {
       this.last = iv;
+      this.kept.push(iv);
       this.receivedAtMs = this.now();
       this.events.emit('price', iv);
     }
+    const keepFromMs = (this.last as PriceInterval).startMs - KEEP_MS;
+    while ((this.kept[0]?.startMs ?? Infinity) < keepFromMs) this.kept.shift();
     this.checkStale();
     return fresh.length;
   }
@@ -119,6 +127,10 @@ export class FeedState {
       stale: ageMs > this.staleAfterMs,
       error: this.error,
     };
+  }
+
+  recent(): PriceInterval[] {
+    return [...this.kept];
   }
 
   subscribe(fn: (interval: PriceInterval) => void): () => void {
