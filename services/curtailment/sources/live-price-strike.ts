@@ -14,6 +14,7 @@ import { checkPriceStrikeConfig, PriceStrikeSource, type PriceStrikeStep } from 
 
 export interface LivePriceStrike {
   source: PriceStrikeSource;
+  strikeUsdPerMwh: number;
   /** Resolves when every price delivered so far has been stepped. */
   idle(): Promise<void>;
   /** Each step's result, in order (for the API and tests). */
@@ -46,6 +47,7 @@ export function followLivePrices(feed: LivePriceFeed, s: PriceStrikeSettings, po
   });
   return {
     source,
+    strikeUsdPerMwh: config.strikeUsdPerMwh,
     idle: async () => {
       for (let seen; seen !== last; ) {
         seen = last;
