@@ -31,6 +31,8 @@ export interface Platform {
   agentId: string;
   /** Every agent the site runs (one per entry of the site file's `agents`). */
   agentIds: string[];
+  /** Their /metrics URLs, where they serve one (agent.metricsPort). */
+  agentMetricsUrls: string[];
   adminTokenPath: string;
   /** The twin's devices as bound (ports), as the agent was given them. */
   devices: TwinChildReady;
@@ -74,6 +76,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     live: cp.live,
     agentId: agent.agentId,
     agentIds: cp.agents.map((a) => a.agentId),
+    agentMetricsUrls: siteRun.agentMetricsUrls,
     adminTokenPath: cp.adminTokenPath,
     devices: siteRun.devices,
     ...(siteRun.twin ? { twin: siteRun.twin } : {}),

@@ -13,6 +13,7 @@ import { DeviceOwners } from '../domain/device-owners.ts';
 import type { Intervals } from './intervals.ts';
 import { Supervised } from './children/supervisor.ts';
 import type { TwinChildConfig, TwinChildReady } from './children/twin-child.ts';
+import type { AgentChildReady } from './children/agent-child.ts';
 
 /**
  * The site: its twin (virtual miners and meters) and its agents, which poll them and join a
@@ -48,6 +49,8 @@ export interface SiteRun {
   /** Inline mode only: the site twin and the (first) agent. */
   twin?: import('../../simulations/site-twin/twin.ts').Twin;
   agent?: Running;
+  /** Each agent's /metrics URL, where it serves one (agent.metricsPort). */
+  agentMetricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -92,17 +95,19 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
       opts.agents.map(async ({ agentId, token }) => {
         const config = agentConfig(twin.devices, agentId, token);
         const agent = mode === 'fork' ? await forkAgent(config, log, opts.agents.length > 1 ? `site-agent ${agentId}` : 'site-agent') : await inlineAgent(config);
-        cleanups.addChild(opts.agents.length > 1 ? `site agent ${agentId}` : 'site agent', agent);
+        cleanups.addChild(opts.agents.length > 1 ? `site agent ${agentId}` : 'site agent', agent.running);
         log.info({ agentId, miners: config.miners.length, startupMs: Date.now() - t0 }, 'site agent up');
         return agent;
       }),
     );
-    const agent = agents[0];
+    const agent = agents[0]?.running;
+    const agentMetricsUrls = agents.flatMap((a) => (a.metricsUrl === undefined ? [] : [a.metricsUrl]));
 
     let stopping: Promise<void> | null = null;
     return {
       devices: twin.devices,
       ...(twin.twin && agent ? { twin: twin.twin, agent } : {}),
+      agentMetricsUrls,
       stop: () => {
         stopping ??= cleanups.run();
         return stopping;
@@ -144,16 +149,21 @@ async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandl
   }
 }
 
-async function forkAgent(config: AgentConfig, log: Logger, name: string): Promise<Running> {
-  const agent = new Supervised<unknown>({
+interface AgentHandle {
+  running: Running;
+  metricsUrl?: string;
+}
+
+async function forkAgent(config: AgentConfig, log: Logger, name: string): Promise<AgentHandle> {
+  const agent = new Supervised<AgentChildReady>({
     name,
     module: new URL('./children/agent-child.ts', import.meta.url),
     startMessage: () => ({ type: 'start', config }),
     log,
   });
   try {
-    await agent.start();
-    return agent;
+    const ready = await agent.start();
+    return { running: agent, ...(ready.metricsUrl !== undefined ? { metricsUrl: ready.metricsUrl } : {}) };
   } catch (err) {
     await agent.stop();
     throw wrap('starting the site agent', err, 'E_CHILD');
@@ -183,7 +193,8 @@ async function inlineTwin(site: SiteFile, config: TwinChildConfig): Promise<Twin
   return { devices, running, twin };
 }
 
-async function inlineAgent(config: AgentConfig): Promise<Running> {
+async function inlineAgent(config: AgentConfig): Promise<AgentHandle> {
   const { startAgent } = await import('../../agents/agent.ts');
-  return startAgent(config);
+  const agent = await startAgent(config);
+  return { running: agent, ...(agent.metricsUrl !== undefined ? { metricsUrl: agent.metricsUrl } : {}) };
 }
