@@ -41,6 +41,22 @@ interface Footprint {
   allocBytesPerCycle: number;
   wallSecPerCycle: number;
   cycleLines: string[];
+  /** Where the memory was when the last cycle ended, before any GC the bench asks for. */
+  spacesMb: string;
+}
+
+interface Spaces {
+  spaces: Record<string, { committed: number; used: number }>;
+  memory: NodeJS.MemoryUsage;
+}
+
+function spacesLine(s: Spaces | undefined): string {
+  if (s === undefined) return 'unknown';
+  const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+  const parts = Object.entries(s.spaces)
+    .filter(([, v]) => v.committed >= 2 ** 20)
+    .map(([name, v]) => `${name.replace(/_space$/, '')} ${mb(v.used)}/${mb(v.committed)}`);
+  return `rss ${mb(s.memory.rss)}, heap used/committed by space: ${parts.join(', ')}; external ${mb(s.memory.external)} (array buffers ${mb(s.memory.arrayBuffers)}) MB`;
 }
 
 function procCpuTicks(pid: number): number {
@@ -57,7 +73,7 @@ function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Asks the probe in `child` and waits for its answer. */
-function ask<T>(child: ChildProcess, what: 'mark' | 'gc'): Promise<T> {
+function ask<T>(child: ChildProcess, what: 'mark' | 'gc' | 'spaces'): Promise<T> {
   const id = Math.random();
   return new Promise((resolve, reject) => {
     const onMessage = (msg: unknown) => {
@@ -94,6 +110,7 @@ async function measure(child: ChildProcess, cycleEnd: (line: string) => string |
   let t0 = 0;
   let alloc = 0;
   let seen = 0;
+  let spaces: Spaces | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let buf = '';
@@ -118,6 +135,7 @@ async function measure(child: ChildProcess, cycleEnd: (line: string) => string |
           }
           if (seen === WARMUP + CYCLES) {
             sampling = false;
+            ask<Spaces>(child, 'spaces').then((s) => (spaces = s), reject);
             resolve();
           }
         }
@@ -137,6 +155,7 @@ async function measure(child: ChildProcess, cycleEnd: (line: string) => string |
       allocBytesPerCycle: alloc / CYCLES,
       wallSecPerCycle: wallSec / CYCLES,
       cycleLines,
+      spacesMb: spacesLine(spaces),
     };
   } finally {
     clearInterval(sampler);
@@ -241,6 +260,8 @@ async function oneSize(total: number): Promise<void> {
     row('allocated per miner per cycle', kb(ours.allocBytesPerCycle) / n, kb(peer.allocBytesPerCycle) / n, 'KB');
     row('wall per cycle', ours.wallSecPerCycle, peer.wallSecPerCycle, 's');
     console.log(`online/polled per measured cycle: agent ${ours.cycleLines.join(' ')}; bare ${peer.cycleLines.join(' ')}`);
+    console.log(`at the last cycle's end: agent ${ours.spacesMb}`);
+    console.log(`at the last cycle's end: bare ${peer.spacesMb}`);
     console.log(`readings at the ingest endpoint: ${shipped.readings} (${shipped.online} online, ${shipped.bad} online without hashrate_hs)`);
   } finally {
     sink.server.close();
