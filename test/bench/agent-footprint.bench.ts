@@ -213,7 +213,11 @@ async function oneSize(total: number): Promise<void> {
       twin.once('exit', (code) => reject(new Error(`bench twin exited with code ${code} before it was ready`)));
     });
     const port = (miners[0] as MinerDevice).port;
-    writeFileSync(join(dir, 'site.yaml'), stringify(dialectSite(perFirmware, FIRMWARES, FITTING_MODELS)));
+    const site = dialectSite(perFirmware, FIRMWARES, FITTING_MODELS);
+    // The site checks hold each block's miners within its capacity (the twin does not check).
+    for (const block of site.blocks) block.capacityMw = Math.max(block.capacityMw, Math.ceil((perFirmware * 4_000 * 1.1) / 1e6));
+    site.site.importLimitMw = Math.max(site.site.importLimitMw, site.blocks.reduce((mw, b) => mw + b.capacityMw, 0));
+    writeFileSync(join(dir, 'site.yaml'), stringify(site));
     writeFileSync(
       join(dir, 'agent.yaml'),
       stringify({ agentId: 'footprint', controlPlaneUrl: sink.url, token: 'bench', siteFile: 'site.yaml', minerPort: port, minerIntervalMs: 1000, shipIntervalMs: 1000 }),
