@@ -1,5 +1,4 @@
 import { watch, type FSWatcher } from 'node:fs';
-import type { Database } from 'better-sqlite3';
 import { loadSiteFile } from '../domain/load-site.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -12,6 +11,7 @@ import { loadMarketSources, type MarketSources } from './market-sources.ts';
 import { explainAt, solveSiteInput, type PlanReport } from './plan-report.ts';
 import { dispatchSettings, siteDispatchInput } from './site-input.ts';
 import { previewSolver, type SolverWorker } from './solver/solve.ts';
+import type { PlanRecords } from './plan-records.ts';
 
 /**
  * Keeps the site's dispatch plan current: a repeatable job on the queue recomputes it every
@@ -46,7 +46,8 @@ export interface PreviewOverrides {
 export interface PlanServiceOptions {
   site: SiteFile;
   sitePath: string;
-  db: Database;
+  /** Where each computed plan is kept (SQLite or PostgreSQL, plan-records.ts). */
+  plans: PlanRecords;
   queue: JobQueue<PlanJob>;
   log: Logger;
   /** Site meter load now, MW, where ramp limits start (live telemetry); null when unknown. */
@@ -106,7 +107,11 @@ export class PlanService {
       if (this.state.error !== error) this.o.log.warn({ trigger, err: error }, 'plan failed');
       this.state = { ...this.state, computedAtMs: started, trigger, error };
     }
-    this.store(trigger);
+    try {
+      await this.store(trigger);
+    } catch (err) {
+      this.o.log.error({ trigger, err: errorMessage(err), store: this.o.plans.kind }, `storing the plan failed: ${errorMessage(err)}`);
+    }
     return this.state;
   }
 
@@ -151,12 +156,12 @@ export class PlanService {
     return { input: built.input, plan, report };
   }
 
-  private store(trigger: PlanTrigger): void {
+  private async store(trigger: PlanTrigger): Promise<void> {
     const s = this.state;
-    this.o.db
-      .prepare('INSERT INTO plans (createdAtMs, trigger, status, marginUsd, error, report) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.computedAtMs, trigger, s.error ? 'error' : s.plan!.status, s.error ? null : s.plan!.totals.marginUsd, s.error, s.error ? null : JSON.stringify(s.plan));
-    this.o.db.prepare('DELETE FROM plans WHERE id <= (SELECT MAX(id) FROM plans) - ?').run(this.o.keepPlans ?? 500);
+    await this.o.plans.add(
+      { createdAtMs: s.computedAtMs ?? this.now(), trigger, status: s.error ? 'error' : s.plan!.status, marginUsd: s.error ? null : s.plan!.totals.marginUsd, error: s.error, report: s.error ? null : s.plan },
+      this.o.keepPlans ?? 500,
+    );
   }
 
   private watchInputs(): void {
