@@ -94,7 +94,9 @@ export class LedgerService {
   }
 
   async stop(): Promise<void> {
-    await this.o.queue?.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the ledger schedule failed'));
+    // A shared queue (BullMQ) keeps the schedule for the other instances (see PlanService.stop).
+    if (this.o.queue?.kind !== 'memory') return;
+    await this.o.queue.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the ledger schedule failed'));
   }
 
   /** Yesterday (final) and today (provisional, hourly rows too). */

@@ -128,6 +128,9 @@ export class PlanService {
 
   async stop(): Promise<void> {
     for (const w of this.watchers.splice(0)) w.close();
+    // A shared queue (BullMQ) keeps the schedule: other instances plan on it, and the next start
+    // of this one upserts it. Only this process's own timers (the in-process queue) go.
+    if (this.o.queue.kind !== 'memory') return;
     await this.o.queue.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the plan schedule failed'));
   }
 
