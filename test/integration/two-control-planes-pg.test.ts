@@ -41,6 +41,7 @@ if (redisBase && pgUrl) {
     const scoped = new URL(pgUrl);
     scoped.searchParams.set('options', `-c search_path=${schema}`);
     const admin = new pg.Client({ connectionString: pgUrl });
+    let connected = false;
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-two-cp-pg-'));
     // Beside the chaos site (300 miners, ~1.1 MW), replanned every minute.
     const sitePath = join(resolve('test/support/sites'), `.two-cp-pg-${process.pid}.yaml`);
@@ -55,8 +56,10 @@ if (redisBase && pgUrl) {
       const redis = new Redis(redisUrl);
       await redis.flushdb();
       redis.disconnect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-      await admin.end();
+      if (connected) {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      }
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -64,6 +67,7 @@ if (redisBase && pgUrl) {
       writeFileSync(sitePath, `${readFileSync('test/support/sites/chaos.yaml', 'utf8')}\ndispatch:\n  replanEveryMinutes: 1\n  hashpriceUsdPerPhDay: 45\n`);
       const site = loadSiteFile(sitePath);
       await admin.connect();
+      connected = true;
       await admin.query(`CREATE SCHEMA ${schema}`);
       const redis = new Redis(redisUrl);
       await redis.flushdb();
