@@ -8,7 +8,9 @@ import type { JobQueue } from '../queue/index.ts';
 import type { DispatchInput } from './dispatch/input.ts';
 import type { DispatchPlan } from './dispatch/plan.ts';
 import type { Explanation } from './dispatch/explain.ts';
+import { withLivePrices } from './live-prices.ts';
 import { loadMarketSources, type MarketSources } from './market-sources.ts';
+import type { PriceInterval } from '../market/price-series.ts';
 import { computePlan, planPrices, type PlanComputeRequest, type PreviewOverrides } from './plan-compute.ts';
 import { explainAt, type PlanReport } from './plan-report.ts';
 import { dispatchSettings } from './site-input.ts';
@@ -48,6 +50,8 @@ export interface PlanServiceOptions {
   keepPlans?: number;
   watchFiles?: boolean;
   now?: () => number;
+  /** The live price feed's recent realised prices, laid over the price file's (live-prices.ts). */
+  livePrices?: { recent(): PriceInterval[] };
 }
 
 const SCHEDULE_KEY = 'plan-schedule';
@@ -135,7 +139,7 @@ export class PlanService {
     const nowMs = this.now();
     return {
       site: this.site,
-      prices: planPrices(m.prices?.intervals ?? [], this.site, overrides, nowMs),
+      prices: planPrices(withLivePrices(m.prices?.intervals ?? [], this.o.livePrices?.recent() ?? []), this.site, overrides, nowMs),
       // loadMarketSources reads hashprice per interval from the chain history when it has one.
       hashprice: typeof m.hashprice === 'number' ? m.hashprice : { chain: m.chain! },
       overrides,
