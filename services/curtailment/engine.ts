@@ -132,10 +132,10 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
 
   async request(signal: CurtailSignal): Promise<{ eventId: string }> {
     if (signal.externalId) {
-      const known = await this.store.byExternalId(signal.externalId);
+      const known = (await this.store.byExternalId(signal.externalId)) ?? this.hold.aliasOf(signal.externalId);
       if (known) return { eventId: known };
     }
-    const held = this.hold.rejoin(signal.program, (id) => this.active.has(id));
+    const held = this.hold.rejoin(signal.program, (id) => this.active.has(id), signal.externalId);
     if (held) {
       this.o.log.info({ eventId: held.eventId, program: signal.program, by: signal.requestedBy, heldSinceMs: held.askedAtMs }, 'new request inside the restore hold: the held event goes on instead of a new one');
       const a = this.active.get(held.eventId) as Active;
@@ -655,6 +655,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   }
 
   finish(a: Active): void {
+    this.hold.forget(a.record.id);
     this.flush(a);
     const id = a.record.id;
     this.write(a, () => this.store.close(id), (err) => this.o.log.error({ eventId: id, err: errorMessage(err) }, `closing the curtailment event in the store failed: ${errorMessage(err)}`));
