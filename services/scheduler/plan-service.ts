@@ -1,5 +1,4 @@
 import { watch, type FSWatcher } from 'node:fs';
-import type { Database } from 'better-sqlite3';
 import { loadSiteFile } from '../domain/load-site.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -11,9 +10,11 @@ import type { Explanation } from './dispatch/explain.ts';
 import { withLivePrices } from './live-prices.ts';
 import { loadMarketSources, type MarketSources } from './market-sources.ts';
 import type { PriceInterval } from '../market/price-series.ts';
-import { explainAt, solveSiteInput, type PlanReport } from './plan-report.ts';
-import { dispatchSettings, siteDispatchInput } from './site-input.ts';
-import { previewSolver, type SolverWorker } from './solver/solve.ts';
+import { computePlan, planPrices, type PlanComputeRequest, type PreviewOverrides } from './plan-compute.ts';
+import { explainAt, type PlanReport } from './plan-report.ts';
+import { dispatchSettings } from './site-input.ts';
+import { PreviewRunner } from './preview/preview-runner.ts';
+import type { PlanRecords } from './plan-records.ts';
 
 /**
  * Keeps the site's dispatch plan current: a repeatable job on the queue recomputes it every
@@ -34,21 +35,13 @@ export interface PlanState {
   plan: PlanReport | null;
 }
 
-export interface PreviewOverrides {
-  hashpriceUsdPerPhDay?: number;
-  /** Replaces the price for the intervals it covers. */
-  prices?: { startMs: number; priceUsdPerMwh: number }[];
-  /** Multiplies every price (e.g. 1.5 for a hot week). */
-  priceScale?: number;
-  importLimitMw?: number;
-  horizonHours?: number;
-  startMs?: number;
-}
+export type { PreviewOverrides } from './plan-compute.ts';
 
 export interface PlanServiceOptions {
   site: SiteFile;
   sitePath: string;
-  db: Database;
+  /** Where each computed plan is kept (SQLite or PostgreSQL, plan-records.ts). */
+  plans: PlanRecords;
   queue: JobQueue<PlanJob>;
   log: Logger;
   /** Site meter load now, MW, where ramp limits start (live telemetry); null when unknown. */
@@ -72,6 +65,7 @@ export class PlanService {
   private lastPlan: DispatchPlan | null = null;
   private readonly watchers: FSWatcher[] = [];
   private readonly now: () => number;
+  private readonly previews = new PreviewRunner();
 
   constructor(private readonly o: PlanServiceOptions) {
     this.site = o.site;
@@ -92,6 +86,11 @@ export class PlanService {
     if (this.o.watchFiles ?? true) this.watchInputs();
   }
 
+  /** Previews running on the preview worker now. */
+  get previewsInFlight(): number {
+    return this.previews.inFlight;
+  }
+
   latest(): PlanState {
     return this.state;
   }
@@ -100,7 +99,7 @@ export class PlanService {
   async recompute(trigger: PlanTrigger): Promise<PlanState> {
     const started = this.now();
     try {
-      const { input, report, plan } = await this.solve({}, trigger);
+      const { input, report, plan } = await computePlan(await this.request({}, trigger));
       this.lastInput = input;
       this.lastPlan = plan;
       this.state = { computedAtMs: started, trigger, error: null, plan: report };
@@ -110,14 +109,19 @@ export class PlanService {
       if (this.state.error !== error) this.o.log.warn({ trigger, err: error }, 'plan failed');
       this.state = { ...this.state, computedAtMs: started, trigger, error };
     }
-    this.store(trigger);
+    try {
+      await this.store(trigger);
+    } catch (err) {
+      this.o.log.error({ trigger, err: errorMessage(err), store: this.o.plans.kind }, `storing the plan failed: ${errorMessage(err)}`);
+    }
     return this.state;
   }
 
   /** A what-if plan on the current site and market with some inputs changed; nothing is stored. */
   async preview(overrides: PreviewOverrides): Promise<PlanReport> {
-    // Previews queue on their own solver worker: six 168 h what-ifs must not delay the plan.
-    return (await this.solve(overrides, null, previewSolver)).report;
+    // Whole on the preview worker (its own thread and solver, lower priority): six 168 h
+    // what-ifs neither delay the plan nor block the loop while their models are built.
+    return this.previews.run(await this.request(overrides, null));
   }
 
   explain(blockId: string, atMs: number): Explanation {
@@ -127,40 +131,38 @@ export class PlanService {
 
   async stop(): Promise<void> {
     for (const w of this.watchers.splice(0)) w.close();
+    await this.previews.close();
+    // A shared queue (BullMQ) keeps the schedule: other instances plan on it, and the next start
+    // of this one upserts it. Only this process's own timers (the in-process queue) go.
+    if (this.o.queue.kind !== 'memory') return;
     await this.o.queue.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the plan schedule failed'));
   }
 
-  private async solve(ov: PreviewOverrides, trigger: PlanTrigger | null, worker?: SolverWorker): Promise<{ input: DispatchInput; plan: DispatchPlan; report: PlanReport }> {
+  /** What a plan is computed from now: the site, the prices it can read, hashprice, load. */
+  private async request(overrides: PreviewOverrides, trigger: PlanTrigger | null): Promise<PlanComputeRequest> {
     if (!this.market || trigger === 'prices-changed' || trigger === 'site-changed') {
       this.market = await loadMarketSources({ site: this.site, sitePath: this.o.sitePath });
     }
-    const settings = dispatchSettings(this.site);
-    const step = settings.intervalMinutes * 60_000;
-    const prices = withLivePrices(this.market.prices?.intervals ?? [], this.o.livePrices?.recent() ?? []);
-    const site: SiteFile = ov.importLimitMw !== undefined ? { ...this.site, site: { ...this.site.site, importLimitMw: ov.importLimitMw } } : this.site;
-    const load = this.o.currentLoadMw?.() ?? null;
-    const built = siteDispatchInput(site, {
-      prices,
-      hashprice: ov.hashpriceUsdPerPhDay ?? this.market.hashprice,
-      startMs: ov.startMs ?? Math.floor(this.now() / step) * step,
-      ...(ov.horizonHours !== undefined ? { horizonHours: ov.horizonHours } : {}),
-      ...(load !== null ? { initialLoadMw: load } : {}),
-    });
-    if (ov.priceScale !== undefined) for (const iv of built.input.intervals) iv.priceUsdPerMwh *= ov.priceScale;
-    for (const p of ov.prices ?? []) {
-      const iv = built.input.intervals.find((x) => x.startMs <= p.startMs && p.startMs < x.startMs + step);
-      if (iv) iv.priceUsdPerMwh = p.priceUsdPerMwh;
-    }
-    const { plan, report } = await solveSiteInput(built, { timeLimitS: this.o.timeLimitS ?? 60, createdAtMs: this.now(), ...(worker ? { worker } : {}) });
-    return { input: built.input, plan, report };
+    const m = this.market;
+    const nowMs = this.now();
+    return {
+      site: this.site,
+      prices: planPrices(withLivePrices(m.prices?.intervals ?? [], this.o.livePrices?.recent() ?? []), this.site, overrides, nowMs),
+      // loadMarketSources reads hashprice per interval from the chain history when it has one.
+      hashprice: typeof m.hashprice === 'number' ? m.hashprice : { chain: m.chain! },
+      overrides,
+      nowMs,
+      initialLoadMw: this.o.currentLoadMw?.() ?? null,
+      timeLimitS: this.o.timeLimitS ?? 60,
+    };
   }
 
-  private store(trigger: PlanTrigger): void {
+  private async store(trigger: PlanTrigger): Promise<void> {
     const s = this.state;
-    this.o.db
-      .prepare('INSERT INTO plans (createdAtMs, trigger, status, marginUsd, error, report) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.computedAtMs, trigger, s.error ? 'error' : s.plan!.status, s.error ? null : s.plan!.totals.marginUsd, s.error, s.error ? null : JSON.stringify(s.plan));
-    this.o.db.prepare('DELETE FROM plans WHERE id <= (SELECT MAX(id) FROM plans) - ?').run(this.o.keepPlans ?? 500);
+    await this.o.plans.add(
+      { createdAtMs: s.computedAtMs ?? this.now(), trigger, status: s.error ? 'error' : s.plan!.status, marginUsd: s.error ? null : s.plan!.totals.marginUsd, error: s.error, report: s.error ? null : s.plan },
+      this.o.keepPlans ?? 500,
+    );
   }
 
   private watchInputs(): void {
