@@ -11,6 +11,7 @@ import type { RestoreHoldSeconds } from './hysteresis.ts';
 import type { ShedDevice } from './restore-plan.ts';
 import type { ShedPlan } from './shed-plan.ts';
 import type { TimeBounds } from './time-bounds.ts';
+import type { SleepPlanOrder } from './shed-plan-fast.ts';
 
 /** The curtailment engine's jobs, options and per-event working state (engine.ts). */
 
@@ -64,6 +65,11 @@ export interface EngineOptions {
   restoreRounds?: number;
   /** Pause before such a round, ms (default 5 s: an agent reconnecting, a miner rebooting). */
   restoreRetryMs?: number;
+  /**
+   * 'fast' (default): the cheapest commands per watt first, then a swap toward least efficient
+   * once the meter confirms (shed-plan-fast.ts); 'efficient': least efficient first from the start.
+   */
+  sleepPlan?: SleepPlanOrder;
 }
 
 export interface Batch {
@@ -102,6 +108,8 @@ export interface Active {
   waitingForMeter: boolean;
   /** Since when a restore has waited for any agent to connect. */
   noAgentSinceMs?: number;
+  /** The swap toward least efficient after a fast plan is confirmed (engine-swap.ts). */
+  swap?: SwapState;
   dirty: boolean;
   /** Write-through to the store: writes run in order on this chain; writeSeq counts them queued, savedSeq stored. */
   writes: Promise<void>;
@@ -109,6 +117,15 @@ export interface Active {
   inFlight: number;
   writeSeq: number;
   savedSeq: number;
+}
+
+/** The swap toward least efficient after a fast plan is confirmed (engine-swap.ts). */
+export interface SwapState {
+  /** The less efficient miners slept first. */
+  sleepIds: string[];
+  /** The efficient sleepers to wake once those sleeps cover them, in order. */
+  wakes: DeviceCommand[];
+  woken: boolean;
 }
 
 export const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
