@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { ContextError } from '../lib/errors.ts';
@@ -7,11 +6,12 @@ import type { JobQueue } from '../queue/index.ts';
 import type { LiveState } from '../telemetry/live-state.ts';
 import type { CommandHub } from './command-hub.ts';
 import type { EventRecord, EventStatus } from './event-record.ts';
-import type { EventControl } from './event-store.ts';
+import type { EventControl, EventRecords } from './event-store.ts';
 import type { RestoreHoldSeconds } from './hysteresis.ts';
 import type { ShedDevice } from './restore-plan.ts';
 import type { ShedPlan } from './shed-plan.ts';
 import type { TimeBounds } from './time-bounds.ts';
+import type { SleepPlanOrder } from './shed-plan-fast.ts';
 
 /** The curtailment engine's jobs, options and per-event working state (engine.ts). */
 
@@ -23,7 +23,18 @@ export type CurtailJob =
 
 export interface EngineOptions {
   site: SiteFile;
-  db: Database;
+  /** Where events are kept (SQLite or PostgreSQL, event-store.ts); every change is written through. */
+  events: EventRecords;
+  /** This control plane's id on the leases of the events it drives (default random). */
+  instanceId?: string;
+  /** How long a lease holds without renewal, ms (default 15 s); renewed every third of it. */
+  leaseMs?: number;
+  /**
+   * This engine is alone on its store (SQLite, one instance per file; default true): at start
+   * it takes every open event whoever held it. Otherwise (several instances on PostgreSQL) it
+   * takes an event only when its lease is free or expired.
+   */
+  exclusive?: boolean;
   live: LiveState;
   hub: CommandHub;
   queue: JobQueue<CurtailJob>;
@@ -56,6 +67,11 @@ export interface EngineOptions {
   restoreRounds?: number;
   /** Pause before such a round, ms (default 5 s: an agent reconnecting, a miner rebooting). */
   restoreRetryMs?: number;
+  /**
+   * 'fast' (default): the cheapest commands per watt first, then a swap toward least efficient
+   * once the meter confirms (shed-plan-fast.ts); 'efficient': least efficient first from the start.
+   */
+  sleepPlan?: SleepPlanOrder;
 }
 
 export interface Batch {
@@ -70,6 +86,10 @@ export interface Batch {
   /** When the last of its devices was acknowledged (acks come in chunks). */
   ackedAtMs: number | null;
   acks: number;
+  /** The event's write (flush) that logged this batch's commands: sent only once it is stored. */
+  needsWrite: number;
+  /** Waiting for that write (logged once). */
+  awaitingWrite?: boolean;
 }
 
 export interface Active {
@@ -90,7 +110,24 @@ export interface Active {
   waitingForMeter: boolean;
   /** Since when a restore has waited for any agent to connect. */
   noAgentSinceMs?: number;
+  /** The swap toward least efficient after a fast plan is confirmed (engine-swap.ts). */
+  swap?: SwapState;
   dirty: boolean;
+  /** Write-through to the store: writes run in order on this chain; writeSeq counts them queued, savedSeq stored. */
+  writes: Promise<void>;
+  /** Writes queued or running on that chain. */
+  inFlight: number;
+  writeSeq: number;
+  savedSeq: number;
+}
+
+/** The swap toward least efficient after a fast plan is confirmed (engine-swap.ts). */
+export interface SwapState {
+  /** The less efficient miners slept first. */
+  sleepIds: string[];
+  /** The efficient sleepers to wake once those sleeps cover them, in order. */
+  wakes: DeviceCommand[];
+  woken: boolean;
 }
 
 export const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
@@ -104,5 +141,5 @@ export class EngineError extends ContextError {
 
 
 export function freshActive(record: EventRecord, control: EventControl): Active {
-  return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, restoreRounds: 0, waitingForMeter: false, dirty: false };
+  return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, restoreRounds: 0, waitingForMeter: false, dirty: false, writes: Promise.resolve(), inFlight: 0, writeSeq: 0, savedSeq: 0 };
 }

@@ -6,7 +6,7 @@ import type { SiteFile } from '../../services/domain/site-schema.ts';
 import { ContextError, wrap } from '../../services/lib/errors.ts';
 import { logger, type Logger } from '../../services/lib/log.ts';
 import { blockAiPowerW } from './ai-hall.ts';
-import { startAntminerWeb, type AntminerWeb } from './antminer-web.ts';
+import { startAntminerWeb, type AntminerWeb, type AntminerWebCounts } from './antminer-web.ts';
 import { startCgminerServer, type CgminerServer, type MinerEndpoint } from './cgminer-server.ts';
 import { RegisterImage, writePm5340 } from './meter-registers.ts';
 import { startMeterGateway, type MeterGateway } from './meter-server.ts';
@@ -53,6 +53,8 @@ export interface Twin {
   readonly auxLoadW: number;
   /** The Antminer web UI port (sleep/wake of stock firmware); undefined without such miners. */
   readonly antminerWebPort: number | undefined;
+  /** What the Antminer web UI has served; undefined without such miners. */
+  antminerWebCounts(): AntminerWebCounts | undefined;
   /** Recomputes loads and meter registers now instead of waiting for the next tick. */
   refresh(): void;
   stop(): Promise<void>;
@@ -234,6 +236,7 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
     blockAiLoadW: (blockId) => blocks.get(blockId)?.aiW ?? 0,
     auxLoadW,
     antminerWebPort: web?.port,
+    antminerWebCounts: () => web?.counts(),
     refresh,
     stop: () => {
       stopped ??= (async () => {

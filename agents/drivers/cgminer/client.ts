@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { parseCgminerReply, type CgminerReply } from './parse.ts';
+import { charged, type CpuAccount } from './cpu-account.ts';
 
 /**
  * One cgminer API call: connect to host:port (4028 on real miners), send the JSON request,
@@ -18,6 +19,8 @@ export interface CallOptions {
   maxReplyBytes?: number;
   /** Aborting ends the call at once as a 'timeout' (the caller's own, larger deadline). */
   signal?: AbortSignal;
+  /** Charged with this call's client CPU (commands; see cpu-account.ts). */
+  cpu?: CpuAccount;
 }
 
 export type TransportFailure = 'refused' | 'timeout' | 'reset' | 'no-reply' | 'too-large' | 'network';
@@ -35,9 +38,19 @@ const DEFAULT_MAX_REPLY = 1024 * 1024;
 
 /** The raw reply bytes, NUL excluded. */
 export function cgminerCall(host: string, port: number, request: CgminerRequest, opts: CallOptions): Promise<Buffer> {
-  const body: Record<string, string> = { command: request.command };
-  if (request.parameter !== undefined) body.parameter = request.parameter;
-  return cgminerSend(host, port, JSON.stringify(body), opts);
+  if (request.parameter === undefined) return cgminerSend(host, port, commandPayload(request.command), opts);
+  return cgminerSend(host, port, JSON.stringify({ command: request.command, parameter: request.parameter }), opts);
+}
+
+/** `{"command":…}` texts, made once per command: the poller sends the same few every read. */
+const payloads = new Map<string, string>();
+function commandPayload(command: string): string {
+  let text = payloads.get(command);
+  if (text === undefined) {
+    text = JSON.stringify({ command });
+    if (payloads.size < 256) payloads.set(command, text);
+  }
+  return text;
 }
 
 /**
@@ -46,7 +59,8 @@ export function cgminerCall(host: string, port: number, request: CgminerRequest,
  */
 export function cgminerSend(host: string, port: number, payload: string, opts: CallOptions): Promise<Buffer> {
   const maxBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY;
-  return new Promise((resolve, reject) => {
+  const cpu = opts.cpu;
+  return charged(cpu, () => new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let connected = false;
@@ -71,16 +85,17 @@ export function cgminerSend(host: string, port: number, payload: string, opts: C
     socket.setNoDelay(true);
     socket.once('connect', () => {
       connected = true;
-      socket.write(payload);
+      charged(cpu, () => socket.write(payload));
     });
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', (chunk: Buffer) => charged(cpu, () => {
       const nul = chunk.indexOf(0);
       const part = nul >= 0 ? chunk.subarray(0, nul) : chunk;
       chunks.push(part);
       size += part.length;
       if (size > maxBytes) finish(new CgminerTransportError('too-large', `reply larger than ${maxBytes} bytes`));
-      else if (nul >= 0) finish(undefined, Buffer.concat(chunks, size));
-    });
+      // A reply that came in one chunk (most do) is used as it is, not copied.
+      else if (nul >= 0) finish(undefined, chunks.length === 1 ? part : Buffer.concat(chunks, size));
+    }));
     socket.once('end', () => {
       // Some firmware (the S17 Pro and T1 recordings) closes without the NUL.
       if (size > 0) finish(undefined, Buffer.concat(chunks, size));
@@ -95,7 +110,7 @@ export function cgminerSend(host: string, port: number, payload: string, opts: C
         finish(new CgminerTransportError(code === 'ECONNRESET' ? 'reset' : 'network', `reading reply: ${code}`, { cause: err }));
       }
     });
-  });
+  }));
 }
 
 export async function cgminerCommand(host: string, port: number, request: CgminerRequest, opts: CallOptions): Promise<CgminerReply> {
