@@ -37,10 +37,14 @@ export async function startBenchPlatform(sitePath: string, miners: number): Prom
     curtailment: { restore: { rampMwPerMin: 1000, staggerMs: 500, minOffMs: 0 } },
     agent: { metricsPort: 0 },
   });
-  await until(`all ${miners} miners online and the meter read`, () => {
+  // 99%: on a loaded 2-core machine a few twin miners miss a poll now and then; the plan
+  // takes only the online ones either way.
+  await until(`99% of ${miners} miners online and the meter read`, () => {
     const s = p.live.snapshot();
-    return s.powerW !== null && s.miners.online >= miners ? true : undefined;
-  }, 300_000, 500);
+    return s.powerW !== null && s.miners.online >= 0.99 * miners ? true : undefined;
+  }, 600_000, 500).catch((err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(p.live.snapshot().miners)}`);
+  });
   return {
     p,
     loadW: p.live.snapshot().powerW!,
