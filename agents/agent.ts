@@ -10,6 +10,8 @@ import { Spool } from './spool/spool.ts';
 import { CommandChannel, type ChannelStats } from './commands/channel.ts';
 import { CommandExecutor } from './commands/executor.ts';
 import { agentRegistry, serveMetrics } from './metrics.ts';
+import { ActuatorRunner } from './drivers/actuator-runner.ts';
+import { Actuators } from '../services/domain/actuator-schema.ts';
 
 /**
  * The site agent: polls the site's devices and ships the readings to the control plane.
@@ -44,6 +46,8 @@ export const AgentConfig = Strict({
   /** Link down this long during an active event → shed locally per the last plan (default 3000). */
   failSafeGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
   // Each driver's keys (devices, intervals, deadlines, profile folders): agents/drivers/*/entry.ts.
+  /** Switched PDUs and relay modules this agent switches (power-off / power-on commands). */
+  actuators: Type.Optional(Actuators),
   ...DRIVER_CONFIG_PROPERTIES,
   /** Prometheus GET /metrics on this port (0: a free one); off when absent. */
   metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
@@ -107,6 +111,7 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
           log: log.child({ part: 'commands' }),
           ...(config.failSafeGraceMs !== undefined ? { failSafeGraceMs: config.failSafeGraceMs } : {}),
           onBusy: () => poller.preemptMinerPolling(),
+          ...(config.actuators !== undefined && config.actuators.pdus.length + config.actuators.relays.length > 0 ? { actuators: new ActuatorRunner({ actuators: config.actuators, ...(config.snmpProfileDir !== undefined ? { snmpProfileDir: config.snmpProfileDir } : {}) }) } : {}),
           executor: new CommandExecutor({
             miners: config.miners,
             gpuHosts,
