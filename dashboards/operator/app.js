@@ -488,6 +488,25 @@ function renderEvents(list) {
   );
 }
 
+// ---- live power price (GET /api/prices/live): last realised price, its age, stale or not ----
+
+function renderPrice(body) {
+  const card = $('price-card');
+  const feed = body.feed;
+  card.hidden = feed === null;
+  if (feed === null) return;
+  $('price-point').textContent = `· ${feed.settlementPoint}`;
+  $('price-last').textContent = feed.last === null ? '—' : feed.last.priceUsdPerMwh.toFixed(2);
+  const stale = $('price-stale');
+  stale.hidden = !feed.stale;
+  card.dataset.stale = String(feed.stale);
+  const interval = feed.last === null ? 'no price yet' : `interval from ${fmtTime(feed.last.startMs)} (${feed.last.minutes} min)`;
+  const age = feed.receivedAtMs === null ? `waiting ${fmtAge(feed.ageMs)}` : `received ${fmtAge(feed.ageMs)}`;
+  const strike = body.priceStrike ? ` · strike ${body.priceStrike.strikeUsdPerMwh} $/MWh${body.priceStrike.curtailed ? ', curtailed' : ''}` : '';
+  $('price-note').textContent = `${interval} · ${age}${strike}${feed.stale ? ' · stale: strikes paused' : ''}`;
+  $('price-note').title = feed.error ?? feed.source;
+}
+
 function poll(path, render, everyMs) {
   const tick = async () => {
     try {
@@ -517,6 +536,7 @@ async function main() {
   connect();
   poll('/api/plan', renderPlan, 30_000);
   poll('/api/curtailment/events', renderEvents, 5_000);
+  poll('/api/prices/live', renderPrice, 5_000);
 }
 
 main();

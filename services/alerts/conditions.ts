@@ -11,7 +11,7 @@ import type { Reading } from '../agent-contract/batch-schema.ts';
  * - host-down: a GPU host did not answer (offline reading), its readings are re-sent stale,
  *   or nothing came from it for staleAfterMs.
  */
-export type AlertKind = 'gpu-fault' | 'gpu-thermal' | 'host-down' | 'tenant-sla';
+export type AlertKind = 'gpu-fault' | 'gpu-thermal' | 'host-down' | 'tenant-sla' | 'price-feed-stale';
 export type Severity = 'critical' | 'warning';
 
 export interface Condition {

@@ -31,6 +31,9 @@ import type { AlertBook } from '../alerts/alert-book.ts';
 import type { TenantLedger } from '../tenants/ledger.ts';
 import { aiPageRoutes } from './routes/ai-page.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { priceRoutes } from './routes/prices.ts';
+import type { LivePriceFeed } from '../market/live-feed.ts';
+import type { LivePriceStrike } from '../curtailment/sources/live-price-strike.ts';
 import { gpuRoutes } from './routes/gpus.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tokenEconomicsRoutes } from './routes/token-economics.ts';
@@ -72,6 +75,9 @@ export interface AppDeps {
   /** The tenant contract ledger and the alert book (AI hall); 503 without them. */
   tenants?: TenantLedger;
   alerts?: AlertBook;
+  /** The live price feed and the price-strike rule following it; GET /api/prices/live answers 503 without a feed. */
+  livePrices?: LivePriceFeed;
+  priceStrike?: LivePriceStrike;
   /** The finance ledger and debt reports (services/finance/finance-service.ts); 503 without. */
   finance?: import('../finance/finance-service.ts').FinanceApi;
   /** What-if Monte Carlo runs (simulations/finance/service.ts); the routes answer 503 without. */
@@ -106,6 +112,9 @@ export interface AppServices {
   agentHub: AgentHub | null;
   tenants: TenantLedger | null;
   alerts: AlertBook | null;
+  livePrices: LivePriceFeed | null;
+  /** Set after start: the sources start once the engine runs, after the API is built. */
+  priceStrike: LivePriceStrike | null;
   simulations: SimulationPort | null;
   /** Per-reading ingest checks (device ownership, clock skew, value bounds) and their counts. */
   ingest: IngestScreen;
@@ -140,6 +149,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhook: deps.webhook ?? webhookAuthFromEnv(),
     tenants: deps.tenants ?? null,
     alerts: deps.alerts ?? null,
+    livePrices: deps.livePrices ?? null,
+    priceStrike: deps.priceStrike ?? null,
     simulations: deps.simulations ?? null,
     ingest: new IngestScreen(deps.site, log.child({ part: 'ingest' }), deps.clockSkewMs ?? clockSkewFromEnv()),
     metrics: deps.metrics ?? new ControlPlaneMetrics({ live }),
@@ -197,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes);
   await app.register(tenantRoutes);
   await app.register(alertRoutes);
+  await app.register(priceRoutes);
   await app.register(gpuRoutes);
   await app.register(tokenEconomicsRoutes);
   await app.register(aiPageRoutes);

@@ -8,6 +8,7 @@ import type { LiveState } from '../telemetry/live-state.ts';
 import type { CommandHub } from './command-hub.ts';
 import type { EventRecord, EventStatus } from './event-record.ts';
 import type { EventControl } from './event-store.ts';
+import type { RestoreHoldSeconds } from './hysteresis.ts';
 import type { ShedDevice } from './restore-plan.ts';
 import type { ShedPlan } from './shed-plan.ts';
 import type { TimeBounds } from './time-bounds.ts';
@@ -47,6 +48,8 @@ export interface EngineOptions {
   bounds?: TimeBounds;
   /** How long an event that starts before the first revenue-meter reading waits for it, ms (default 60 s). */
   meterWaitMs?: number;
+  /** Restore hold per program, s (default: the site file's curtailment.restoreHoldSeconds). */
+  restoreHoldSeconds?: RestoreHoldSeconds;
   /** Restore rounds for devices whose restore failed or that were shed late, before the failure stands (default 3). */
   restoreRounds?: number;
   /** Pause before such a round, ms (default 5 s: an agent reconnecting, a miner rebooting). */

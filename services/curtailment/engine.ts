@@ -28,6 +28,7 @@ import type { CurtailmentPort, CurtailSignal } from './signal.ts';
 import { completeRestore, sendWave, startRestore, type EngineHost } from './engine-restore.ts';
 import { EngineError, freshActive, TERMINAL, type Active, type CurtailJob, type EngineOptions } from './engine-types.ts';
 import { floorOf } from './floor.ts';
+import { RestoreHold } from './hysteresis.ts';
 import { resumeActive } from './engine-resume.ts';
 import { adoptRows, restoreSettled, shedRows } from './record-devices.ts';
 
@@ -61,6 +62,8 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private readonly blockById: Map<string, string>;
   private readonly bounds: TimeBounds;
   private readonly shedState: LiveShedState;
+  /** Restore hysteresis per program (hysteresis.ts). */
+  readonly hold: RestoreHold;
   private readonly onLive = () => this.onMeter();
   private readonly onAcks = (agentId: string, b: AckBatch) => this.handleAcks(agentId, b);
   private readonly onLocal = (agentId: string, r: LocalShedReport) => this.handleLocalShed(agentId, r);
@@ -70,6 +73,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
     this.now = o.now ?? Date.now;
+    this.hold = new RestoreHold(o.restoreHoldSeconds ?? o.site.curtailment?.restoreHoldSeconds ?? {}, this.now);
     const miners = minerDevices(o.site);
     this.modelById = new Map(miners.map((d) => [d.id, d.model]));
     this.blockById = new Map(miners.map((d) => [d.id, d.blockId]));
@@ -105,6 +109,13 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     if (signal.externalId) {
       const known = this.store.byExternalId(signal.externalId);
       if (known) return { eventId: known };
+    }
+    const held = this.hold.rejoin(signal.program, (id) => this.active.has(id));
+    if (held) {
+      this.o.log.info({ eventId: held.eventId, program: signal.program, by: signal.requestedBy, heldSinceMs: held.askedAtMs }, 'new request inside the restore hold: the held event goes on instead of a new one');
+      const a = this.active.get(held.eventId) as Active;
+      a.control.endMs = Math.max(a.control.endMs, Math.min(Math.round(signal.endMs), a.control.startMs + this.bounds.maxDurationMs));
+      return { eventId: held.eventId };
     }
     const now = this.now();
     let window;
@@ -152,6 +163,16 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       this.finish(a);
       return;
     }
+    if (this.hold.defer(eventId, a.record.program, why)) {
+      this.o.log.info({ eventId, why, releaseAtMs: this.hold.get(eventId)?.releaseAtMs }, 'curtailment event end held (restore hysteresis)');
+      return;
+    }
+    this.endNow(a, why);
+  }
+
+  private endNow(a: Active, why: string): void {
+    const eventId = a.record.id;
+    if (a.record.status !== 'shedding' && a.record.status !== 'meter-confirmed') return;
     a.control.endMs = Math.min(a.control.endMs, this.now());
     this.o.log.info({ eventId, why }, 'curtailment event ended early');
     void this.o.queue.add('restore', { kind: 'restore', eventId }, { jobId: `restore-${eventId}` }).catch((err: unknown) => this.o.log.warn({ eventId, err: errorMessage(err) }, 'queueing the restore failed; the supervisor will restore'));
@@ -444,6 +465,10 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
 
   private supervise(): void {
     const now = this.now();
+    for (const h of this.hold.due(now)) {
+      const a = this.active.get(h.eventId);
+      if (a) this.endNow(a, `${h.why} (after the ${Math.round((h.releaseAtMs - h.askedAtMs) / 1000)} s restore hold)`);
+    }
     for (const a of [...this.active.values()]) {
       try {
         if (a.record.status === 'planned' && now >= a.control.startMs + 2000) this.startShed(a);

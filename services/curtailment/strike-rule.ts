@@ -3,7 +3,7 @@ import { integerAtLeast } from '../lib/guard.ts';
 /**
  * The price-strike rule as a pure state machine over interval prices, in order: curtail after
  * `curtailAfter` consecutive intervals above the strike, resume after `resumeAfter`
- * consecutive intervals at or below it, and curtail at once on a price above the hard strike.
+ * consecutive intervals at or below the resume level (the strike unless set lower), and curtail at once on a price above the hard strike.
  * A price that is not a finite number breaks both streaks and changes nothing else: a gap in
  * the feed must not complete a run of "consecutive" intervals.
  */
@@ -16,6 +16,11 @@ export interface StrikeParams {
   resumeAfter: number;
   /** Above this, curtail on the first interval. Must exceed the strike. */
   hardStrikeUsdPerMwh?: number;
+  /**
+   * A resume interval is one at or below this (default: the strike). Set lower for a dead
+   * band: a price between it and the strike counts neither up nor down (both streaks restart).
+   */
+  resumeAtOrBelowUsdPerMwh?: number;
 }
 
 export interface StrikeState {
@@ -23,7 +28,7 @@ export interface StrikeState {
   readonly curtailed: boolean;
   /** Consecutive intervals above the strike, the latest included. */
   readonly above: number;
-  /** Consecutive intervals at or below the strike, the latest included. */
+  /** Consecutive intervals at or below the resume level, the latest included. */
   readonly below: number;
 }
 
@@ -38,6 +43,10 @@ export function strikeState(params: StrikeParams): StrikeState {
   if (hard !== undefined && !(Number.isFinite(hard) && hard > params.strikeUsdPerMwh)) {
     throw new RangeError(`${fn}: hardStrikeUsdPerMwh must be finite and above the strike (${params.strikeUsdPerMwh}), got ${hard}`);
   }
+  const resume = params.resumeAtOrBelowUsdPerMwh;
+  if (resume !== undefined && !(Number.isFinite(resume) && resume <= params.strikeUsdPerMwh)) {
+    throw new RangeError(`${fn}: resumeAtOrBelowUsdPerMwh must be finite and at most the strike (${params.strikeUsdPerMwh}), got ${resume}`);
+  }
   return { params: { ...params }, curtailed: false, above: 0, below: 0 };
 }
 
@@ -46,7 +55,7 @@ export function stepStrike(state: StrikeState, priceUsdPerMwh: number): { state:
   if (!Number.isFinite(priceUsdPerMwh)) return { state: { ...state, above: 0, below: 0 }, action: 'hold' };
   const isAbove = priceUsdPerMwh > p.strikeUsdPerMwh;
   const above = isAbove ? state.above + 1 : 0;
-  const below = isAbove ? 0 : state.below + 1;
+  const below = priceUsdPerMwh <= (p.resumeAtOrBelowUsdPerMwh ?? p.strikeUsdPerMwh) ? state.below + 1 : 0;
   const hard = p.hardStrikeUsdPerMwh !== undefined && priceUsdPerMwh > p.hardStrikeUsdPerMwh;
   let curtailed = state.curtailed;
   let action: StrikeAction = 'hold';

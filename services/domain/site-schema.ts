@@ -293,11 +293,67 @@ export const DispatchSettings = Strict({
 export type DispatchSettings = Static<typeof DispatchSettings>;
 
 /** Event sources and restore settings of the curtailment engine (services/curtailment). */
+const HoldSeconds = Type.Number({ minimum: 0, maximum: 86_400 });
+
+/**
+ * The live power-price feed (services/market/start-feed.ts): a `timestamp,price_usd_per_mwh`
+ * file another program appends to, or the ERCOT public API (credentials from
+ * SWITCHYARD_ERCOT_*). The price-strike rule and the scheduler read it; its last price and age
+ * are on the operator page; a stale feed raises an alert and never curtails by itself.
+ */
+export const LivePricesSettings = Strict({
+  source: Type.Union([Type.Literal('file'), Type.Literal('ercot-api')]),
+  /** source file: the CSV, relative to the site file; and its interval length. */
+  file: Type.Optional(Type.String({ minLength: 1 })),
+  intervalMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+  /** source ercot-api: real-time (NP6-905-CD, 15 min) or day-ahead (NP4-190-CD, hourly). */
+  report: Type.Optional(Type.Union([Type.Literal('rtm'), Type.Literal('dam')])),
+  /** Default: site.market.settlementPoint. */
+  settlementPoint: Type.Optional(Type.String({ minLength: 1 })),
+  settlementPointType: Type.Optional(Type.String({ minLength: 1 })),
+  /** How often to read the file or ask the API, s (default 1 for a file, 60 for the API). */
+  pollSeconds: Type.Optional(Type.Number({ minimum: 0.1, maximum: 3600 })),
+  /** No new price for this long: stale (alert). */
+  staleAfterMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: 30 }),
+  requestTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 120, default: 10 }),
+});
+export type LivePricesSettings = Static<typeof LivePricesSettings>;
+
+/** The price-strike rule on the live feed (services/curtailment/strike-rule.ts). */
+export const PriceStrikeSettings = Strict({
+  strikeUsdPerMwh: Type.Number({ minimum: -10_000, maximum: 100_000 }),
+  curtailAfterIntervals: Type.Integer({ minimum: 1, maximum: 1000 }),
+  resumeAfterIntervals: Type.Integer({ minimum: 1, maximum: 1000 }),
+  resumeAtOrBelowUsdPerMwh: Type.Optional(Type.Number({ minimum: -10_000, maximum: 100_000 })),
+  hardStrikeUsdPerMwh: Type.Optional(Type.Number({ minimum: -10_000, maximum: 100_000 })),
+  /** Exactly one of targetMw and shedMw. */
+  targetMw: Type.Optional(Type.Number({ minimum: 0 })),
+  shedMw: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  maxDurationMinutes: Type.Number({ minimum: 1, maximum: 7 * 1440, default: 1440 }),
+  allowAi: Type.Boolean({ default: false }),
+});
+export type PriceStrikeSettings = Static<typeof PriceStrikeSettings>;
+
 export const CurtailmentSettings = Strict({
   /** Restore: how fast load comes back, MW per minute; waves this far apart; off at least this long. */
   restoreRampMwPerMin: Type.Number({ exclusiveMinimum: 0, default: 20 }),
   restoreStaggerSeconds: Type.Number({ minimum: 0, default: 2 }),
   minOffMinutes: Type.Number({ minimum: 0, default: 1 }),
+  /**
+   * Restore hysteresis per program (services/curtailment/hysteresis.ts): an end waits this
+   * long before the restore starts, and a new request of the same program inside it extends
+   * the held event. Keys are the curtailment programs; default 0 (restore at once).
+   */
+  restoreHoldSeconds: Type.Optional(
+    Strict({
+      operator: Type.Optional(HoldSeconds),
+      'price-strike': Type.Optional(HoldSeconds),
+      'grid-dispatch': Type.Optional(HoldSeconds),
+      openadr: Type.Optional(HoldSeconds),
+      'under-frequency': Type.Optional(HoldSeconds),
+      '4cp': Type.Optional(HoldSeconds),
+    }),
+  ),
   /** The control plane's own under-frequency trigger on the revenue meter (agents have theirs). */
   underFrequency: Type.Optional(
     Strict({
@@ -307,6 +363,8 @@ export const CurtailmentSettings = Strict({
       allowAi: Type.Boolean({ default: false }),
     }),
   ),
+  /** Curtail on live prices (needs the site's livePrices feed). */
+  priceStrike: Type.Optional(PriceStrikeSettings),
   /** An OpenADR 3 VTN to follow; the client secret comes from SWITCHYARD_OPENADR_CLIENT_SECRET. */
   openadr: Type.Optional(
     Strict({
@@ -358,6 +416,7 @@ export const SiteFile = Strict({
   debt: Type.Array(DebtInstrument, { default: [] }),
   dispatch: Type.Optional(DispatchSettings),
   curtailment: Type.Optional(CurtailmentSettings),
+  livePrices: Type.Optional(LivePricesSettings),
   /** Switched PDUs and relays that cut groups of miners (emergency hard cuts). */
   actuators: Type.Optional(Actuators),
   /** Device ownership per agent; absent: one agent holds every device. */

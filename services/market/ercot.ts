@@ -1,5 +1,5 @@
 import { formatWallTime, wallTimeToUtcMs, type WallResolution, type WallTime } from './central-time.ts';
-import { readCsv, type CsvRow } from './csv.ts';
+import { readCsv, type CsvRow, type CsvTable } from './csv.ts';
 import { requireErcotLayout, type ErcotLayout } from './ercot-formats.ts';
 import { readKey, readRecord, type SettlementPointKey } from './ercot-rows.ts';
 import { MarketFileError } from './file-error.ts';
@@ -26,8 +26,12 @@ export interface SettlementPointRef {
 }
 
 export function parseErcotPrices(text: string, opts: ErcotParseOptions): PriceSeries {
+  return ercotSeriesFromTable(readCsv(text, opts.source), opts);
+}
+
+/** The same for a table that did not come from CSV text (an ERCOT public API report). */
+export function ercotSeriesFromTable(table: CsvTable, opts: ErcotParseOptions): PriceSeries {
   const { source } = opts;
-  const table = readCsv(text, source);
   const layout = requireErcotLayout(table.header, source);
   const wanted = selectPoint(table.rows, layout, opts);
 

@@ -21,6 +21,8 @@ import { TokenStore } from '../api/auth/tokens.ts';
 import { agentTokenPath, ensureAdminToken, ensureAgentToken } from '../api/auth/bootstrap.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { startAiHallServices } from '../alerts/ai-hall.ts';
+import { watchPriceFeed } from '../alerts/price-feed.ts';
+import { buildLiveFeed } from '../market/start-feed.ts';
 import { loadCompanyFile } from '../finance/load-company.ts';
 import { clockSkewFromEnv } from '../api/ingest/screen.ts';
 import { rateLimitFromEnv } from '../api/security.ts';
@@ -131,6 +133,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       log.info({ database: redactUrl(env.DATABASE_URL!) }, 'audit log in PostgreSQL');
     }
 
+    // The live price feed (site file livePrices): read by the price strike, the planner and the page.
+    const livePrices = buildLiveFeed({ site, sitePath: opts.sitePath, env, log: logger('market') });
+
     // The dispatch plan: a repeatable job on its own queue (BullMQ when REDIS_URL is set).
     const planQueue = metrics.instrument(createQueue<PlanJob>('plans', { env, keepCompleted: 50, keepFailed: 50 }));
     cleanups.add('plan queue', () => planQueue.close());
@@ -140,6 +145,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       db: store.db,
       queue: planQueue,
       log: logger('scheduler'),
+      ...(livePrices ? { livePrices } : {}),
       currentLoadMw: () => {
         const w = live.snapshot().powerW;
         return w === null ? null : w / 1e6;
@@ -200,6 +206,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       agentHub,
       ...(aiHall.ledger !== null ? { tenants: aiHall.ledger } : {}),
       alerts: aiHall.alerts,
+      ...(livePrices ? { livePrices } : {}),
       finance: finance.api,
       ...(simulations ? { simulations } : {}),
       metrics,
@@ -214,7 +221,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     simulations?.start();
     await curtailment.start();
     cleanups.add('curtailment engine', () => curtailment.stop());
-    const sources = startSources(site, curtailment, live, env, logger('curtailment'));
+    if (livePrices) {
+      livePrices.start();
+      cleanups.add('live price feed', () => livePrices.stop());
+      const stale = watchPriceFeed(livePrices, aiHall.alerts);
+      cleanups.add('price feed alert', () => stale.stop());
+      log.info({ feed: livePrices.source }, 'live price feed started');
+    }
+    const sources = startSources(site, curtailment, live, env, logger('curtailment'), livePrices);
+    app.services.priceStrike = sources.priceStrike;
     cleanups.add('curtailment sources', () => sources.stop());
     if (sources.names.length) log.info({ sources: sources.names }, 'curtailment event sources started');
     log.info({ startupMs: Date.now() - t0 }, 'control plane up');

@@ -8,7 +8,9 @@ import type { JobQueue } from '../queue/index.ts';
 import type { DispatchInput } from './dispatch/input.ts';
 import type { DispatchPlan } from './dispatch/plan.ts';
 import type { Explanation } from './dispatch/explain.ts';
+import { withLivePrices } from './live-prices.ts';
 import { loadMarketSources, type MarketSources } from './market-sources.ts';
+import type { PriceInterval } from '../market/price-series.ts';
 import { explainAt, solveSiteInput, type PlanReport } from './plan-report.ts';
 import { dispatchSettings, siteDispatchInput } from './site-input.ts';
 import { previewSolver, type SolverWorker } from './solver/solve.ts';
@@ -56,6 +58,8 @@ export interface PlanServiceOptions {
   keepPlans?: number;
   watchFiles?: boolean;
   now?: () => number;
+  /** The live price feed's recent realised prices, laid over the price file's (live-prices.ts). */
+  livePrices?: { recent(): PriceInterval[] };
 }
 
 const SCHEDULE_KEY = 'plan-schedule';
@@ -132,7 +136,7 @@ export class PlanService {
     }
     const settings = dispatchSettings(this.site);
     const step = settings.intervalMinutes * 60_000;
-    const prices = this.market.prices?.intervals ?? [];
+    const prices = withLivePrices(this.market.prices?.intervals ?? [], this.o.livePrices?.recent() ?? []);
     const site: SiteFile = ov.importLimitMw !== undefined ? { ...this.site, site: { ...this.site.site, importLimitMw: ov.importLimitMw } } : this.site;
     const load = this.o.currentLoadMw?.() ?? null;
     const built = siteDispatchInput(site, {

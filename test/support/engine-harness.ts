@@ -51,8 +51,10 @@ export interface Harness {
 export async function engineHarness(extra: Partial<EngineOptions> = {}, site: SiteFile = HARNESS_SITE): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-engine-'));
   const store = openStore({ dataDir: dir });
-  const hub = new FakeCommandHub();
-  const live = new LiveState(site);
+  // The fake agent, its meter and the live state keep the engine's clock when a test gives it one.
+  const clock = extra.now ?? Date.now;
+  const hub = new FakeCommandHub('agent-1', clock);
+  const live = new LiveState(site, { now: clock });
   const miners = minerDevices(site);
   const catalog = asicCatalog();
   let seq = 0;
@@ -88,7 +90,7 @@ export async function engineHarness(extra: Partial<EngineOptions> = {}, site: Si
     otherLoadW: 500_000,
     meterW: () => miners.reduce((s, d) => s + drawW(d.id, d.model), 0) + h.otherLoadW,
     tick: (opts = {}) => {
-      const atMs = Date.now();
+      const atMs = clock();
       const readings: Reading[] = miners.map((d) => ({ deviceId: d.id, kind: 'miner', blockId: d.blockId, atMs, status: 'online', metrics: { power_w: drawW(d.id, d.model) }, labels: { model: d.model, mode: hub.asleep.has(d.id) ? 'sleeping' : 'mining' } }));
       if (opts.meter !== false) readings.push({ deviceId: 'M-REV', kind: 'meter', atMs, status: 'online', metrics: { power_w: h.meterW() } });
       live.apply({ agentId: hub.agentId, siteId: site.site.id, seq: seq++, sentAtMs: atMs, readings });

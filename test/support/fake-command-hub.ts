@@ -20,7 +20,11 @@ export class FakeCommandHub extends EventEmitter implements CommandHub {
   autoAck = true;
   readonly held: CommandBatch[] = [];
 
-  constructor(readonly agentId = 'agent-1') {
+  constructor(
+    readonly agentId = 'agent-1',
+    /** The agent's clock for ack times (a test may run the engine on its own clock). */
+    private readonly now: () => number = Date.now,
+  ) {
     super();
   }
 
@@ -55,7 +59,7 @@ export class FakeCommandHub extends EventEmitter implements CommandHub {
   }
 
   private ack(batch: CommandBatch): void {
-    const now = Date.now();
+    const now = this.now();
     const acks: DeviceAck[] = batch.commands.map((c) => {
       const error = this.failing.get(c.deviceId);
       if (error !== undefined) return { deviceId: c.deviceId, ok: false, atMs: now, tries: 1, error };

@@ -54,3 +54,17 @@ test('a year of five-minute prices: one decision per interval, curtailing in the
     if (!out[i] && out[i - 1]) assert.ok(prices[i]! <= 100 && prices[i - 1]! <= 100, `resumed at ${i}`);
   }
 });
+
+
+test('strike rule: counts only prices at or below the resume level toward resuming; prices in the band restart both streaks', () => {
+  const params = { strikeUsdPerMwh: 100, curtailAfter: 1, resumeAfter: 2, resumeAtOrBelowUsdPerMwh: 50 };
+  // 120 curtails; 80 is in the band (not above 100, not at or below 50): both streaks restart;
+  // 50, 40 are two at or below 50: resume on the second.
+  assert.deepEqual(runStrikeRule([120, 40, 80, 50, 40, 60], params), [true, true, true, true, false, false]);
+  // Without the resume level, 40 and 80 would have resumed at once.
+  assert.deepEqual(runStrikeRule([120, 40, 80], { strikeUsdPerMwh: 100, curtailAfter: 1, resumeAfter: 2 }), [true, true, false]);
+});
+
+test('strike rule: a resume level above the strike is refused', () => {
+  assert.throws(() => strikeState({ strikeUsdPerMwh: 100, curtailAfter: 1, resumeAfter: 1, resumeAtOrBelowUsdPerMwh: 101 }), /resumeAtOrBelowUsdPerMwh must be finite and at most the strike \(100\)/);
+});

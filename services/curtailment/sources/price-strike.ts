@@ -31,6 +31,8 @@ export const PriceStrikeSourceConfig = Strict({
   resumeAfter: Type.Integer({ minimum: 1, maximum: 1000 }),
   /** Above this, curtail on the first interval. */
   hardStrikeUsdPerMwh: Type.Optional(Type.Number({ minimum: -10_000, maximum: 100_000 })),
+  /** Resume counts intervals at or below this (default: the strike). */
+  resumeAtOrBelowUsdPerMwh: Type.Optional(Type.Number({ minimum: -10_000, maximum: 100_000 })),
   /** Exactly one of targetMw (site load to get down to) and shedMw (load to remove). */
   targetMw: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
   shedMw: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000 })),
@@ -49,7 +51,8 @@ export function checkPriceStrikeConfig(value: unknown): PriceStrikeSourceConfig 
   try {
     strikeState(config);
   } catch (err) {
-    throw new ValidationError(what, [{ path: '/hardStrikeUsdPerMwh', message: errorMessage(err) }]);
+    const path = /resumeAtOrBelow/.test(errorMessage(err)) ? '/resumeAtOrBelowUsdPerMwh' : '/hardStrikeUsdPerMwh';
+    throw new ValidationError(what, [{ path, message: errorMessage(err) }]);
   }
   return config;
 }
@@ -167,7 +170,9 @@ export class PriceStrikeSource {
   private async resume(iv: PriceInterval, next: StrikeState): Promise<void> {
     const eventId = this.engineEventId;
     if (eventId === undefined) return;
-    const why = `price at or below the ${this.config.strikeUsdPerMwh} $/MWh strike for ${next.below} intervals (last ${iv.priceUsdPerMwh} $/MWh)`;
+    const resumeAt = this.config.resumeAtOrBelowUsdPerMwh;
+    const level = resumeAt === undefined ? `the ${this.config.strikeUsdPerMwh} $/MWh strike` : `the ${resumeAt} $/MWh resume level`;
+    const why = `price at or below ${level} for ${next.below} intervals (last ${iv.priceUsdPerMwh} $/MWh)`;
     try {
       await this.port.end(eventId, why);
     } catch (err) {

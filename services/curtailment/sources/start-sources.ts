@@ -4,7 +4,9 @@ import { ContextError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { LiveState } from '../../telemetry/live-state.ts';
 import type { CurtailmentPort } from '../signal.ts';
+import type { LivePriceFeed } from '../../market/live-feed.ts';
 import { FourCpScheduler } from './four-cp.ts';
+import { followLivePrices, type LivePriceStrike } from './live-price-strike.ts';
 import { OpenAdrVen } from './openadr/client.ts';
 import { checkOpenAdrVenConfig } from './openadr/config.ts';
 import { UnderFrequencySource } from './under-frequency-source.ts';
@@ -12,12 +14,12 @@ import { UnderFrequencySource } from './under-frequency-source.ts';
 /**
  * Starts the event sources a site file asks for: 4CP windows (dispatch.fourCpWindows), the
  * control plane's under-frequency trigger on the revenue meter, and an OpenADR 3 VEN. The
- * operator API and the grid dispatch webhook are routes; price strikes need a live price
- * feed, which the embedded platform does not have (services/curtailment/sources/price-strike.ts
- * is ready for one).
+ * operator API and the grid dispatch webhook are routes. Price strikes (curtailment.priceStrike)
+ * follow the site's live price feed (livePrices), which the caller builds and starts.
  */
 export interface RunningSources {
   names: string[];
+  priceStrike: LivePriceStrike | null;
   stop(): Promise<void>;
 }
 
@@ -25,10 +27,18 @@ export function curtailmentSettings(site: SiteFile): CurtailmentSettings {
   return site.curtailment ?? check(CurtailmentSettings, {}, 'curtailment defaults');
 }
 
-export function startSources(site: SiteFile, port: CurtailmentPort, live: LiveState, env: NodeJS.ProcessEnv, log: Logger): RunningSources {
+export function startSources(site: SiteFile, port: CurtailmentPort, live: LiveState, env: NodeJS.ProcessEnv, log: Logger, feed: LivePriceFeed | null = null): RunningSources {
   const settings = curtailmentSettings(site);
   const stops: Array<() => Promise<void> | void> = [];
   const names: string[] = [];
+
+  let priceStrike: LivePriceStrike | null = null;
+  if (settings.priceStrike) {
+    if (!feed) throw new ContextError('E_SITE', 'curtailment.priceStrike needs a live price feed: add a livePrices section to the site file');
+    priceStrike = followLivePrices(feed, settings.priceStrike, port, log.child({ source: 'price-strike' }));
+    stops.push(() => priceStrike?.stop());
+    names.push('price-strike');
+  }
 
   const windows = site.dispatch?.fourCpWindows ?? [];
   if (windows.length) {
@@ -82,6 +92,7 @@ export function startSources(site: SiteFile, port: CurtailmentPort, live: LiveSt
   }
   return {
     names,
+    priceStrike,
     stop: async () => {
       for (const s of stops.reverse()) await s();
     },
