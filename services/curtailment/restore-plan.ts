@@ -27,7 +27,7 @@ export interface ShedDevice {
   deviceId: string;
   blockId: string;
   /** How it was shed; decides the restore command (wake, power target, cap). */
-  shedAction: 'sleep' | 'set-power-target' | 'gpu-power-cap';
+  shedAction: 'sleep' | 'set-power-target' | 'gpu-power-cap' | 'power-off';
   /** Draw before the event, W. */
   preEventW: number;
   /** Draw now (sleep draw, trimmed or capped draw), W. */
@@ -155,6 +155,10 @@ export function planRestore(devices: readonly ShedDevice[], params: RestoreParam
 }
 
 function toItem(d: ShedDevice, minOffMs: number, nowMs: number, fallbacks: DeviceNote[], unplanned: DeviceNote[]): Item | undefined {
+  if (d.shedAction === 'power-off') {
+    unplanned.push({ deviceId: d.deviceId, reason: 'a powered-off outlet or coil comes back through planPowerOn (inrush limits), not a wake' });
+    return undefined;
+  }
   const notes: string[] = [];
   const isGpu = d.shedAction === 'gpu-power-cap';
   const drawKnown = Number.isFinite(d.preEventW) && Number.isFinite(d.currentW);
@@ -312,4 +316,28 @@ export function planPowerOn(channels: readonly PoweredOffChannel[], params: Powe
   }
   const last = waves[waves.length - 1];
   return { waves, totalW, finishMs: last === undefined ? null : last.atMs, fallbacks, unplanned };
+}
+
+/** Two restore plans as one: waves in time order, waves due at the same moment joined. */
+export function mergeRestorePlans(x: RestorePlan, y: RestorePlan): RestorePlan {
+  if (y.waves.length === 0 && y.fallbacks.length === 0 && y.unplanned.length === 0) return x;
+  const byTime = new Map<number, RestoreWave>();
+  for (const w of [...x.waves, ...y.waves]) {
+    const at = byTime.get(w.atMs);
+    if (at === undefined) byTime.set(w.atMs, { atMs: w.atMs, commands: [...w.commands], deltaW: w.deltaW });
+    else {
+      at.commands.push(...w.commands);
+      at.deltaW += w.deltaW;
+    }
+  }
+  const waves = [...byTime.values()].sort((a, b) => a.atMs - b.atMs);
+  const last = waves[waves.length - 1];
+  return {
+    waves,
+    totalW: x.totalW + y.totalW,
+    finishMs: last === undefined ? null : last.atMs,
+    ...(x.blockedReason !== undefined ? { blockedReason: x.blockedReason } : {}),
+    fallbacks: [...x.fallbacks, ...y.fallbacks],
+    unplanned: [...x.unplanned, ...y.unplanned],
+  };
 }
