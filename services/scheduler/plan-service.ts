@@ -11,9 +11,10 @@ import type { Explanation } from './dispatch/explain.ts';
 import { withLivePrices } from './live-prices.ts';
 import { loadMarketSources, type MarketSources } from './market-sources.ts';
 import type { PriceInterval } from '../market/price-series.ts';
-import { explainAt, solveSiteInput, type PlanReport } from './plan-report.ts';
-import { dispatchSettings, siteDispatchInput } from './site-input.ts';
-import { previewSolver, type SolverWorker } from './solver/solve.ts';
+import { computePlan, planPrices, type PlanComputeRequest, type PreviewOverrides } from './plan-compute.ts';
+import { explainAt, type PlanReport } from './plan-report.ts';
+import { dispatchSettings } from './site-input.ts';
+import { PreviewRunner } from './preview/preview-runner.ts';
 
 /**
  * Keeps the site's dispatch plan current: a repeatable job on the queue recomputes it every
@@ -34,16 +35,7 @@ export interface PlanState {
   plan: PlanReport | null;
 }
 
-export interface PreviewOverrides {
-  hashpriceUsdPerPhDay?: number;
-  /** Replaces the price for the intervals it covers. */
-  prices?: { startMs: number; priceUsdPerMwh: number }[];
-  /** Multiplies every price (e.g. 1.5 for a hot week). */
-  priceScale?: number;
-  importLimitMw?: number;
-  horizonHours?: number;
-  startMs?: number;
-}
+export type { PreviewOverrides } from './plan-compute.ts';
 
 export interface PlanServiceOptions {
   site: SiteFile;
@@ -72,6 +64,7 @@ export class PlanService {
   private lastPlan: DispatchPlan | null = null;
   private readonly watchers: FSWatcher[] = [];
   private readonly now: () => number;
+  private readonly previews = new PreviewRunner();
 
   constructor(private readonly o: PlanServiceOptions) {
     this.site = o.site;
@@ -92,6 +85,11 @@ export class PlanService {
     if (this.o.watchFiles ?? true) this.watchInputs();
   }
 
+  /** Previews running on the preview worker now. */
+  get previewsInFlight(): number {
+    return this.previews.inFlight;
+  }
+
   latest(): PlanState {
     return this.state;
   }
@@ -100,7 +98,7 @@ export class PlanService {
   async recompute(trigger: PlanTrigger): Promise<PlanState> {
     const started = this.now();
     try {
-      const { input, report, plan } = await this.solve({}, trigger);
+      const { input, report, plan } = await computePlan(await this.request({}, trigger));
       this.lastInput = input;
       this.lastPlan = plan;
       this.state = { computedAtMs: started, trigger, error: null, plan: report };
@@ -116,8 +114,9 @@ export class PlanService {
 
   /** A what-if plan on the current site and market with some inputs changed; nothing is stored. */
   async preview(overrides: PreviewOverrides): Promise<PlanReport> {
-    // Previews queue on their own solver worker: six 168 h what-ifs must not delay the plan.
-    return (await this.solve(overrides, null, previewSolver)).report;
+    // Whole on the preview worker (its own thread and solver, lower priority): six 168 h
+    // what-ifs neither delay the plan nor block the loop while their models are built.
+    return this.previews.run(await this.request(overrides, null));
   }
 
   explain(blockId: string, atMs: number): Explanation {
@@ -127,32 +126,27 @@ export class PlanService {
 
   async stop(): Promise<void> {
     for (const w of this.watchers.splice(0)) w.close();
+    await this.previews.close();
     await this.o.queue.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the plan schedule failed'));
   }
 
-  private async solve(ov: PreviewOverrides, trigger: PlanTrigger | null, worker?: SolverWorker): Promise<{ input: DispatchInput; plan: DispatchPlan; report: PlanReport }> {
+  /** What a plan is computed from now: the site, the prices it can read, hashprice, load. */
+  private async request(overrides: PreviewOverrides, trigger: PlanTrigger | null): Promise<PlanComputeRequest> {
     if (!this.market || trigger === 'prices-changed' || trigger === 'site-changed') {
       this.market = await loadMarketSources({ site: this.site, sitePath: this.o.sitePath });
     }
-    const settings = dispatchSettings(this.site);
-    const step = settings.intervalMinutes * 60_000;
-    const prices = withLivePrices(this.market.prices?.intervals ?? [], this.o.livePrices?.recent() ?? []);
-    const site: SiteFile = ov.importLimitMw !== undefined ? { ...this.site, site: { ...this.site.site, importLimitMw: ov.importLimitMw } } : this.site;
-    const load = this.o.currentLoadMw?.() ?? null;
-    const built = siteDispatchInput(site, {
-      prices,
-      hashprice: ov.hashpriceUsdPerPhDay ?? this.market.hashprice,
-      startMs: ov.startMs ?? Math.floor(this.now() / step) * step,
-      ...(ov.horizonHours !== undefined ? { horizonHours: ov.horizonHours } : {}),
-      ...(load !== null ? { initialLoadMw: load } : {}),
-    });
-    if (ov.priceScale !== undefined) for (const iv of built.input.intervals) iv.priceUsdPerMwh *= ov.priceScale;
-    for (const p of ov.prices ?? []) {
-      const iv = built.input.intervals.find((x) => x.startMs <= p.startMs && p.startMs < x.startMs + step);
-      if (iv) iv.priceUsdPerMwh = p.priceUsdPerMwh;
-    }
-    const { plan, report } = await solveSiteInput(built, { timeLimitS: this.o.timeLimitS ?? 60, createdAtMs: this.now(), ...(worker ? { worker } : {}) });
-    return { input: built.input, plan, report };
+    const m = this.market;
+    const nowMs = this.now();
+    return {
+      site: this.site,
+      prices: planPrices(withLivePrices(m.prices?.intervals ?? [], this.o.livePrices?.recent() ?? []), this.site, overrides, nowMs),
+      // loadMarketSources reads hashprice per interval from the chain history when it has one.
+      hashprice: typeof m.hashprice === 'number' ? m.hashprice : { chain: m.chain! },
+      overrides,
+      nowMs,
+      initialLoadMw: this.o.currentLoadMw?.() ?? null,
+      timeLimitS: this.o.timeLimitS ?? 60,
+    };
   }
 
   private store(trigger: PlanTrigger): void {

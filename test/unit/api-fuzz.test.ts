@@ -188,10 +188,14 @@ test(`fuzz: ${CASES} generated requests over every route and websocket, never a 
     let next = 0;
     const started: string[] = [];
     let lastTick = performance.now();
+    let lastCpu = process.cpuUsage();
     const debug = process.env.FUZZ_DEBUG ? setInterval(() => {
       const now = performance.now();
-      if (now - lastTick > 100) console.log(`# loop gap ${Math.round(now - lastTick)} ms after: ${started.slice(-CONCURRENCY).join(' | ')}`);
+      const cpu = process.cpuUsage(lastCpu);
+      // CPU the process used in the gap (all threads): far below the gap means it waited for a CPU.
+      if (now - lastTick > 100) console.log(`# loop gap ${Math.round(now - lastTick)} ms (process CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms) after: ${started.slice(-CONCURRENCY).join(' | ')}`);
       lastTick = now;
+      lastCpu = process.cpuUsage();
     }, 10) : null;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { harness, type Harness } from '../support/api-harness.ts';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../services/api/webhook-signature.ts';
 import { LIVE_MAX_FRAME_BYTES } from '../../services/api/routes/live.ts';
-import { defaultSolver, previewSolver } from '../../services/scheduler/solver/solve.ts';
+import { defaultSolver } from '../../services/scheduler/solver/solve.ts';
 import { toCsv } from '../../services/curtailment/event-csv.ts';
 import { newEventRecord, logCommands } from '../../services/curtailment/event-record.ts';
 import { checkOpenAdrVenConfig } from '../../services/curtailment/sources/openadr/config.ts';
@@ -94,7 +94,7 @@ describe('/api/live: Origin and frame size', () => {
   });
 });
 
-describe('plan previews have their own solver worker, one in flight per caller', () => {
+describe('plan previews have their own worker, one in flight per caller', () => {
   let h: Harness;
   const NOW = Date.UTC(2026, 10, 30, 6, 2);
   before(async () => {
@@ -105,9 +105,9 @@ describe('plan previews have their own solver worker, one in flight per caller',
   test("a second preview from the same caller while the first runs is 429; the plan's worker stays free", async () => {
     const body = { hashpriceUsdPerPhDay: 60, horizonHours: 12 };
     const first = h.call({ method: 'POST', url: '/api/plan/preview', payload: body, as: 'operator' });
-    // Let the first reach the solver.
-    for (let i = 0; i < 200 && previewSolver.depth === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    assert.equal(previewSolver.depth, 1);
+    // Let the first reach the preview worker.
+    for (let i = 0; i < 200 && h.planner!.previewsInFlight === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(h.planner!.previewsInFlight, 1);
     assert.equal(defaultSolver.depth, 0, 'the scheduled plan would not queue behind a preview');
     const second = await h.call({ method: 'POST', url: '/api/plan/preview', payload: body, as: 'operator' });
     assert.equal(second.statusCode, 429);

@@ -1,7 +1,13 @@
 // Runs one HiGHS solve off the main thread. Plain JavaScript on purpose: a worker does not
 // inherit the tsx loader the CLI registers, and this file needs nothing but `highs`.
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import loadHighs from 'highs';
+
+// Background priority for this thread only: on Linux setpriority(PRIO_PROCESS, 0) renices the
+// calling thread, not the process (services/lib/thread-priority.ts); elsewhere it would renice
+// the whole process, so it is left alone there.
+if (process.platform === 'linux' && typeof workerData?.nice === 'number') setPriority(workerData.nice);
 
 const highsReady = loadHighs();
 

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ContextError } from '../../lib/errors.ts';
+import { BACKGROUND_NICE } from '../../lib/thread-priority.ts';
 
 /**
  * HiGHS in a worker thread, so a long MILP never blocks the API's event loop. The solver
@@ -63,9 +64,9 @@ const WORKER_URL = new URL('./highs-worker.mjs', import.meta.url);
 /**
  * A long-lived solver worker, reused: loading HiGHS's Wasm costs a few hundred milliseconds,
  * more than a small solve, and a backtest solves hundreds of times. Solves queue one at a
- * time on it. The worker holds the process open only while it is solving. The scheduled plan
- * and what-if previews use separate workers (`previewSolver`), so previews never queue ahead
- * of the plan.
+ * time on it. The worker holds the process open only while it is solving. What-if previews
+ * run on their own thread with their own solver (scheduler/preview/), so they never queue
+ * ahead of the plan.
  */
 export class SolverWorker {
   private worker: Worker | null = null;
@@ -92,7 +93,8 @@ export class SolverWorker {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     // Not the parent's flags: `--input-type` or an eval would break a plain module worker.
-    const w = new Worker(WORKER_URL, { execArgv: [] });
+    // The solver thread lowers its own priority (workerData.nice): the loop thread keeps its CPU.
+    const w = new Worker(WORKER_URL, { execArgv: [], workerData: { nice: BACKGROUND_NICE } });
     w.unref();
     w.on('error', () => {
       if (this.worker === w) this.worker = null;
@@ -147,8 +149,6 @@ export class SolverWorker {
 
 /** The scheduled plan's, backtests' and every other solve's worker. */
 export const defaultSolver = new SolverWorker();
-/** What-if previews only (POST /api/plan/preview). */
-export const previewSolver = new SolverWorker();
 
 /** Solves a CPLEX-LP-format model on a solver worker thread (`opts.worker`, default the shared one). */
 export function solveLp(lp: string, opts: SolveOptions): Promise<SolveResult> {
