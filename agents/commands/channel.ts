@@ -23,6 +23,8 @@ export interface ChannelOptions {
   token: string;
   agentId: string;
   executor: CommandExecutor;
+  /** Called with the event of each plan in force (null: none): the agent polls its revenue meter fast while one is active. */
+  onPlanInForce?: (eventId: string | null) => void;
   /** PDU outlets and relay coils (power-off / power-on), when the site has any. */
   actuators?: ActuatorRunner;
   log: Logger;
@@ -151,6 +153,7 @@ export class CommandChannel {
     if (msg.type === 'plan-in-force') {
       if (msg.eventId !== this.plan?.eventId) this.done.clear();
       this.plan = msg.eventId === null ? null : { eventId: msg.eventId, startMs: msg.startMs, commands: msg.commands };
+      this.o.onPlanInForce?.(msg.eventId);
       if (!this.stats_.connected) this.armFailSafe();
       return;
     }
