@@ -3,6 +3,7 @@ import type { Reading } from '../services/agent-contract/batch-schema.ts';
 import type { MinerDevice } from '../services/domain/devices.ts';
 import type { Logger } from '../services/lib/log.ts';
 import { DeviceStates } from './device-states.ts';
+import { Interned } from './interned.ts';
 import type { DeviceDriver, PollTarget } from './device-driver.ts';
 import { cgminerDriver } from './drivers/cgminer/driver.ts';
 import { cgminerInventoryDriver } from './drivers/cgminer/inventory.ts';
@@ -96,7 +97,9 @@ export class Poller {
   private lastMinerCycle: CycleResult | undefined;
   private readonly inventoryLoop: Repeater | undefined;
   private inventoryCycles = 0;
-  private readonly inventory = new Map<string, Record<string, string>>();
+  /** Each miner's inventory labels, shared between the miners that have the same (Interned). */
+  private readonly inventory = new Map<string, Readonly<Record<string, string>>>();
+  private readonly inventoryTexts = new Interned();
   private readonly extraLoops: Repeater[] = [];
   private readonly tierStats = new Map<string, { cycles: number; lastCycle: CycleResult | undefined; loop: Repeater }>();
   private readonly tierDeviceIds = new Map<string, Set<string>>();
@@ -201,7 +204,7 @@ export class Poller {
   async pollInventoryOnce(): Promise<void> {
     const opts = { timeoutMs: this.config.minerTimeoutMs, concurrency: this.config.minerConcurrency, signal: this.stopping.signal };
     await pollTier(cgminerInventoryDriver(), this.config.miners, opts, (reading) => {
-      if (reading.status === 'online' && reading.labels !== undefined) this.inventory.set(reading.deviceId, reading.labels);
+      if (reading.status === 'online' && reading.labels !== undefined) this.inventory.set(reading.deviceId, this.inventoryTexts.labels(reading.labels));
     });
     this.inventoryCycles++;
   }

@@ -6,7 +6,7 @@ import { validator } from '../domain/schema.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import type { TelemetryHistory } from '../telemetry/history.ts';
 import { LiveState } from '../telemetry/live-state.ts';
-import { IngestLedger } from '../telemetry/ingest-ledger.ts';
+import { SqliteIngestLedger, type IngestLedger } from '../telemetry/ingest-ledger.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { authPlugin } from './auth/plugin.ts';
 import { TokenStore } from './auth/tokens.ts';
@@ -92,6 +92,8 @@ export interface AppDeps {
   metrics?: ControlPlaneMetrics;
   /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
   https?: { cert: Buffer; key: Buffer };
+  /** Which agent batches were applied (services/platform/records.ts); the SQLite db's when absent. */
+  ingest?: IngestLedger;
   /** Where control actions are audited; the records store's SQLite audit_log when absent. */
   audit?: AuditStore;
 }
@@ -137,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     live,
     viewer: new SiteViewer(deps.site, live, deps.curtailment ?? null),
     tokens: deps.tokens ?? new TokenStore(deps.db),
-    ledger: new IngestLedger(deps.db),
+    ledger: deps.ingest ?? new SqliteIngestLedger(deps.db),
     history: deps.history,
     kinds: { ...deps.kinds, history: deps.history.kind },
     version: deps.version,

@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import type { DeviceCommand } from '../agent-contract/device-command.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { ContextError } from '../lib/errors.ts';
@@ -7,7 +6,7 @@ import type { JobQueue } from '../queue/index.ts';
 import type { LiveState } from '../telemetry/live-state.ts';
 import type { CommandHub } from './command-hub.ts';
 import type { EventRecord, EventStatus } from './event-record.ts';
-import type { EventControl } from './event-store.ts';
+import type { EventControl, EventRecords } from './event-store.ts';
 import type { RestoreHoldSeconds } from './hysteresis.ts';
 import type { InrushStep, ShedDevice } from './restore-plan.ts';
 import type { ShedPlan } from './shed-plan.ts';
@@ -23,7 +22,18 @@ export type CurtailJob =
 
 export interface EngineOptions {
   site: SiteFile;
-  db: Database;
+  /** Where events are kept (SQLite or PostgreSQL, event-store.ts); every change is written through. */
+  events: EventRecords;
+  /** This control plane's id on the leases of the events it drives (default random). */
+  instanceId?: string;
+  /** How long a lease holds without renewal, ms (default 15 s); renewed every third of it. */
+  leaseMs?: number;
+  /**
+   * This engine is alone on its store (SQLite, one instance per file; default true): at start
+   * it takes every open event whoever held it. Otherwise (several instances on PostgreSQL) it
+   * takes an event only when its lease is free or expired.
+   */
+  exclusive?: boolean;
   live: LiveState;
   hub: CommandHub;
   queue: JobQueue<CurtailJob>;
@@ -72,6 +82,10 @@ export interface Batch {
   /** When the last of its devices was acknowledged (acks come in chunks). */
   ackedAtMs: number | null;
   acks: number;
+  /** The event's write (flush) that logged this batch's commands: sent only once it is stored. */
+  needsWrite: number;
+  /** Waiting for that write (logged once). */
+  awaitingWrite?: boolean;
 }
 
 export interface Active {
@@ -97,6 +111,12 @@ export interface Active {
   /** Since when a finished power-on has waited for the miners behind it to report (hard cuts). */
   bootWaitSinceMs?: number | undefined;
   dirty: boolean;
+  /** Write-through to the store: writes run in order on this chain; writeSeq counts them queued, savedSeq stored. */
+  writes: Promise<void>;
+  /** Writes queued or running on that chain. */
+  inFlight: number;
+  writeSeq: number;
+  savedSeq: number;
 }
 
 export const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];
@@ -110,5 +130,5 @@ export class EngineError extends ContextError {
 
 
 export function freshActive(record: EventRecord, control: EventControl): Active {
-  return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, restoreRounds: 0, waitingForMeter: false, dirty: false };
+  return { record, control, plan: null, batches: new Map(), shed: new Map(), failed: new Set(), lastAckAtMs: null, topUps: 0, over: 0, waves: null, restoreRounds: 0, waitingForMeter: false, dirty: false, writes: Promise.resolve(), inFlight: 0, writeSeq: 0, savedSeq: 0 };
 }

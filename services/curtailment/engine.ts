@@ -17,7 +17,7 @@ import {
   type EventStatus,
   type MeterSample,
 } from './event-record.ts';
-import { EventStore, type EventControl } from './event-store.ts';
+import { LeaseLostError, type EventControl, type EventRecords, type EventSummary } from './event-store.ts';
 import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
 import { shedDeviceFromRow } from './shed-device.ts';
@@ -49,7 +49,16 @@ const PLAN_PUBLISH_MS = 250;
  */
 
 export class CurtailmentEngine implements CurtailmentPort, EngineHost {
-  private readonly store: EventStore;
+  private readonly store: EventRecords;
+  /** This instance's id on the leases of the events it drives. */
+  readonly instanceId: string;
+  private readonly leaseMs: number;
+  private lastLeaseMs = 0;
+  private leasing: Promise<void> | null = null;
+  private stopped = false;
+  private readonly writing = new Set<Promise<void>>();
+  /** Events this engine finished lately, for the sync reads (the store has them all). */
+  private readonly recent = new Map<string, { record: EventRecord; createdAtMs: number; updatedAtMs: number }>();
   readonly arbiter = new Arbiter();
   private readonly active = new Map<string, Active>();
   private readonly meterIds: string[];
@@ -72,7 +81,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private readonly onLocal = (agentId: string, r: LocalShedReport) => this.handleLocalShed(agentId, r);
 
   constructor(readonly o: EngineOptions) {
-    this.store = new EventStore(o.db);
+    this.store = o.events;
+    this.instanceId = o.instanceId ?? `cp-${randomUUID().slice(0, 8)}`;
+    this.leaseMs = o.leaseMs ?? 15_000;
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
     this.hardCut = new HardCutSite(o.site, this.asics, o.inrushLimits ?? new Map());
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
@@ -89,9 +100,16 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.hub.on('acks', this.onAcks);
     this.o.hub.on('local-shed', this.onLocal);
     this.o.queue.process((job) => this.runJob(job.data), { concurrency: 8 });
-    for (const e of this.store.active()) {
-      const a = resumeActive(this, e.record, e.control);
-      this.active.set(a.record.id, a);
+    if (this.o.exclusive ?? true) {
+      // Alone on the store: every open event is this instance's, whoever held it before.
+      const untilMs = this.now() + this.leaseMs;
+      for (const e of await this.store.active()) {
+        await this.store.claim(e.record.id, { owner: this.instanceId, untilMs }, this.now(), true);
+        this.resume(e.record, e.control);
+      }
+      this.lastLeaseMs = this.now();
+    } else {
+      await this.leaseTick();
     }
     this.supervisor = setInterval(() => this.supervise(), this.o.supervisorMs ?? 1000);
     this.supervisor.unref();
@@ -104,17 +122,24 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.o.live.off('change', this.onLive);
     this.o.hub.off('acks', this.onAcks);
     this.o.hub.off('local-shed', this.onLocal);
+    this.stopped = true;
+    await this.leasing;
     for (const a of this.active.values()) this.flush(a);
+    await this.settled();
+    // Given back, so another instance takes the events up at once instead of at expiry.
+    for (const a of this.active.values()) {
+      await this.store.release(a.record.id, this.instanceId).catch((err: unknown) => this.o.log.warn({ eventId: a.record.id, err: errorMessage(err) }, 'giving back the event lease failed; it expires by itself'));
+    }
   }
 
   // ---- CurtailmentPort ----
 
   async request(signal: CurtailSignal): Promise<{ eventId: string }> {
     if (signal.externalId) {
-      const known = this.store.byExternalId(signal.externalId);
+      const known = (await this.store.byExternalId(signal.externalId)) ?? this.hold.aliasOf(signal.externalId);
       if (known) return { eventId: known };
     }
-    const held = this.hold.rejoin(signal.program, (id) => this.active.has(id));
+    const held = this.hold.rejoin(signal.program, (id) => this.active.has(id), signal.externalId);
     if (held) {
       this.o.log.info({ eventId: held.eventId, program: signal.program, by: signal.requestedBy, heldSinceMs: held.askedAtMs }, 'new request inside the restore hold: the held event goes on instead of a new one');
       const a = this.active.get(held.eventId) as Active;
@@ -149,7 +174,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       record = addTimeline(record, [{ kind: 'plan-made', atMs: now, detail: `end cut from ${new Date(window.cutFromMs).toISOString()} to ${new Date(window.endMs).toISOString()}: events last at most ${this.bounds.maxDurationMs / 3_600_000} h (SWITCHYARD_CURTAILMENT_MAX_HOURS)` }]);
     }
     const control: EventControl = { priority: signal.priority ?? DEFAULT_PRIORITY[signal.program], startMs: window.startMs, endMs: window.endMs, requestedBy: signal.requestedBy, ...(signal.externalId ? { externalId: signal.externalId } : {}) };
-    this.store.insert({ record, control }, now);
+    // Received by two instances at once, one stores it; the other gets its id back.
+    const stored = await this.store.insert({ record, control }, now, { owner: this.instanceId, untilMs: now + this.leaseMs });
+    if (!stored.created) return { eventId: stored.id };
     const a = freshActive(record, control);
     this.active.set(id, a);
     this.o.log.info({ eventId: id, program: signal.program, target: signal.target, by: signal.requestedBy }, 'curtailment event received');
@@ -183,19 +210,35 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     void this.o.queue.add('restore', { kind: 'restore', eventId }, { jobId: `restore-${eventId}` }).catch((err: unknown) => this.o.log.warn({ eventId, err: errorMessage(err) }, 'queueing the restore failed; the supervisor will restore'));
   }
 
+  /** The status of an event this engine drives or finished lately (load() asks the store). */
   status(eventId: string): EventStatus | undefined {
-    return this.active.get(eventId)?.record.status ?? this.store.get(eventId)?.record.status;
+    return this.get(eventId)?.status;
   }
 
-  // ---- reads for the API ----
+  // ---- reads ----
 
+  /** An event this engine drives or finished lately; load() for any event in the store. */
   get(eventId: string): EventRecord | undefined {
-    const a = this.active.get(eventId);
-    return a ? a.record : this.store.get(eventId)?.record;
+    return this.active.get(eventId)?.record ?? this.recent.get(eventId)?.record;
   }
 
-  list(limit = 100): ReturnType<EventStore['list']> {
+  /** Events this engine drives or finished lately, newest first; listStored() for the store's. */
+  list(limit = 100): EventSummary[] {
+    const now = this.now();
+    const rows: EventSummary[] = [...this.active.values()].map((a) => ({ id: a.record.id, status: a.record.status, createdAtMs: signalAtMs(a.record), updatedAtMs: now }));
+    for (const [id, r] of this.recent) if (!this.active.has(id)) rows.push({ id, status: r.record.status, createdAtMs: r.createdAtMs, updatedAtMs: r.updatedAtMs });
+    return rows.sort((x, y) => y.createdAtMs - x.createdAtMs).slice(0, limit);
+  }
+
+  /** Any event in the store (driven here, by another instance, or before a restart). */
+  async load(eventId: string): Promise<EventRecord | undefined> {
+    return this.get(eventId) ?? (await this.store.get(eventId))?.record;
+  }
+
+  /** The store's events, newest first, with what this engine has in hand written first. */
+  async listStored(limit = 100): Promise<EventSummary[]> {
     for (const a of this.active.values()) this.flush(a);
+    await Promise.all([...this.active.values()].map((a) => a.writes));
     return this.store.list(limit);
   }
 
@@ -295,9 +338,12 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     let record = logCommands(a.record, phase, commands, now);
     if (phase === 'shed' && record.status === 'planned') record = transition(record, 'shedding', now);
     this.update(a, record);
+    // The commands are in the record before any goes out: a batch is sent once this write is stored.
+    this.flush(a);
+    const needsWrite = a.writeSeq;
     for (const [agentId, list] of byAgent) {
       const batchId = `${a.record.id}.${phase}.${a.batches.size + 1}`;
-      a.batches.set(batchId, { batchId, agentId, phase, commands: list, queuedAtMs: now, sentAtMs: null, ackedAtMs: null, acks: 0 });
+      a.batches.set(batchId, { batchId, agentId, phase, commands: list, queuedAtMs: now, sentAtMs: null, ackedAtMs: null, acks: 0, needsWrite });
       if (via === 'now') {
         this.send(a, batchId);
         continue;
@@ -315,6 +361,17 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private send(a: Active, batchId: string): void {
     const b = a.batches.get(batchId);
     if (!b || b.sentAtMs !== null) return;
+    if (a.savedSeq < b.needsWrite) {
+      // Not stored yet: sent when it is (a failed write leaves it to the supervisor's retry).
+      if (!b.awaitingWrite) {
+        b.awaitingWrite = true;
+        void a.writes.then(() => {
+          b.awaitingWrite = false;
+          if (a.savedSeq >= b.needsWrite && this.active.get(a.record.id) === a) this.send(a, batchId);
+        });
+      }
+      return;
+    }
     const batch: CommandBatch = { type: 'commands', batchId, eventId: a.record.id, phase: b.phase, deviceTimeoutMs: this.o.deviceTimeoutMs ?? 5000, attempts: this.o.attempts ?? 2, commands: b.commands };
     const now = this.now();
     if (!this.o.hub.sendBatch(b.agentId, batch)) {
@@ -503,6 +560,53 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
         this.o.log.error({ eventId: a.record.id, err: errorMessage(err) }, 'supervising a curtailment event failed');
       }
     }
+    if (now - this.lastLeaseMs >= this.leaseMs / 3 && !this.leasing) {
+      this.leasing = this.leaseTick().finally(() => (this.leasing = null));
+    }
+  }
+
+  // ---- leases: one instance drives each event ----
+
+  /**
+   * Renews the leases of the events this engine drives (an event whose lease another instance
+   * took is dropped here), and, sharing the store with others, takes up open events whose
+   * lease is free or expired (their instance stopped or died).
+   */
+  private async leaseTick(): Promise<void> {
+    const now = this.now();
+    this.lastLeaseMs = now;
+    const lease = { owner: this.instanceId, untilMs: now + this.leaseMs };
+    try {
+      for (const a of [...this.active.values()]) {
+        if (!(await this.store.claim(a.record.id, lease, now))) this.drop(a, 'its lease is held by another instance');
+      }
+      if (this.o.exclusive ?? true) return;
+      for (const id of await this.store.claimable(this.instanceId, now)) {
+        if (this.stopped) return;
+        if (this.active.has(id) || !(await this.store.claim(id, lease, now))) continue;
+        const e = await this.store.resume(id);
+        if (!e) continue;
+        this.o.log.warn({ eventId: id, instance: this.instanceId }, 'taking up a curtailment event whose lease was free or expired');
+        this.resume(e.record, e.control);
+      }
+    } catch (err) {
+      this.o.log.error({ err: errorMessage(err), instance: this.instanceId }, `curtailment leases: ${errorMessage(err)}`);
+    }
+  }
+
+  private resume(record: EventRecord, control: EventControl): void {
+    const a = resumeActive(this, record, control);
+    this.active.set(a.record.id, a);
+    this.publishPlanInForce();
+  }
+
+  /** Stops driving an event another instance now holds; its record is that instance's to write. */
+  private drop(a: Active, why: string): void {
+    if (this.active.get(a.record.id) !== a) return;
+    this.active.delete(a.record.id);
+    this.arbiter.release(a.record.id);
+    this.publishPlanInForce();
+    this.o.log.warn({ eventId: a.record.id, instance: this.instanceId }, `no longer driving the curtailment event: ${why}`);
   }
 
   // ---- helpers ----
@@ -515,17 +619,60 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     if (statusChanged) this.flush(a);
   }
 
+  /**
+   * Writes the record through to the store, in order with the event's earlier writes. A write
+   * that fails leaves the event dirty (the supervisor writes again; batches logged in it wait);
+   * a lease another instance took drops the event here.
+   */
   flush(a: Active): void {
     if (!a.dirty) return;
-    this.store.save(a.record, this.now());
     a.dirty = false;
+    const record = a.record;
+    const seq = ++a.writeSeq;
+    this.write(a, async () => {
+      await this.store.save(record, this.now(), this.instanceId);
+      a.savedSeq = seq;
+    }, (err) => {
+      if (err instanceof LeaseLostError) return this.drop(a, err.message);
+      a.dirty = true;
+      this.o.log.error({ eventId: record.id, err: errorMessage(err), store: this.store.kind }, `writing the curtailment event record failed (written again by the supervisor): ${errorMessage(err)}`);
+    });
+  }
+
+  /**
+   * Runs a store write after the event's earlier ones. With none in flight it starts at once,
+   * so a store that writes synchronously (SQLite) has it written before this returns.
+   */
+  private write(a: Active, run: () => Promise<void>, failed: (err: unknown) => void): void {
+    const go = async () => {
+      try {
+        await run();
+      } catch (err) {
+        failed(err);
+      } finally {
+        a.inFlight--;
+      }
+    };
+    a.writes = a.inFlight++ === 0 ? go() : a.writes.then(go);
+    const chain = a.writes;
+    this.writing.add(chain);
+    void chain.then(() => this.writing.delete(chain));
+  }
+
+  /** Resolves when every store write queued so far has finished (stop, tests). */
+  async settled(): Promise<void> {
+    while (this.writing.size) await Promise.all([...this.writing]);
   }
 
   finish(a: Active): void {
+    this.hold.forget(a.record.id);
     this.flush(a);
-    this.store.close(a.record.id);
-    this.arbiter.release(a.record.id);
-    this.active.delete(a.record.id);
+    const id = a.record.id;
+    this.write(a, () => this.store.close(id), (err) => this.o.log.error({ eventId: id, err: errorMessage(err) }, `closing the curtailment event in the store failed: ${errorMessage(err)}`));
+    this.arbiter.release(id);
+    this.active.delete(id);
+    this.recent.set(id, { record: a.record, createdAtMs: signalAtMs(a.record), updatedAtMs: this.now() });
+    if (this.recent.size > 200) this.recent.delete(this.recent.keys().next().value!);
     this.publishPlanInForce();
   }
 

@@ -26,6 +26,8 @@ export interface HeldEnd {
 
 export class RestoreHold {
   private readonly held = new Map<string, HeldEnd>();
+  /** A rejoining request's externalId → the event it extended, so asking again is the same event. */
+  private readonly aliases = new Map<string, string>();
 
   constructor(
     private readonly holdSeconds: RestoreHoldSeconds,
@@ -60,7 +62,7 @@ export class RestoreHold {
    * holds: it is no longer ending), or undefined. `alive` says whether the engine still runs
    * an event (one aborted meanwhile is not extended).
    */
-  rejoin(program: Program, alive: (eventId: string) => boolean): HeldEnd | undefined {
+  rejoin(program: Program, alive: (eventId: string) => boolean, externalId?: string): HeldEnd | undefined {
     let found: HeldEnd | undefined;
     const now = this.now();
     for (const h of this.held.values()) {
@@ -68,7 +70,10 @@ export class RestoreHold {
       if (h.program !== program || !alive(h.eventId) || now >= h.releaseAtMs) continue;
       if (!found || h.askedAtMs > found.askedAtMs) found = h;
     }
-    if (found) this.held.delete(found.eventId);
+    if (found) {
+      this.held.delete(found.eventId);
+      if (externalId !== undefined) this.aliases.set(externalId, found.eventId);
+    }
     return found;
   }
 
@@ -80,8 +85,14 @@ export class RestoreHold {
     return out;
   }
 
+  /** The event a rejoined request's externalId was folded into (sources ask again each poll). */
+  aliasOf(externalId: string): string | undefined {
+    return this.aliases.get(externalId);
+  }
+
   forget(eventId: string): void {
     this.held.delete(eventId);
+    for (const [k, v] of this.aliases) if (v === eventId) this.aliases.delete(k);
   }
 
   get(eventId: string): HeldEnd | undefined {

@@ -30,6 +30,8 @@ export interface FinanceServiceOptions {
   site: SiteFile;
   sitePath: string;
   db: Database.Database;
+  /** Curtailment events (services/platform/records.ts); the SQLite db's when absent. */
+  events?: import('../curtailment/event-store.ts').EventRecords;
   history: TelemetryHistory;
   queue: JobQueue<LedgerJob>;
   /** SWITCHYARD_COMPANY: the company file; null runs the ledger without debt reports. */
@@ -75,6 +77,7 @@ export class FinanceService implements FinanceApi {
     this.service = new LedgerService({
       site: this.o.site,
       db: this.o.db,
+      ...(this.o.events ? { events: this.o.events } : {}),
       history: this.o.history,
       market,
       queue: this.o.queue,

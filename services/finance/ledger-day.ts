@@ -26,7 +26,7 @@ export interface LedgerSources {
   spotAt: (hourMs: number) => number | undefined;
   marketOn: (dayStartMs: number) => DayMarket;
   /** Curtailment records that may touch [fromMs, toMs). */
-  events: (fromMs: number, toMs: number) => EventRecord[];
+  events: (fromMs: number, toMs: number) => EventRecord[] | Promise<EventRecord[]>;
   catalogs?: Catalogs;
 }
 
@@ -99,7 +99,7 @@ export async function ledgerDay(src: LedgerSources, dayStartMs: number, nowMs: n
     return bill / load;
   };
 
-  const { credits, restarts } = eventMoney(src, site, dayStartMs, catalogs);
+  const { credits, restarts } = await eventMoney(src, site, dayStartMs, catalogs);
   const market = src.marketOn(dayStartMs);
   const contracts = new Map(site.contracts.map((c) => [c.id, c]));
   let unpriced = 0;
@@ -174,12 +174,12 @@ function contractShare(site: SiteFile, blockId: string, contractId: string, cata
  * the hour, split over blocks by the load each shed (expectedDeltaW). Restart: each block an
  * event restored that day pays restartCostUsdPerMw × its gross MW once.
  */
-function eventMoney(src: LedgerSources, site: SiteFile, dayStartMs: number, catalogs: Catalogs): { credits: Map<string, number>; restarts: Map<string, number> } {
+async function eventMoney(src: LedgerSources, site: SiteFile, dayStartMs: number, catalogs: Catalogs): Promise<{ credits: Map<string, number>; restarts: Map<string, number> }> {
   const credits = new Map<string, number>();
   const restarts = new Map<string, number>();
   const programs = site.dispatch?.demandResponse ?? [];
   const restartPerMw = site.dispatch?.restartCostUsdPerMw ?? 15;
-  for (const r of src.events(dayStartMs, dayStartMs + DAY)) {
+  for (const r of await src.events(dayStartMs, dayStartMs + DAY)) {
     const shedW = new Map<string, number>();
     for (const d of r.devices) if (d.phase === 'shed' && d.expectedDeltaW < 0) shedW.set(d.blockId, (shedW.get(d.blockId) ?? 0) - d.expectedDeltaW);
     const totalShed = [...shedW.values()].reduce((a, b) => a + b, 0);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { EventStore } from '../curtailment/event-store.ts';
+import { SqliteEventStore, type EventRecords } from '../curtailment/event-store.ts';
 import type { EventRecord } from '../curtailment/event-record.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -28,6 +28,8 @@ export interface LedgerJob {
 export interface LedgerServiceOptions {
   site: SiteFile;
   db: Database.Database;
+  /** Curtailment events (services/platform/records.ts); the SQLite db's when absent. */
+  events?: EventRecords;
   history: TelemetryHistory;
   market: MarketSources;
   /** BTC price for days the chain history does not cover (a stated assumption), USD. */
@@ -43,9 +45,8 @@ const SCHEDULE_KEY = 'ledger-schedule';
 /** Days of history a backfill reads per query. */
 const BACKFILL_DAYS = 7;
 
-export function ledgerSources(site: SiteFile, history: TelemetryHistory, market: MarketSources, db: Database.Database, btcPriceUsd?: number): LedgerSources {
+export function ledgerSources(site: SiteFile, history: TelemetryHistory, market: MarketSources, events: EventRecords, btcPriceUsd?: number): LedgerSources {
   const profile = site.dispatch?.priceProfileUsdPerMwh;
-  const events = new EventStore(db);
   return {
     site,
     history,
@@ -60,11 +61,11 @@ export function ledgerSources(site: SiteFile, history: TelemetryHistory, market:
       const hp = typeof market.hashprice === 'number' ? market.hashprice : market.hashprice(noon);
       return { hashpriceUsdPerPhDay: hp, btcPriceUsd: chainDay && noon - chainDay.dayStartMs < DAY ? chainDay.btcPriceUsd : (btcPriceUsd ?? null) };
     },
-    events: (fromMs, toMs) => {
+    events: async (fromMs, toMs) => {
       const out: EventRecord[] = [];
-      for (const e of events.list(10_000)) {
+      for (const e of await events.list(10_000)) {
         if (e.createdAtMs >= toMs || e.updatedAtMs < fromMs) continue;
-        const stored = events.get(e.id);
+        const stored = await events.get(e.id);
         if (stored) out.push(stored.record);
       }
       return out;
@@ -80,7 +81,7 @@ export class LedgerService {
 
   constructor(private readonly o: LedgerServiceOptions) {
     this.store = new LedgerStore(o.db);
-    this.sources = ledgerSources(o.site, o.history, o.market, o.db, o.btcPriceUsd);
+    this.sources = ledgerSources(o.site, o.history, o.market, o.events ?? new SqliteEventStore(o.db), o.btcPriceUsd);
     this.now = o.now ?? Date.now;
   }
 
@@ -93,7 +94,9 @@ export class LedgerService {
   }
 
   async stop(): Promise<void> {
-    await this.o.queue?.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the ledger schedule failed'));
+    // A shared queue (BullMQ) keeps the schedule for the other instances (see PlanService.stop).
+    if (this.o.queue?.kind !== 'memory') return;
+    await this.o.queue.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the ledger schedule failed'));
   }
 
   /** Yesterday (final) and today (provisional, hourly rows too). */

@@ -82,14 +82,19 @@ export class FeedState {
 
   /**
    * Delivers the intervals newer than the last one, in start order; older or repeated ones are
-   * dropped (a report fetched twice). Returns how many were new.
+   * dropped (a report fetched twice). An interval that ended more than staleAfterMs ago is
+   * history: kept (last price, recent()) but not delivered to subscribers and not counted as
+   * fresh, so a first fetch of yesterday's report, or prices that arrive hours late, never
+   * start a curtailment for a time that is over. Returns how many were new.
    */
   publish(intervals: readonly PriceInterval[]): number {
     const fresh = [...intervals].filter((iv) => this.last === null || iv.startMs > this.last.startMs).sort((a, b) => a.startMs - b.startMs);
     if (fresh.length === 0) return 0;
+    const historyBeforeMs = this.now() - this.staleAfterMs;
     for (const iv of fresh) {
       this.last = iv;
       this.kept.push(iv);
+      if (iv.startMs + iv.minutes * 60_000 < historyBeforeMs) continue;
       this.receivedAtMs = this.now();
       this.events.emit('price', iv);
     }

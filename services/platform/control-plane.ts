@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { loadSiteFile } from '../domain/load-site.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
-import { openStore } from '../store/sqlite.ts';
 import { createHistory } from '../telemetry/index.ts';
 import { createQueue } from '../queue/index.ts';
 import { PlanService, type PlanJob } from '../scheduler/plan-service.ts';
@@ -12,8 +11,7 @@ import { CurtailmentEngine, type CurtailJob, type EngineOptions } from '../curta
 import { curtailmentSettings, startSources } from '../curtailment/sources/start-sources.ts';
 import { LiveState } from '../telemetry/live-state.ts';
 import { ControlPlaneMetrics } from '../metrics/control-plane.ts';
-import { openPgStore, redactUrl } from '../store/pg.ts';
-import { PgAuditLog } from '../api/audit/pg-audit-log.ts';
+import { openRecords } from './records.ts';
 import { tlsFromEnv } from './tls.ts';
 import { buildApp } from '../api/app.ts';
 import { companyPathFor, startFinance } from '../finance/finance-service.ts';
@@ -93,8 +91,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   try {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-    const store = openStore({ dataDir: opts.dataDir });
-    cleanups.add('records store', () => store.close());
+    // Records: PostgreSQL when DATABASE_URL is set (shared by instances), else SQLite in the data dir.
+    const records = await openRecords({ dataDir: opts.dataDir, env });
+    cleanups.add('records store', () => records.close());
+    const store = records.sqlite;
     // Rollups kept 62 days (default 30): a tenant's statement reads the whole previous month.
     const history = createHistory({ dataDir: opts.dataDir, env, sqlite: { rollupRetentionMs: 62 * 86_400_000 } });
     cleanups.add('history', async () => { await history.flush(); await history.close(); });
@@ -103,15 +103,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const queue = createQueue<unknown>('commands', { env });
     cleanups.add('queue', () => queue.close());
     const queueKind = queue.kind;
-    log.info({ dataDir: opts.dataDir, history: history.kind, queue: queueKind }, 'stores open');
+    log.info({ dataDir: opts.dataDir, records: records.kind, recordsAt: records.where, history: history.kind, queue: queueKind }, 'stores open');
 
-    const tokens = new TokenStore(store.db);
-    const admin = ensureAdminToken(tokens, opts.dataDir, log, opts.print);
-    const agents = (opts.agentIds ?? site.agents?.map((a) => a.id) ?? [defaultAgentId(site)]).map((agentId) => ({
-      agentId,
-      token: ensureAgentToken(tokens, opts.dataDir, agentId, log),
-      tokenPath: agentTokenPath(opts.dataDir, agentId),
-    }));
+    const tokens = new TokenStore(records.tokens);
+    const admin = await ensureAdminToken(tokens, opts.dataDir, log, opts.print);
+    const agents = [];
+    for (const agentId of opts.agentIds ?? site.agents?.map((a) => a.id) ?? [defaultAgentId(site)]) {
+      agents.push({ agentId, token: await ensureAgentToken(tokens, opts.dataDir, agentId, log, { replaceOthers: records.kind === 'sqlite' }), tokenPath: agentTokenPath(opts.dataDir, agentId) });
+    }
 
     const live = new LiveState(site, {
       staleAfterMs: 3 * intervals.minerMs + intervals.shipMs,
@@ -127,12 +126,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     live.on('change', onFirst);
     cleanups.add('first-power watch', () => void live.off('change', onFirst));
     const metrics = new ControlPlaneMetrics({ live });
-    // Records in PostgreSQL (DATABASE_URL): so far the audit log; the other families are in SQLite.
-    const pg = env.DATABASE_URL ? await openPgStore(env.DATABASE_URL) : null;
-    if (pg) {
-      cleanups.add('PostgreSQL records store', () => pg.close());
-      log.info({ database: redactUrl(env.DATABASE_URL!) }, 'audit log in PostgreSQL');
-    }
 
     // The live price feed (site file livePrices): read by the price strike, the planner and the page.
     const livePrices = buildLiveFeed({ site, sitePath: opts.sitePath, env, log: logger('market') });
@@ -143,7 +136,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const planner = new PlanService({
       site,
       sitePath: opts.sitePath,
-      db: store.db,
+      plans: records.plans,
       queue: planQueue,
       log: logger('scheduler'),
       ...(livePrices ? { livePrices } : {}),
@@ -154,7 +147,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
 
     // Finance: the realised margin ledger (a repeatable queue job) and the company's debt book.
-    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, history, env, log: logger('finance'), ...(opts.companyPath ? { companyPath: opts.companyPath } : {}) });
+    const finance = await startFinance({ site, sitePath: opts.sitePath, db: store.db, events: records.events, history, env, log: logger('finance'), ...(opts.companyPath ? { companyPath: opts.companyPath } : {}) });
     cleanups.add('finance', () => finance.stop());
 
     // Curtailment: commands go to the agents over their channels; steps run as queue jobs.
@@ -165,7 +158,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const cs = curtailmentSettings(site);
     const curtailment = new CurtailmentEngine({
       site,
-      db: store.db,
+      events: records.events,
+      // Several instances share PostgreSQL records: each drives only the events it holds the lease of.
+      exclusive: records.kind === 'sqlite',
+      ...(env.SWITCHYARD_INSTANCE_ID ? { instanceId: env.SWITCHYARD_INSTANCE_ID } : {}),
+      ...(envInt(env, 'SWITCHYARD_CURTAILMENT_LEASE_MS') !== undefined ? { leaseMs: envInt(env, 'SWITCHYARD_CURTAILMENT_LEASE_MS') } : {}),
       live,
       hub: agentHub,
       queue: curtailQueue,
@@ -193,7 +190,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       site,
       db: store.db,
       history,
-      kinds: { store: 'sqlite', queue: queueKind },
+      kinds: { store: records.kind, queue: queueKind },
+      ingest: records.ingest,
+      audit: records.audit,
       version: packageVersion(),
       readRequiresToken: env.SWITCHYARD_READ_REQUIRES_TOKEN === '1',
       // Ingest clock-skew allowance, per-address rate limit, signed webhooks: from this env.
@@ -212,7 +211,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       finance: finance.api,
       ...(simulations ? { simulations } : {}),
       metrics,
-      ...(pg ? { audit: new PgAuditLog(pg.pool) } : {}),
       ...(tls ? { https: tls } : {}),
     });
     cleanups.add('api', () => app.close());

@@ -1,5 +1,4 @@
 import { watch, type FSWatcher } from 'node:fs';
-import type { Database } from 'better-sqlite3';
 import { loadSiteFile } from '../domain/load-site.ts';
 import type { SiteFile } from '../domain/site-schema.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -15,6 +14,7 @@ import { computePlan, planPrices, type PlanComputeRequest, type PreviewOverrides
 import { explainAt, type PlanReport } from './plan-report.ts';
 import { dispatchSettings } from './site-input.ts';
 import { PreviewRunner } from './preview/preview-runner.ts';
+import type { PlanRecords } from './plan-records.ts';
 
 /**
  * Keeps the site's dispatch plan current: a repeatable job on the queue recomputes it every
@@ -40,7 +40,8 @@ export type { PreviewOverrides } from './plan-compute.ts';
 export interface PlanServiceOptions {
   site: SiteFile;
   sitePath: string;
-  db: Database;
+  /** Where each computed plan is kept (SQLite or PostgreSQL, plan-records.ts). */
+  plans: PlanRecords;
   queue: JobQueue<PlanJob>;
   log: Logger;
   /** Site meter load now, MW, where ramp limits start (live telemetry); null when unknown. */
@@ -108,7 +109,11 @@ export class PlanService {
       if (this.state.error !== error) this.o.log.warn({ trigger, err: error }, 'plan failed');
       this.state = { ...this.state, computedAtMs: started, trigger, error };
     }
-    this.store(trigger);
+    try {
+      await this.store(trigger);
+    } catch (err) {
+      this.o.log.error({ trigger, err: errorMessage(err), store: this.o.plans.kind }, `storing the plan failed: ${errorMessage(err)}`);
+    }
     return this.state;
   }
 
@@ -127,6 +132,9 @@ export class PlanService {
   async stop(): Promise<void> {
     for (const w of this.watchers.splice(0)) w.close();
     await this.previews.close();
+    // A shared queue (BullMQ) keeps the schedule: other instances plan on it, and the next start
+    // of this one upserts it. Only this process's own timers (the in-process queue) go.
+    if (this.o.queue.kind !== 'memory') return;
     await this.o.queue.removeRepeatable(SCHEDULE_KEY).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'removing the plan schedule failed'));
   }
 
@@ -149,12 +157,12 @@ export class PlanService {
     };
   }
 
-  private store(trigger: PlanTrigger): void {
+  private async store(trigger: PlanTrigger): Promise<void> {
     const s = this.state;
-    this.o.db
-      .prepare('INSERT INTO plans (createdAtMs, trigger, status, marginUsd, error, report) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.computedAtMs, trigger, s.error ? 'error' : s.plan!.status, s.error ? null : s.plan!.totals.marginUsd, s.error, s.error ? null : JSON.stringify(s.plan));
-    this.o.db.prepare('DELETE FROM plans WHERE id <= (SELECT MAX(id) FROM plans) - ?').run(this.o.keepPlans ?? 500);
+    await this.o.plans.add(
+      { createdAtMs: s.computedAtMs ?? this.now(), trigger, status: s.error ? 'error' : s.plan!.status, marginUsd: s.error ? null : s.plan!.totals.marginUsd, error: s.error, report: s.error ? null : s.plan },
+      this.o.keepPlans ?? 500,
+    );
   }
 
   private watchInputs(): void {

@@ -7,8 +7,8 @@ import { ContextError, wrap } from '../lib/errors.ts';
 import { logger } from '../lib/log.ts';
 
 /**
- * The records store on PostgreSQL (DATABASE_URL). Only the record families moved so far have
- * tables here (pg-migrations/: the audit log); the others stay in SQLite (see sqlite.ts).
+ * The records store on PostgreSQL (DATABASE_URL): the record families of
+ * services/platform/records.ts have tables here (pg-migrations/, mirroring the SQLite ones).
  * Migrations follow the SQLite runner's rules: file-name order, each file in one transaction
  * with its record, a recorded file that changed or vanished is an error. Concurrent starts
  * (two control planes) take an advisory lock, so one migrates and the other waits.
@@ -84,5 +84,28 @@ export async function applyPgMigrations(pool: pg.Pool, dir: string): Promise<str
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch((err: unknown) => logger('store').warn({ err }, 'releasing the migration lock failed (it goes with the connection)'));
     client.release();
+  }
+}
+
+/** Runs `fn` in one transaction on one client: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      // A connection that cannot roll back is dropped from the pool, not reused.
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      logger('store').error({ err: broken }, 'ROLLBACK failed; the connection is dropped');
+    }
+    throw err;
+  } finally {
+    client.release(broken);
   }
 }

@@ -41,6 +41,22 @@ interface Footprint {
   allocBytesPerCycle: number;
   wallSecPerCycle: number;
   cycleLines: string[];
+  /** Where the memory was when the last cycle ended, before any GC the bench asks for. */
+  spacesMb: string;
+}
+
+interface Spaces {
+  spaces: Record<string, { committed: number; used: number }>;
+  memory: NodeJS.MemoryUsage;
+}
+
+function spacesLine(s: Spaces | undefined): string {
+  if (s === undefined) return 'unknown';
+  const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+  const parts = Object.entries(s.spaces)
+    .filter(([, v]) => v.committed >= 2 ** 20)
+    .map(([name, v]) => `${name.replace(/_space$/, '')} ${mb(v.used)}/${mb(v.committed)}`);
+  return `rss ${mb(s.memory.rss)}, heap used/committed by space: ${parts.join(', ')}; external ${mb(s.memory.external)} (array buffers ${mb(s.memory.arrayBuffers)}) MB`;
 }
 
 function procCpuTicks(pid: number): number {
@@ -57,7 +73,7 @@ function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Asks the probe in `child` and waits for its answer. */
-function ask<T>(child: ChildProcess, what: 'mark' | 'gc'): Promise<T> {
+function ask<T>(child: ChildProcess, what: 'mark' | 'gc' | 'spaces'): Promise<T> {
   const id = Math.random();
   return new Promise((resolve, reject) => {
     const onMessage = (msg: unknown) => {
@@ -94,6 +110,7 @@ async function measure(child: ChildProcess, cycleEnd: (line: string) => string |
   let t0 = 0;
   let alloc = 0;
   let seen = 0;
+  let spaces: Spaces | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let buf = '';
@@ -118,6 +135,7 @@ async function measure(child: ChildProcess, cycleEnd: (line: string) => string |
           }
           if (seen === WARMUP + CYCLES) {
             sampling = false;
+            ask<Spaces>(child, 'spaces').then((s) => (spaces = s), reject);
             resolve();
           }
         }
@@ -137,6 +155,7 @@ async function measure(child: ChildProcess, cycleEnd: (line: string) => string |
       allocBytesPerCycle: alloc / CYCLES,
       wallSecPerCycle: wallSec / CYCLES,
       cycleLines,
+      spacesMb: spacesLine(spaces),
     };
   } finally {
     clearInterval(sampler);
@@ -194,7 +213,11 @@ async function oneSize(total: number): Promise<void> {
       twin.once('exit', (code) => reject(new Error(`bench twin exited with code ${code} before it was ready`)));
     });
     const port = (miners[0] as MinerDevice).port;
-    writeFileSync(join(dir, 'site.yaml'), stringify(dialectSite(perFirmware, FIRMWARES, FITTING_MODELS)));
+    const site = dialectSite(perFirmware, FIRMWARES, FITTING_MODELS);
+    // The site checks hold each block's miners within its capacity (the twin does not check).
+    for (const block of site.blocks) block.capacityMw = Math.max(block.capacityMw, Math.ceil((perFirmware * 4_000 * 1.1) / 1e6));
+    site.site.importLimitMw = Math.max(site.site.importLimitMw, site.blocks.reduce((mw, b) => mw + b.capacityMw, 0));
+    writeFileSync(join(dir, 'site.yaml'), stringify(site));
     writeFileSync(
       join(dir, 'agent.yaml'),
       stringify({ agentId: 'footprint', controlPlaneUrl: sink.url, token: 'bench', siteFile: 'site.yaml', minerPort: port, minerIntervalMs: 1000, shipIntervalMs: 1000 }),
@@ -241,6 +264,8 @@ async function oneSize(total: number): Promise<void> {
     row('allocated per miner per cycle', kb(ours.allocBytesPerCycle) / n, kb(peer.allocBytesPerCycle) / n, 'KB');
     row('wall per cycle', ours.wallSecPerCycle, peer.wallSecPerCycle, 's');
     console.log(`online/polled per measured cycle: agent ${ours.cycleLines.join(' ')}; bare ${peer.cycleLines.join(' ')}`);
+    console.log(`at the last cycle's end: agent ${ours.spacesMb}`);
+    console.log(`at the last cycle's end: bare ${peer.spacesMb}`);
     console.log(`readings at the ingest endpoint: ${shipped.readings} (${shipped.online} online, ${shipped.bad} online without hashrate_hs)`);
   } finally {
     sink.server.close();

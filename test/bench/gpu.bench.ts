@@ -45,7 +45,7 @@ export async function run(): Promise<void> {
   };
   const live = new LiveState(site);
   const tokens = new TokenStore(store.db);
-  const token = tokens.create({ name: 'agent-bench', role: 'agent' }).secret;
+  const token = (await tokens.create({ name: 'agent-bench', role: 'agent' })).secret;
   const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'bench', live, tokens, log });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const gpuHosts = site.gpuHosts.map((h) => ({ id: h.id, blockId: h.blockId, host: h.host, nvidiaSmiPath: 'nvidia-smi', dcgmUrl: twin.dcgmUrl(h.host) }));

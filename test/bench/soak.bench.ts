@@ -148,11 +148,11 @@ export async function run(): Promise<void> {
     console.log(`idle: plan job ${idlePlanMs.toFixed(0)} ms, curtailment signal → meter confirmed ${idleCurtailMs} ms`);
 
     const tokens = p.app.services.tokens;
-    const agents = site.agents.map(({ agentId, blockId }) => ({
+    const agents = await Promise.all(site.agents.map(async ({ agentId, blockId }) => ({
       agentId,
-      token: tokens.create({ name: agentId, role: 'agent' }).secret,
+      token: (await tokens.create({ name: agentId, role: 'agent' })).secret,
       devices: Array.from({ length: AGENT_READINGS }, (_, i) => ({ id: `${blockId}-m${String(i + 1).padStart(5, '0')}`, blockId })),
-    }));
+    })));
     // Stale miners on the control plane while the load and the curtailment run (polling goes
     // on at a reduced rate during command batches, so this should stay 0).
     let maxStale = 0;

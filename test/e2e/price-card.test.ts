@@ -60,8 +60,8 @@ describe('operator page: live power price', () => {
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
-    // The interval that just ended, as a price writer appends it.
-    const startMs = Math.floor(Date.now() / 900_000) * 900_000 - 900_000;
+    // A 15-minute interval that ends now, as a price writer appends it (whole seconds).
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - 900_000;
     appendFileSync(pricesPath, `${new Date(startMs).toISOString()},9000.5\n`);
 
     await page.goto(platform.listening.url + '/');

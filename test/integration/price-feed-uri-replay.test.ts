@@ -33,8 +33,9 @@ import { until } from '../support/until.ts';
  * Settings: strike 150 $/MWh, curtail after N = 2 intervals above it, resume after M = 3 at or
  * below it (resume level = the strike), restore hold 3.5 h for price-strike events.
  *
- * On its first fetch (yesterday and today, Central) the feed also delivers the 11th: all 24 hours
- * ≤ 150 $/MWh (highest 92.37), so they only prime the rule.
+ * On its first fetch (yesterday and today, Central, at 00:30 CST on the 12th) the feed also gets
+ * the 11th; hours that ended more than staleAfter (90 min) before are history (kept, not
+ * stepped): only HE24 of the 11th (40.40 $/MWh, ≤ 150) is stepped, and changes nothing.
  *
  * Hand calculation (HB_NORTH, hour ending HE in CST = UTC−6; an hour's price is known at its end):
  *
@@ -146,10 +147,13 @@ describe('Winter Storm Uri price replay: live feed → price strike → engine',
       }, 5000, 0);
       await settled();
     }
-    // The first fetch (yesterday and today, Central) also brings the 11th: 24 hours, all ≤ 150 $/MWh (max 92.37).
-    assert.equal(steps.length, 72, 'the 11th, 12th and 13th, each hour delivered once');
-    assert.ok(steps.slice(0, 24).every((s) => s.price <= 150 && s.action === 'hold'));
-    assert.equal(steps[24]!.endMs, REPLAY_FROM + H);
+    // The first fetch (yesterday and today, Central) also brings the 11th; the hours that ended
+    // more than staleAfter (90 min) before the first poll (06:30Z and a few ms) are history, so
+    // only HE24 (ended 06:00Z, 40.40) is stepped.
+    assert.equal(steps.length, 49, 'the last hour of the 11th, then the 12th and 13th, each hour once');
+    assert.deepEqual([new Date(steps[0]!.endMs).toISOString(), steps[0]!.price, steps[0]!.action], ['2021-02-12T06:00:00.000Z', 40.4, 'hold']);
+    assert.equal(steps[1]!.endMs, REPLAY_FROM + H);
+    assert.equal(feed.recent().length, 49, 'the intervals starting in the last 48 hours are kept for the scheduler');
     assert.ok(api.requests.report >= 48 && api.requests.rejected === 0, JSON.stringify(api.requests));
 
     // The hours above the strike, read from the served data, agree with the table above.

@@ -79,7 +79,7 @@ test('a 60 s control-plane outage, with an agent restart inside it, loses zero r
   const twin = await startTwin(site, { minerPort: 0, meterPort: 0, tickMs: 200 });
   let cp = await startControlPlane(dataDir, 0);
   const port = cp.port;
-  const token = cp.tokens.create({ name: AGENT_ID, role: 'agent' }).secret;
+  const token = (await cp.tokens.create({ name: AGENT_ID, role: 'agent' })).secret;
   const log = logger('agent');
   log.level = 'error';
   const config: AgentConfig = {

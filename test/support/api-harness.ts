@@ -6,6 +6,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp, type AppDeps } from '../../services/api/app.ts';
 import type { SimulationPort } from '../../services/api/routes/simulations.ts';
 import type { FinanceApi } from '../../services/finance/finance-service.ts';
+import { SqliteEventStore } from '../../services/curtailment/event-store.ts';
+import { SqlitePlanRecords } from '../../services/scheduler/plan-records.ts';
 import { TokenStore, type Role } from '../../services/api/auth/tokens.ts';
 import type { AgentBatch, Reading } from '../../services/agent-contract/batch-schema.ts';
 import { meterDevices, minerDevices } from '../../services/domain/devices.ts';
@@ -65,14 +67,14 @@ export async function harness(
   const site = givenSite ?? loadSiteFile(plannerOpts?.sitePath ?? SMALL_SITE);
   const store = openStore({ dataDir });
   const planner = plannerOpts
-    ? new PlanService({ site, sitePath: plannerOpts.sitePath, db: store.db, queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}), ...(plannerOpts.timeLimitS ? { timeLimitS: plannerOpts.timeLimitS } : {}) })
+    ? new PlanService({ site, sitePath: plannerOpts.sitePath, plans: new SqlitePlanRecords(store.db), queue: plannerOpts.queue ?? createQueue<PlanJob>('plans', { env: {} }), log: logger('scheduler'), watchFiles: false, ...(plannerOpts.now ? { now: plannerOpts.now } : {}), ...(plannerOpts.timeLimitS ? { timeLimitS: plannerOpts.timeLimitS } : {}) })
     : null;
   const history = createHistory({ dataDir, env: {} });
   const tokens = new TokenStore(store.db);
   const live = new LiveState(site);
   const agentHub = withEngine ? new AgentHub(logger('agent-hub')) : null;
   const curtailQueue = agentHub ? createQueue<CurtailJob>('curtailment', { env: {} }) : null;
-  const curtailment = agentHub && curtailQueue ? new CurtailmentEngine({ site, db: store.db, live, hub: agentHub, queue: curtailQueue, log: logger('curtailment') }) : null;
+  const curtailment = agentHub && curtailQueue ? new CurtailmentEngine({ site, events: new SqliteEventStore(store.db), live, hub: agentHub, queue: curtailQueue, log: logger('curtailment') }) : null;
   await curtailment?.start();
   const simulations = simulationsOf?.(store.db);
   const finance = financeOf?.(store.db, history);
@@ -80,8 +82,8 @@ export async function harness(
   const app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, live, ...appOpts, ...(planner ? { planner } : {}), ...(simulations ? { simulations } : {}), ...(finance ? { finance } : {}), ...extraDeps, ...(curtailment && agentHub ? { curtailment, agentHub } : {}) });
   await app.ready();
   const secrets = {} as Record<Role, string>;
-  for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `test-${role}`, role }).secret;
-  secrets.agent = tokens.create({ name: AGENT_ID, role: 'agent' }).secret;
+  for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = (await tokens.create({ name: `test-${role}`, role })).secret;
+  secrets.agent = (await tokens.create({ name: AGENT_ID, role: 'agent' })).secret;
   return {
     app,
     site,

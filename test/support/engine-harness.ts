@@ -9,6 +9,7 @@ import { minerDevices } from '../../services/domain/devices.ts';
 import type { SiteFile } from '../../services/domain/site-schema.ts';
 import { logger } from '../../services/lib/log.ts';
 import { MemoryQueue } from '../../services/queue/memory.ts';
+import { SqliteEventStore } from '../../services/curtailment/event-store.ts';
 import { openStore, type RecordsStore } from '../../services/store/sqlite.ts';
 import { LiveState } from '../../services/telemetry/live-state.ts';
 import { FakeCommandHub } from './fake-command-hub.ts';
@@ -64,7 +65,7 @@ export async function engineHarness(extra: Partial<EngineOptions> = {}, site: Si
   const make = () =>
     new CurtailmentEngine({
       site,
-      db: store.db,
+      events: new SqliteEventStore(store.db),
       live,
       hub,
       queue: (queue = new MemoryQueue<CurtailJob>('curtailment')),
@@ -97,6 +98,9 @@ export async function engineHarness(extra: Partial<EngineOptions> = {}, site: Si
     },
     restart: async () => {
       // As a kill -9: no stop(), nothing flushed; the old engine's timers and queue go so it cannot act again.
+      // Its store writes already under way finish first: a killed process's writes landed or never
+      // began, and none lands after the new engine has read the store.
+      await h.engine.settled();
       const old = h.engine as unknown as { supervisor: NodeJS.Timeout | null; publishTimer: NodeJS.Timeout | null };
       if (old.supervisor) clearInterval(old.supervisor);
       if (old.publishTimer) clearTimeout(old.publishTimer);

@@ -73,7 +73,7 @@ describe('api auth', () => {
     assert.ok(!JSON.stringify(rows).includes(secret), 'only the hash is stored');
 
     const audit = h.db.prepare(`SELECT actor, action FROM audit_log WHERE detail LIKE ?`).all(`%${token.id}%`);
-    assert.deepEqual(audit, [{ actor: h.tokens.verify(h.secrets.admin)!.id, action: 'token.create' }]);
+    assert.deepEqual(audit, [{ actor: (await h.tokens.verify(h.secrets.admin))!.id, action: 'token.create' }]);
 
     const del = await h.call({ method: 'DELETE', url: `/api/tokens/${token.id}`, as: 'admin' });
     assert.equal(del.statusCode, 200);
@@ -120,30 +120,30 @@ describe('api auth with SWITCHYARD_READ_REQUIRES_TOKEN', () => {
 });
 
 describe('first-start tokens', () => {
-  test('the admin token is minted once, printed once, and kept 0600; the agent token is reused', () => {
+  test('the admin token is minted once, printed once, and kept 0600; the agent token is reused', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-boot-'));
     try {
       const store = openStore({ dataDir });
       const tokens = new TokenStore(store.db);
       const log = logger('test');
       const printed: string[] = [];
-      const first = ensureAdminToken(tokens, dataDir, log, (t) => printed.push(t));
+      const first = await ensureAdminToken(tokens, dataDir, log, (t) => printed.push(t));
       assert.equal(first.created, true);
       const secret = readFileSync(first.path, 'utf8').trim();
       assert.equal(statSync(first.path).mode & 0o777, 0o600);
       assert.equal(printed.length, 1);
       assert.ok(printed[0]!.includes(secret));
-      assert.equal(tokens.verify(secret)?.role, 'admin');
+      assert.equal((await tokens.verify(secret))?.role, 'admin');
 
-      const second = ensureAdminToken(tokens, dataDir, log, (t) => printed.push(t));
+      const second = await ensureAdminToken(tokens, dataDir, log, (t) => printed.push(t));
       assert.equal(second.created, false);
       assert.equal(printed.length, 1, 'printed only at first start');
 
-      const agentA = ensureAgentToken(tokens, dataDir, 'agent-x', log);
-      const agentB = ensureAgentToken(tokens, dataDir, 'agent-x', log);
+      const agentA = await ensureAgentToken(tokens, dataDir, 'agent-x', log);
+      const agentB = await ensureAgentToken(tokens, dataDir, 'agent-x', log);
       assert.equal(agentA, agentB);
       assert.equal(statSync(join(dataDir, 'agent-tokens', 'agent-x.token')).mode & 0o777, 0o600);
-      assert.equal(tokens.verify(agentA)?.role, 'agent');
+      assert.equal((await tokens.verify(agentA))?.role, 'agent');
       store.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

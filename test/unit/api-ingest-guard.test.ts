@@ -30,8 +30,8 @@ describe('ingest: devices belong to agents', () => {
   let b: string;
   before(async () => {
     h = await harness({ site: twoAgentSite() });
-    a = h.tokens.create({ name: 'agent-a', role: 'agent' }).secret;
-    b = h.tokens.create({ name: 'agent-b', role: 'agent' }).secret;
+    a = (await h.tokens.create({ name: 'agent-a', role: 'agent' })).secret;
+    b = (await h.tokens.create({ name: 'agent-b', role: 'agent' })).secret;
   });
   after(() => h.close());
 
@@ -76,7 +76,7 @@ describe('ingest: a site without an agents list has one agent', () => {
   test('the first agent holds every device; a second token cannot take them over', async () => {
     const first = await h.call({ method: 'POST', url: '/api/ingest', payload: smallBatch(h.site, { seq: 1 }), as: 'agent' });
     assert.equal(first.statusCode, 200);
-    const intruder = h.tokens.create({ name: 'agent-intruder', role: 'agent' }).secret;
+    const intruder = (await h.tokens.create({ name: 'agent-intruder', role: 'agent' })).secret;
     const res = await h.app.inject({ method: 'POST', url: '/api/ingest', headers: bearer(intruder), payload: smallBatch(h.site, { seq: 1, agentId: 'agent-intruder', sleeping: ['B1-m00001'] }) });
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().accepted, 0);

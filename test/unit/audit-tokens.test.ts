@@ -104,7 +104,7 @@ describe('switchyard tokens', () => {
 
     const store = openStore({ dataDir });
     try {
-      assert.equal(new TokenStore(store.db).verify(secret!)?.id, id);
+      assert.equal((await new TokenStore(store.db).verify(secret!))?.id, id);
     } finally {
       store.close();
     }
@@ -118,7 +118,7 @@ describe('switchyard tokens', () => {
     assert.match(revoked.stdout, new RegExp(`revoked ${id}`));
     const again = openStore({ dataDir });
     try {
-      assert.equal(new TokenStore(again.db).verify(secret!), null, 'a revoked secret no longer works');
+      assert.equal(await new TokenStore(again.db).verify(secret!), null, 'a revoked secret no longer works');
       const audit = await new AuditLog(again.db).list({ limit: 10, actionPrefix: 'token.' });
       const who = `cli:${userInfo().username}@${hostname()}`;
       assert.deepEqual(audit.map((e) => [e.action, e.actor]), [['token.revoke', who], ['token.create', who], ['token.create', who]]);

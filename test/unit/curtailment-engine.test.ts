@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { EventRecord, EventStatus } from '../../services/curtailment/event-record.ts';
 import { EngineError } from '../../services/curtailment/engine.ts';
 import { newEventRecord, logCommands, transition } from '../../services/curtailment/event-record.ts';
-import { EventStore } from '../../services/curtailment/event-store.ts';
+import { SqliteEventStore } from '../../services/curtailment/event-store.ts';
 import { engineHarness, type Harness } from '../support/engine-harness.ts';
 import { until } from '../support/until.ts';
 
@@ -190,14 +190,14 @@ describe('curtailment engine: restore never throws', () => {
   // the event closed as aborted with 0 restore commands.
   it('a shed device of a model the catalog lacks is woken on a fallback', async () => {
     await harness({}, false);
-    const store = new EventStore(h!.store.db);
+    const store = new SqliteEventStore(h!.store.db);
     const now = Date.now();
     let record = newEventRecord({ id: 'ev-unknown-model', program: 'operator', target: { shedMw: 1 }, allowAi: false, signalAtMs: now - 60_000 });
     record = logCommands(record, 'shed', [{ deviceId: 'X-m00001', blockId: 'B9', action: 'sleep', expectedDeltaW: -3000 }], now - 50_000);
     record = transition(record, 'shedding', now - 50_000);
     record = { ...record, devices: record.devices.map((d) => ({ ...d, outcome: 'acked' as const, ackAtMs: now - 49_000 })) };
     record = transition(record, 'meter-confirmed', now - 40_000);
-    store.insert({ record, control: { priority: 50, startMs: now - 60_000, endMs: now + HOUR, requestedBy: 'test' } }, now);
+    await store.insert({ record, control: { priority: 50, startMs: now - 60_000, endMs: now + HOUR, requestedBy: 'test' } }, now, { owner: 'an-earlier-process', untilMs: now + HOUR });
     h!.hub.asleep.add('X-m00001');
     await h!.restart();
     startTicking();

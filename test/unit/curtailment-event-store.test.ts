@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { Database } from 'better-sqlite3';
 import type { DeviceCommand } from '../../services/agent-contract/device-command.ts';
 import { addMeterSamples, addTimeline, logCommands, newEventRecord, recordAcks, transition, type EventRecord } from '../../services/curtailment/event-record.ts';
-import { EventStore, type EventControl } from '../../services/curtailment/event-store.ts';
+import { SqliteEventStore, type EventControl } from '../../services/curtailment/event-store.ts';
 import { openStore } from '../../services/store/sqlite.ts';
 
 /**
@@ -56,37 +56,37 @@ function bigRecord(devices: number): EventRecord {
   return recordAcks(r, commands.slice(0, devices - 100).map((c, i) => ({ deviceId: c.deviceId, atMs: t0 + 2000 + i, ok: true })));
 }
 
-test('a save writes what changed, not the whole record; it reads back the same', (t) => {
+test('a save writes what changed, not the whole record; it reads back the same', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-event-store-'));
   const store = openStore({ dataDir: dir });
   try {
     const counted = countingDb(store.db);
-    const events = new EventStore(counted.db);
+    const events = new SqliteEventStore(counted.db);
     let record = bigRecord(3180);
     const wholeBytes = JSON.stringify(record).length;
-    events.insert({ record, control }, 1);
+    await events.insert({ record, control }, 1, { owner: 'test', untilMs: 2 });
     // The last 100 acks come in, a meter sample and a timeline entry: one save.
     record = recordAcks(record, record.devices.slice(-100).map((d, i) => ({ deviceId: d.deviceId, atMs: d.sentAtMs + 5000 + i, ok: true })));
     record = addMeterSamples(record, [{ atMs: 1_800_000_010_000, loadW: 30e6 }]);
     record = addTimeline(record, [{ kind: 'meter-confirmed', atMs: 1_800_000_010_000, detail: 'test' }]);
     counted.reset();
-    events.save(record, 2);
+    await events.save(record, 2);
     const saveBytes = counted.bytes();
     t.diagnostic(`3,180 devices: whole record ${wholeBytes} B; one save after 100 acks wrote ${saveBytes} B`);
     assert.ok(wholeBytes > 400_000, `the record is big (${wholeBytes} B)`);
     assert.ok(saveBytes < 30_000, `a save of 100 acks wrote ${saveBytes} B (the whole record is ${wholeBytes} B)`);
     // A save with nothing new writes only the head.
     counted.reset();
-    events.save(record, 3);
+    await events.save(record, 3);
     assert.ok(counted.bytes() < 2_000, `an unchanged save wrote ${counted.bytes()} B`);
-    assert.deepEqual(events.get('ev-big')!.record, record);
+    assert.deepEqual((await events.get('ev-big'))!.record, record);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('a record saved whole before the migration is read, resumed, and turns into rows on its next save', () => {
+test('a record saved whole before the migration is read, resumed, and turns into rows on its next save', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-event-store-'));
   const store = openStore({ dataDir: dir });
   try {
@@ -94,16 +94,16 @@ test('a record saved whole before the migration is read, resumed, and turns into
     store.db
       .prepare('INSERT INTO curtailment_events (id, status, externalId, createdAtMs, updatedAtMs, control, record, open) VALUES (?, ?, NULL, 1, 1, ?, ?, 1)')
       .run(record.id, record.status, JSON.stringify(control), JSON.stringify(record));
-    const events = new EventStore(store.db);
-    assert.deepEqual(events.get(record.id)!.record, record);
-    const [resumed] = events.active();
+    const events = new SqliteEventStore(store.db);
+    assert.deepEqual((await events.get(record.id))!.record, record);
+    const [resumed] = await events.active();
     assert.deepEqual(resumed!.record, record);
     record = recordAcks(resumed!.record, record.devices.slice(-100).filter((d) => d.outcome === 'pending').map((d) => ({ deviceId: d.deviceId, atMs: d.sentAtMs + 1, ok: false, error: 'timeout' })));
-    events.save(record, 5);
+    await events.save(record, 5);
     assert.equal((store.db.prepare('SELECT layout FROM curtailment_events WHERE id = ?').get(record.id) as { layout: string }).layout, 'rows');
-    assert.deepEqual(events.get(record.id)!.record, record);
-    events.close(record.id);
-    assert.deepEqual(events.active(), []);
+    assert.deepEqual((await events.get(record.id))!.record, record);
+    await events.close(record.id);
+    assert.deepEqual(await events.active(), []);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -82,8 +82,12 @@ describe('restore hysteresis in the engine', () => {
     await reach(first.eventId, ['meter-confirmed']);
     const shedBefore = h!.hub.commands('shed').length;
     await h!.engine.end(first.eventId, 'price low');
-    const again = await ask('operator');
+    const now = Date.now();
+    const signal = { program: 'operator' as const, target: { shedMw: 0.15 }, startMs: now, endMs: now + 3_600_000, requestedBy: 'test', externalId: 'vtn-event-7' };
+    const again = await h!.engine.request(signal);
     assert.equal(again.eventId, first.eventId, 'the same event goes on');
+    // A source that polls asks again with the same id: still the same event, not a new one.
+    assert.equal((await h!.engine.request(signal)).eventId, first.eventId);
     // Wait past the hold: the event is still curtailed, nothing restored, nothing shed twice.
     await until('the hold to pass', () => h!.engine.hold.get(first.eventId) === undefined && Date.now(), 5000);
     const waitUntil = Date.now() + HOLD_S * 1000 + 200;

@@ -49,7 +49,7 @@ before(async () => {
   const tokens = new TokenStore(store.db);
   app = await buildApp({ site, db: store.db, history, kinds: { store: 'sqlite', queue: 'memory' }, version: 'test', tokens, finance });
   await app.ready();
-  for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = tokens.create({ name: `t-${role}`, role }).secret;
+  for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) secrets[role] = (await tokens.create({ name: `t-${role}`, role })).secret;
 });
 
 after(async () => {

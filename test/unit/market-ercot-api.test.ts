@@ -149,13 +149,16 @@ describe('ERCOT API client', () => {
     const got: number[] = [];
     feed.subscribe((iv) => got.push(iv.startMs));
     assert.equal(await feed.poll(), 13);
+    // Hours ending 01:00..12:00 ended more than staleAfter (1 h) before 13:30: history, kept but not delivered.
+    assert.equal(got.length, 1);
+    assert.equal(feed.recent().length, 13);
     const q = new URL(seen.at(-1)!.path, 'http://x').searchParams;
     assert.equal(q.get('deliveryDateFrom'), '2025-04-10');
     assert.equal(q.get('deliveryDateTo'), '2025-04-11');
     assert.equal(q.get('settlementPoint'), 'HB_NORTH');
     now += 3_600_000;
     assert.equal(await feed.poll(), 1);
-    assert.equal(got.length, 14);
+    assert.equal(got.length, 2);
     assert.equal(new Date(got.at(-1)!).toISOString(), '2025-04-11T18:00:00.000Z');
     assert.equal(feed.status().last?.priceUsdPerMwh, parseErcotPrices(read(NP4), { source: NP4, settlementPoint: 'HB_NORTH' }).intervals[13]!.priceUsdPerMwh);
   });

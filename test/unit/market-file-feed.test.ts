@@ -103,6 +103,21 @@ describe('file price feed', () => {
     assert.equal(t.feed.status().ageMs, 0);
   });
 
+  it('rows for intervals that ended more than staleAfter ago are history: kept, not delivered, not fresh', async () => {
+    const t = setup({ staleAfterMs: 30 * 60_000 });
+    // now is 06:00Z; 04:00–04:15Z ended 105 min ago, 05:30–05:45Z ended 15 min ago.
+    appendFileSync(t.path, 'timestamp,price_usd_per_mwh\n2021-02-15T04:00:00Z,9000\n2021-02-15T05:30:00Z,100\n');
+    assert.equal(await t.feed.poll(), 2);
+    assert.deepEqual(t.seen.map((iv) => iv.priceUsdPerMwh), [100]);
+    assert.equal(t.feed.recent().length, 2);
+    const only = setup({ staleAfterMs: 30 * 60_000 });
+    appendFileSync(only.path, 'timestamp,price_usd_per_mwh\n2021-02-15T04:00:00Z,9000\n');
+    await only.feed.poll();
+    assert.deepEqual(only.seen, []);
+    assert.equal(only.feed.status().last?.priceUsdPerMwh, 9000, 'shown as the last price');
+    assert.equal(only.feed.status().receivedAtMs, null, 'but not a fresh one');
+  });
+
   it('a missing file is a read error in the status, and the feed reads it once it appears', async () => {
     const t = setup();
     rmSync(t.path);

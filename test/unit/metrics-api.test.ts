@@ -1,3 +1,4 @@
+import { SqlitePlanRecords } from '../../services/scheduler/plan-records.ts';
 import '../support/quiet-logs.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -125,7 +126,7 @@ describe('ControlPlaneMetrics', () => {
     const store = openStore({ dataDir });
     const metrics = new ControlPlaneMetrics();
     const queue = metrics.instrument(createQueue<PlanJob>('plans', { env: {} }));
-    const planner = new PlanService({ site: loadSiteFile(DEMO), sitePath: DEMO, db: store.db, queue, log: logger('scheduler'), watchFiles: false, now: () => Date.UTC(2026, 10, 30, 6, 2) });
+    const planner = new PlanService({ site: loadSiteFile(DEMO), sitePath: DEMO, plans: new SqlitePlanRecords(store.db), queue, log: logger('scheduler'), watchFiles: false, now: () => Date.UTC(2026, 10, 30, 6, 2) });
     metrics.watchPlanner(queue, () => planner.latest());
     const solved = new Promise<void>((resolve) => queue.on('completed', () => resolve()));
     try {

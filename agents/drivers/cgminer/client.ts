@@ -35,9 +35,19 @@ const DEFAULT_MAX_REPLY = 1024 * 1024;
 
 /** The raw reply bytes, NUL excluded. */
 export function cgminerCall(host: string, port: number, request: CgminerRequest, opts: CallOptions): Promise<Buffer> {
-  const body: Record<string, string> = { command: request.command };
-  if (request.parameter !== undefined) body.parameter = request.parameter;
-  return cgminerSend(host, port, JSON.stringify(body), opts);
+  if (request.parameter === undefined) return cgminerSend(host, port, commandPayload(request.command), opts);
+  return cgminerSend(host, port, JSON.stringify({ command: request.command, parameter: request.parameter }), opts);
+}
+
+/** `{"command":…}` texts, made once per command: the poller sends the same few every read. */
+const payloads = new Map<string, string>();
+function commandPayload(command: string): string {
+  let text = payloads.get(command);
+  if (text === undefined) {
+    text = JSON.stringify({ command });
+    if (payloads.size < 256) payloads.set(command, text);
+  }
+  return text;
 }
 
 /**
@@ -79,7 +89,8 @@ export function cgminerSend(host: string, port: number, payload: string, opts: C
       chunks.push(part);
       size += part.length;
       if (size > maxBytes) finish(new CgminerTransportError('too-large', `reply larger than ${maxBytes} bytes`));
-      else if (nul >= 0) finish(undefined, Buffer.concat(chunks, size));
+      // A reply that came in one chunk (most do) is used as it is, not copied.
+      else if (nul >= 0) finish(undefined, chunks.length === 1 ? part : Buffer.concat(chunks, size));
     });
     socket.once('end', () => {
       // Some firmware (the S17 Pro and T1 recordings) closes without the NUL.

@@ -8,6 +8,11 @@ import { entries, numberOf, requireSuccess, splitMulti, type Entry } from './rep
  * chip_temp_c, fan_rpm, uptime_s). Pure. Works on summary, stats, devs, temps and fans
  * replies and on their multi-command combination; make-specific layouts live in makes/.
  * A field that is absent or not a number is left out: missing is never zero.
+ *
+ * The agent runs this on every reply of every cycle, so it folds values as it walks the
+ * entries (a running max or mean) instead of building arrays of them: the same results as the
+ * array version (test/support/normalise-reference.ts, compared in cgminer-normalise.test.ts)
+ * for a fraction of the garbage.
  */
 export type Metrics = Record<string, number>;
 
@@ -30,68 +35,130 @@ export class NoTelemetryError extends Error {
  */
 const plausibleTemp = (t: number | undefined) => (t !== undefined && t !== 0 && t > -40 && t < 150 ? t : undefined);
 
-const maxOf = (xs: Array<number | undefined>) => {
-  const ok = xs.filter((x): x is number => x !== undefined);
-  return ok.length > 0 ? Math.max(...ok) : undefined;
-};
-const meanOf = (xs: Array<number | undefined>) => {
-  const ok = xs.filter((x): x is number => x !== undefined && x > 0);
-  return ok.length > 0 ? ok.reduce((a, b) => a + b, 0) / ok.length : undefined;
-};
-const matching = (e: Entry, re: RegExp) => Object.entries(e).filter(([k]) => re.test(k)).map(([, v]) => numberOf(v));
-
-function put(m: Metrics, name: string, value: number | undefined): void {
-  if (value !== undefined && Number.isFinite(value)) m[name] = value;
+/** The largest of the values seen; undefined until one is. */
+class Max {
+  value: number | undefined;
+  add(x: number | undefined): void {
+    if (x !== undefined && (this.value === undefined || x > this.value)) this.value = x;
+  }
 }
 
-function summaryMetrics(reply: CgminerReply): Metrics {
-  const m: Metrics = {};
-  const s = entries(reply, 'SUMMARY')[0];
-  if (s === undefined) return m;
-  put(m, 'hashrate_hs', hashrateHs(s));
-  put(m, 'power_w', numberOf(s.Power));
-  put(m, 'power_limit_w', numberOf(s['Power Limit']));
-  put(m, 'temp_c', plausibleTemp(numberOf(s.Temperature)));
-  put(m, 'fan_rpm', meanOf([numberOf(s['Fan Speed In']), numberOf(s['Fan Speed Out'])]));
-  put(m, 'uptime_s', numberOf(s.Elapsed));
-  return m;
+/** The mean of the positive values seen, summed in the order seen; undefined until one is. */
+class PositiveMean {
+  private sum = 0;
+  private n = 0;
+  add(x: number | undefined): void {
+    if (x !== undefined && x > 0) {
+      this.sum += x;
+      this.n++;
+    }
+  }
+  get value(): number | undefined {
+    return this.n > 0 ? this.sum / this.n : undefined;
+  }
 }
 
-function statsMetrics(reply: CgminerReply): Metrics {
+/** Sets a metric the earlier extractors (and parts) have not: the first to report it wins. */
+function first(m: Metrics, name: string, value: number | undefined): void {
+  if (value !== undefined && Number.isFinite(value) && !(name in m)) m[name] = value;
+}
+
+const TEMP = /^temp\d+$/;
+const CHIP_TEMP = /^temp2_\d+$/;
+const FAN = /^fan\d+$/;
+
+function summaryMetrics(reply: CgminerReply, m: Metrics): void {
+  const s = firstEntry(reply, 'SUMMARY');
+  if (s === undefined) return;
+  first(m, 'hashrate_hs', hashrateHs(s));
+  first(m, 'power_w', numberOf(s.Power));
+  first(m, 'power_limit_w', numberOf(s['Power Limit']));
+  first(m, 'temp_c', plausibleTemp(numberOf(s.Temperature)));
+  const fan = new PositiveMean();
+  fan.add(numberOf(s['Fan Speed In']));
+  fan.add(numberOf(s['Fan Speed Out']));
+  first(m, 'fan_rpm', fan.value);
+  first(m, 'uptime_s', numberOf(s.Elapsed));
+}
+
+/** The sum of the entries' hashrates; undefined when none has one. */
+function sumOfRates(list: readonly Entry[]): number | undefined {
+  let sum: number | undefined;
+  for (const e of list) {
+    const h = hashrateHs(e);
+    if (h !== undefined) sum = (sum ?? 0) + h;
+  }
+  return sum;
+}
+
+function statsMetrics(reply: CgminerReply, m: Metrics): void {
   const list = entries(reply, 'STATS');
   const avalon = list.find(isAvalonStats);
-  if (avalon !== undefined) return avalonStatsMetrics(avalon);
-  const m: Metrics = {};
+  if (avalon !== undefined) {
+    for (const [k, v] of Object.entries(avalonStatsMetrics(avalon))) if (!(k in m)) m[k] = v;
+    return;
+  }
   // Antminer stock and bmminer: one entry of totals (after a version entry); DragonMint T1:
   // one entry per hash chain. Summing the entries that carry a hashrate covers both.
-  const rates = list.map(hashrateHs).filter((h): h is number => h !== undefined);
-  if (rates.length > 0) m.hashrate_hs = rates.reduce((a, b) => a + b, 0);
-  put(m, 'temp_c', maxOf(list.flatMap((e) => [...matching(e, /^temp\d+$/), numberOf(e.Temp)]).map(plausibleTemp)));
-  put(m, 'chip_temp_c', maxOf(list.flatMap((e) => [...matching(e, /^temp2_\d+$/), numberOf(e.temp_max), numberOf(e['Temp max'])]).map(plausibleTemp)));
-  put(m, 'fan_rpm', meanOf(list.flatMap((e) => matching(e, /^fan\d+$/))));
-  put(m, 'uptime_s', maxOf(list.map((e) => numberOf(e.Elapsed))));
-  if (m.uptime_s === 0 && Object.keys(m).length === 1) delete m.uptime_s;
-  return m;
+  const rate = sumOfRates(list);
+  const temp = new Max();
+  const chip = new Max();
+  const fan = new PositiveMean();
+  const uptime = new Max();
+  for (const e of list) {
+    for (const key in e) {
+      if (TEMP.test(key)) temp.add(plausibleTemp(numberOf(e[key])));
+      else if (CHIP_TEMP.test(key)) chip.add(plausibleTemp(numberOf(e[key])));
+      else if (FAN.test(key)) fan.add(numberOf(e[key]));
+    }
+    temp.add(plausibleTemp(numberOf(e.Temp)));
+    chip.add(plausibleTemp(numberOf(e.temp_max)));
+    chip.add(plausibleTemp(numberOf(e['Temp max'])));
+    uptime.add(numberOf(e.Elapsed));
+  }
+  const anyOther = rate !== undefined || temp.value !== undefined || chip.value !== undefined || fan.value !== undefined;
+  if (rate !== undefined && !('hashrate_hs' in m)) m.hashrate_hs = rate;
+  first(m, 'temp_c', temp.value);
+  first(m, 'chip_temp_c', chip.value);
+  first(m, 'fan_rpm', fan.value);
+  // An uptime of 0 alone says nothing (a version-only stats reply).
+  if (!(uptime.value === 0 && !anyOther)) first(m, 'uptime_s', uptime.value);
 }
 
-function devsMetrics(reply: CgminerReply): Metrics {
-  const m: Metrics = {};
+function devsMetrics(reply: CgminerReply, m: Metrics): void {
   const list = entries(reply, 'DEVS');
-  const rates = list.map(hashrateHs).filter((h): h is number => h !== undefined);
-  if (rates.length > 0) m.hashrate_hs = rates.reduce((a, b) => a + b, 0);
-  put(m, 'temp_c', maxOf(list.map((e) => plausibleTemp(numberOf(e.Temperature)))));
-  put(m, 'uptime_s', maxOf(list.map((e) => numberOf(e['Device Elapsed']))));
-  return m;
+  const rate = sumOfRates(list);
+  if (rate !== undefined && !('hashrate_hs' in m)) m.hashrate_hs = rate;
+  const temp = new Max();
+  const uptime = new Max();
+  for (const e of list) {
+    temp.add(plausibleTemp(numberOf(e.Temperature)));
+    uptime.add(numberOf(e['Device Elapsed']));
+  }
+  first(m, 'temp_c', temp.value);
+  first(m, 'uptime_s', uptime.value);
 }
 
 /** Braiins OS `temps` and `fans`. */
-function tempsFansMetrics(reply: CgminerReply): Metrics {
-  const m: Metrics = {};
-  const temps = entries(reply, 'TEMPS');
-  put(m, 'temp_c', maxOf(temps.map((e) => plausibleTemp(numberOf(e.Board)))));
-  put(m, 'chip_temp_c', maxOf(temps.map((e) => plausibleTemp(numberOf(e.Chip)))));
-  put(m, 'fan_rpm', meanOf(entries(reply, 'FANS').map((e) => numberOf(e.RPM))));
-  return m;
+function tempsFansMetrics(reply: CgminerReply, m: Metrics): void {
+  const temp = new Max();
+  const chip = new Max();
+  for (const e of entries(reply, 'TEMPS')) {
+    temp.add(plausibleTemp(numberOf(e.Board)));
+    chip.add(plausibleTemp(numberOf(e.Chip)));
+  }
+  first(m, 'temp_c', temp.value);
+  first(m, 'chip_temp_c', chip.value);
+  const fan = new PositiveMean();
+  for (const e of entries(reply, 'FANS')) fan.add(numberOf(e.RPM));
+  first(m, 'fan_rpm', fan.value);
+}
+
+function firstEntry(reply: CgminerReply, section: string): Entry | undefined {
+  const value = reply[section];
+  if (!Array.isArray(value)) return undefined;
+  for (const e of value) if (typeof e === 'object' && e !== null && !Array.isArray(e)) return e as Entry;
+  return undefined;
 }
 
 // Where two sections report the same metric, the earlier one here wins: the summary is the
@@ -104,25 +171,20 @@ export function minerTelemetry(reply: CgminerReply): MinerTelemetry {
   const metrics: Metrics = {};
   let firmware: string | undefined;
   let firstError: unknown;
-  const sections: string[] = [];
+  const answered: CgminerReply[] = [];
   for (const part of parts.values()) {
     try {
       firmware ??= requireSuccess(part).description;
+      answered.push(part);
     } catch (err) {
       firstError ??= err;
-      continue;
-    }
-    sections.push(...Object.keys(part).filter((k) => k !== 'STATUS' && k !== 'id'));
-  }
-  for (const extract of EXTRACTORS) {
-    for (const part of parts.values()) {
-      for (const [k, v] of Object.entries(extract(part))) if (!(k in metrics)) metrics[k] = v;
     }
   }
-  const telemetry = ['hashrate_hs', 'power_w', 'temp_c', 'chip_temp_c'].some((k) => k in metrics);
+  for (const extract of EXTRACTORS) for (const part of parts.values()) extract(part, metrics);
+  const telemetry = 'hashrate_hs' in metrics || 'power_w' in metrics || 'temp_c' in metrics || 'chip_temp_c' in metrics;
   if (!telemetry) {
     if (firstError !== undefined) throw firstError;
-    throw new NoTelemetryError(sections);
+    throw new NoTelemetryError(answered.flatMap((part) => Object.keys(part).filter((k) => k !== 'STATUS' && k !== 'id')));
   }
   return { metrics, firmware };
 }

@@ -62,10 +62,14 @@ export function entries(reply: CgminerReply, section: string): Entry[] {
   return Array.isArray(value) ? value.filter(isEntry) : [];
 }
 
+const NUMERIC = /^-?[\d.]+(e[-+]?\d+)?$/i;
+
 /** A finite number from a number or numeric string ("35568.22"); undefined otherwise. */
 export function numberOf(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && value.trim() !== '' && /^-?[\d.]+(e[-+]?\d+)?$/i.test(value.trim())) {
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text === '' || !NUMERIC.test(text)) return undefined;
     const n = Number(value);
     return Number.isFinite(n) ? n : undefined;
   }

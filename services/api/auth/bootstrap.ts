@@ -48,18 +48,18 @@ export interface AdminBootstrap {
  * Mints an admin token when there is no active one. When an admin token exists but its file
  * is gone, no second token is minted silently: the operator is told where it was kept.
  */
-export function ensureAdminToken(
+export async function ensureAdminToken(
   tokens: TokenStore,
   dataDir: string,
   log: Logger,
   print: (text: string) => void = (t) => process.stdout.write(t),
-): AdminBootstrap {
+): Promise<AdminBootstrap> {
   const path = join(dataDir, ADMIN_TOKEN_FILE);
-  if (tokens.active('admin').length > 0) {
+  if ((await tokens.active('admin')).length > 0) {
     if (!existsSync(path)) log.warn({ path }, 'an admin token exists but its file is missing; mint one with POST /api/tokens');
     return { created: false, path };
   }
-  const { token, secret } = tokens.create({ name: 'bootstrap-admin', role: 'admin' });
+  const { token, secret } = await tokens.create({ name: 'bootstrap-admin', role: 'admin' });
   writeSecret(path, secret);
   print(
     `\nAdmin token (shown once; also saved to ${path}, mode 0600):\n\n    ${secret}\n\n` +
@@ -73,16 +73,18 @@ export function ensureAdminToken(
  * An agent's token in <dataDir>/agent-tokens/<agentId>.token (0600): reused while it is valid,
  * re-minted (old one revoked) when not.
  */
-export function ensureAgentToken(tokens: TokenStore, dataDir: string, agentId: string, log: Logger): string {
+export async function ensureAgentToken(tokens: TokenStore, dataDir: string, agentId: string, log: Logger, opts: { replaceOthers?: boolean } = {}): Promise<string> {
   const path = agentTokenPath(dataDir, agentId);
   mkdirSync(join(dataDir, AGENT_TOKEN_DIR), { recursive: true, mode: 0o700 });
   const existing = readSecret(path);
   if (existing) {
-    const info = tokens.verify(existing);
+    const info = await tokens.verify(existing);
     if (info && info.role === 'agent' && info.name === agentId) return existing;
   }
-  for (const old of tokens.active('agent', agentId)) tokens.revoke(old.id);
-  const { token, secret } = tokens.create({ name: agentId, role: 'agent' });
+  // One instance alone: a lost token file means the old token is orphaned, so it goes. Several
+  // instances on one store each hold their own token for the agent: none revokes another's.
+  if (opts.replaceOthers ?? true) for (const old of await tokens.active('agent', agentId)) await tokens.revoke(old.id);
+  const { token, secret } = await tokens.create({ name: agentId, role: 'agent' });
   writeSecret(path, secret);
   log.info({ tokenId: token.id, agentId, path }, 'agent token created');
   return secret;

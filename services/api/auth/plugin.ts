@@ -71,7 +71,7 @@ export const authPlugin = fp<AuthOptions>(
       const access = req.routeOptions.config.access ?? 'public';
       const secret = presentedSecret(req);
       if (secret !== null) {
-        const token = opts.tokens.verify(secret);
+        const token = await opts.tokens.verify(secret);
         if (!token) throw new ApiError('E_UNAUTHENTICATED', 'the bearer token is unknown or revoked');
         req.principal = token;
       }

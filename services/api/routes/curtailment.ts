@@ -44,7 +44,7 @@ export async function curtailmentRoutes(app: FastifyInstance): Promise<void> {
         const now = Date.now();
         const target = body.targetMw !== undefined ? { targetMw: body.targetMw } : { shedMw: body.shedMw! };
         const { eventId } = await engine().request({ program: 'operator', target, startMs: now, endMs: now + body.durationMs, requestedBy: req.principal!.name, reason: body.reason, ...(body.allowHardCut ? { allowHardCut: true } : {}) });
-        return reply.status(202).send({ eventId, status: engine().status(eventId)! });
+        return reply.status(202).send({ eventId, status: (await engine().load(eventId))!.status });
       } catch (err) {
         return clientError(err);
       }
@@ -67,13 +67,13 @@ export async function curtailmentRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get('/api/curtailment/events', { config: { access: 'read' }, schema: { querystring: NoQuery, response: responses({ 200: EventList }) } }, async () => ({ events: engine().list(200) }));
+  app.get('/api/curtailment/events', { config: { access: 'read' }, schema: { querystring: NoQuery, response: responses({ 200: EventList }) } }, async () => ({ events: await engine().listStored(200) }));
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof RecordQuery> }>(
     '/api/curtailment/events/:id',
     { config: { access: 'read' }, schema: { params: IdParams, querystring: RecordQuery, response: responses({ 200: Type.Union([EventRecord, Type.String()]) }) } },
     async (req, reply) => {
-      const record = engine().get(req.params.id);
+      const record = await engine().load(req.params.id);
       if (!record) throw new ApiError('E_NOT_FOUND', `no curtailment event "${req.params.id}"`);
       if (req.query.format === 'csv') {
         return reply
@@ -93,7 +93,7 @@ export async function curtailmentRoutes(app: FastifyInstance): Promise<void> {
       try {
         return await engine().abort(req.params.id, req.principal!.name);
       } catch (err) {
-        if (err instanceof EngineError && /is not active/.test(err.message) && !engine().get(req.params.id)) throw new ApiError('E_NOT_FOUND', `no curtailment event "${req.params.id}"`);
+        if (err instanceof EngineError && /is not active/.test(err.message) && !(await engine().load(req.params.id))) throw new ApiError('E_NOT_FOUND', `no curtailment event "${req.params.id}"`);
         return clientError(err);
       }
     },

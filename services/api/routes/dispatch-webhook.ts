@@ -81,7 +81,8 @@ export async function dispatchWebhookRoutes(app: FastifyInstance, opts: Dispatch
           }
         }
         const { eventId } = await result;
-        return reply.status(202).send({ eventId, status: opts.engine().status(eventId)! });
+        // Received by another instance too, the event may be that instance's: its status is in the store.
+        return reply.status(202).send({ eventId, status: (await opts.engine().load(eventId))!.status });
       } catch (err) {
         return opts.clientError(err);
       }

@@ -65,17 +65,25 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
         const shown = issues.length >= MAX_ISSUES ? `the first ${MAX_ISSUES} problems` : `${issues.length} problem${issues.length === 1 ? '' : 's'}`;
         throw new ApiError('E_VALIDATION', `batch ${batch.agentId}#${batch.seq} has invalid readings (${shown}): ${issues.slice(0, 5).map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
       }
-      // has → screen → apply → add runs without an await in between, so two copies of one batch
-      // arriving together cannot both be applied.
-      if (ledger.has(batch.agentId, batch.seq)) {
+      // The claim is atomic in the store: of two copies of one batch arriving together (here or
+      // at another instance), one is applied.
+      if (!(await ledger.claim(batch.agentId, batch.seq))) {
         live.noteDuplicate(batch);
         return { accepted: 0, duplicate: true, seq: batch.seq };
       }
       const firstFromAgent = !live.hasAgent(batch.agentId);
-      const { kept, rejected } = ingest.screen(batch.agentId, batch.readings, Date.now());
-      const result = live.apply(kept.length === batch.readings.length ? batch : { ...batch, readings: kept });
+      let result;
+      let rejected;
+      try {
+        const screened = ingest.screen(batch.agentId, batch.readings, Date.now());
+        rejected = screened.rejected;
+        result = live.apply(screened.kept.length === batch.readings.length ? batch : { ...batch, readings: screened.kept });
+      } catch (err) {
+        // Not applied: its replay must not be taken for a duplicate.
+        await ledger.forget(batch.agentId, batch.seq);
+        throw err;
+      }
       if (firstFromAgent) log.info({ agentId: batch.agentId, seq: batch.seq, readings: batch.readings.length }, 'first batch from agent');
-      ledger.add(batch.agentId, batch.seq);
       writeHistory(result.points, batch.agentId, batch.seq);
       const refused = Object.values(rejected).some((n) => n > 0);
       return { accepted: result.accepted, duplicate: false, seq: batch.seq, ...(refused ? { rejected } : {}) };

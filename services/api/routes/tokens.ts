@@ -46,7 +46,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/api/tokens',
     { config: { access: ['admin'] }, schema: { querystring: NoQuery, response: responses({ 200: TokenList }) } },
-    async () => ({ tokens: tokens.list() }),
+    async () => ({ tokens: await tokens.list() }),
   );
 
   app.post<{ Body: CreateTokenBody }>(
@@ -56,7 +56,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       schema: { querystring: NoQuery, body: CreateTokenBody, response: responses({ 201: CreatedTokenSchema }) },
     },
     async (req, reply) => {
-      const created = tokens.create(req.body, req.principal?.id);
+      const created = await tokens.create(req.body, req.principal?.id);
       log.info({ tokenId: created.token.id, role: created.token.role, by: req.principal?.id }, 'token created');
       return reply.status(201).send(created);
     },
@@ -69,7 +69,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       schema: { params: TokenIdParams, querystring: NoQuery, response: responses({ 200: OneToken }) },
     },
     async (req) => {
-      const token = tokens.revoke(req.params.id, req.principal?.id);
+      const token = await tokens.revoke(req.params.id, req.principal?.id);
       if (!token) throw new ApiError('E_NOT_FOUND', `no token ${req.params.id}`);
       log.info({ tokenId: token.id, by: req.principal?.id }, 'token revoked');
       return { token };

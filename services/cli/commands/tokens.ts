@@ -27,41 +27,17 @@ function actor(): string {
   return `cli:${userInfo().username}@${hostname()}`;
 }
 
-async function withTokens<T>(dataDir: string, run: (tokens: import('../../api/auth/tokens.ts').TokenStore) => T): Promise<T> {
+/** The tokens of the records the control plane uses (services/platform/records.ts: DATABASE_URL, else the data dir's SQLite). */
+async function withTokens<T>(dataDir: string, run: (tokens: import('../../api/auth/tokens.ts').TokenStore) => Promise<T>): Promise<T> {
   const dir = resolve(dataDir);
   if (!existsSync(join(dir, 'records.db'))) throw new Error(`no records store in ${dir} (start the control plane once, or give --data-dir)`);
-  const { openStore } = await import('../../store/sqlite.ts');
+  const { openRecords } = await import('../../platform/records.ts');
   const { TokenStore } = await import('../../api/auth/tokens.ts');
-  const store = openStore({ dataDir: dir });
+  const records = await openRecords({ dataDir: dir, env: process.env });
   try {
-    return run(new TokenStore(store.db));
+    return await run(new TokenStore(records.tokens));
   } finally {
-    store.close();
-  }
-}
-
-/** The change in the PostgreSQL audit log, when the records use one (DATABASE_URL). */
-async function auditInPostgres(action: 'token.create' | 'token.revoke', token: TokenInfo): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return;
-  const { openPgStore } = await import('../../store/pg.ts');
-  const { PgAuditLog } = await import('../../api/audit/pg-audit-log.ts');
-  const pg = await openPgStore(url);
-  try {
-    await new PgAuditLog(pg.pool).record({
-      atMs: Date.now(),
-      actor: actor(),
-      actorName: null,
-      actorRole: null,
-      action,
-      detail: { tokenId: token.id, name: token.name, role: token.role },
-      fromAddr: null,
-      userAgent: 'switchyard tokens',
-      outcome: 'ok',
-      requestId: null,
-    });
-  } finally {
-    await pg.close();
+    await records.close();
   }
 }
 
@@ -83,7 +59,6 @@ export function registerTokens(program: Command): void {
     .action(async (opts: { role: Role; name: string; dataDir: string; json?: boolean }) => {
       if (!NAME.test(opts.name) || opts.name.length > 128) throw new Error(`--name "${opts.name}": letters, digits, space and _ . : @ - only, starting with a letter or digit, at most 128`);
       const created = await withTokens(opts.dataDir, (t) => t.create({ name: opts.name, role: opts.role }, actor()));
-      await auditInPostgres('token.create', created.token);
       if (opts.json) process.stdout.write(JSON.stringify(created) + '\n');
       else process.stdout.write(`created ${created.token.id} (role ${created.token.role}, name "${created.token.name}"); the secret, shown once:\n${created.secret}\n`);
     });
@@ -109,7 +84,6 @@ export function registerTokens(program: Command): void {
       if (!/^tok_[0-9a-f]{12}$/.test(id)) throw new Error(`"${id}" is not a token id (tok_ and 12 hex digits; see switchyard tokens list)`);
       const t = await withTokens(opts.dataDir, (s) => s.revoke(id, actor()));
       if (!t) throw new Error(`no token ${id}`);
-      await auditInPostgres('token.revoke', t);
       process.stdout.write(`revoked ${t.id} (role ${t.role}, name "${t.name}") at ${new Date(t.revokedAtMs!).toISOString()}\n`);
     });
 }
