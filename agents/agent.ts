@@ -8,7 +8,7 @@ import { Poller, type DriverTier, type PollerStats } from './poller.ts';
 import { Shipper, type ShipperStats } from './shipper.ts';
 import { Spool } from './spool/spool.ts';
 import { CommandChannel, type ChannelStats } from './commands/channel.ts';
-import { CommandExecutor } from './commands/executor.ts';
+import { CommandExecutor, type CommandCpu } from './commands/executor.ts';
 import { agentRegistry, serveMetrics } from './metrics.ts';
 import { ActuatorRunner } from './drivers/actuator-runner.ts';
 import { EventMeterLoop } from './event-meter-loop.ts';
@@ -64,6 +64,7 @@ export interface AgentStats {
   poller: PollerStats;
   shipper: ShipperStats;
   channel: ChannelStats | null;
+  commandCpu?: CommandCpu;
 }
 
 export interface Agent {
@@ -105,8 +106,20 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
     throw new Error(`agent config: device id ${duplicate} appears twice`);
   }
   const shipper = new Shipper(shipperOpts, log.child({ part: 'shipper' }));
-  const channel =
+  const executor =
     config.commandChannel === false
+      ? null
+      : new CommandExecutor({
+          miners: config.miners,
+          gpuHosts,
+          ...(config.minerWebPort !== undefined ? { minerWebPort: config.minerWebPort } : {}),
+          ...(config.minerWebUser !== undefined ? { minerWebUser: config.minerWebUser } : {}),
+          ...(config.minerWebPassword !== undefined ? { minerWebPassword: config.minerWebPassword } : {}),
+          ...(config.whatsminerPassword !== undefined ? { whatsminerPassword: config.whatsminerPassword } : {}),
+          ...(config.commandConcurrency !== undefined ? { concurrency: config.commandConcurrency } : {}),
+        });
+  const channel =
+    executor === null
       ? null
       : new CommandChannel({
           controlPlaneUrl: config.controlPlaneUrl,
@@ -117,15 +130,7 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
           onBusy: () => poller.preemptMinerPolling(),
           onPlanInForce: (eventId) => eventMeters?.setActive(eventId !== null),
           ...(config.actuators !== undefined && config.actuators.pdus.length + config.actuators.relays.length > 0 ? { actuators: new ActuatorRunner({ actuators: config.actuators, ...(config.snmpProfileDir !== undefined ? { snmpProfileDir: config.snmpProfileDir } : {}) }) } : {}),
-          executor: new CommandExecutor({
-            miners: config.miners,
-            gpuHosts,
-            ...(config.minerWebPort !== undefined ? { minerWebPort: config.minerWebPort } : {}),
-            ...(config.minerWebUser !== undefined ? { minerWebUser: config.minerWebUser } : {}),
-            ...(config.minerWebPassword !== undefined ? { minerWebPassword: config.minerWebPassword } : {}),
-            ...(config.whatsminerPassword !== undefined ? { whatsminerPassword: config.whatsminerPassword } : {}),
-            ...(config.commandConcurrency !== undefined ? { concurrency: config.commandConcurrency } : {}),
-          }),
+          executor,
         });
   const revenueMeters = new Set(config.meters.filter((m) => m.role === 'revenue').map((m) => m.id));
   const sink = (reading: Reading) => {
@@ -173,7 +178,7 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
     },
     'site agent started',
   );
-  const stats = (): AgentStats => ({ poller: poller.stats(), shipper: shipper.stats(), channel: channel?.stats() ?? null });
+  const stats = (): AgentStats => ({ poller: poller.stats(), shipper: shipper.stats(), channel: channel?.stats() ?? null, ...(executor ? { commandCpu: executor.cpuByDialect() } : {}) });
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   if (config.metricsPort !== undefined) {
     try {

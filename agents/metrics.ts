@@ -4,11 +4,14 @@ import { wrap } from '../services/lib/errors.ts';
 import type { Logger } from '../services/lib/log.ts';
 import type { PollerStats } from './poller.ts';
 import type { ShipperStats } from './shipper.ts';
+import type { CommandCpu } from './commands/executor.ts';
 
 /** The part of the agent's stats its metrics read. */
 export interface AgentStats {
   poller: PollerStats;
   shipper: ShipperStats;
+  /** Client CPU of device commands per dialect (absent without a command channel). */
+  commandCpu?: CommandCpu;
 }
 
 /**
@@ -78,6 +81,26 @@ export function agentRegistry(agentId: string, stats: () => AgentStats, now: () 
     collect() {
       this.reset();
       for (const [tier, t] of tiers(stats())) this.inc({ tier }, t.overruns);
+    },
+  });
+  new Counter({
+    name: 'switchyard_agent_command_tries_total',
+    help: 'Device command tries (sleep, wake, power target) by miner dialect',
+    labelNames: ['dialect'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const [dialect, t] of Object.entries(stats().commandCpu ?? {})) this.inc({ dialect }, t.tries);
+    },
+  });
+  new Counter({
+    name: 'switchyard_agent_command_cpu_seconds_total',
+    help: "Client CPU of device command tries by miner dialect (our code's synchronous steps: request, connect and write, reply parse, auth crypto)",
+    labelNames: ['dialect'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const [dialect, t] of Object.entries(stats().commandCpu ?? {})) this.inc({ dialect }, t.cpuUs / 1e6);
     },
   });
   gauge('switchyard_agent_stale_devices', 'Devices with no online reading for longer than staleAfterMs', (s) => s.poller.stale);

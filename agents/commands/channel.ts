@@ -18,6 +18,9 @@ import { CHANNEL_PROTOCOL, ToAgent, type CommandBatch, type DeviceAck, type From
  * It never restores on its own: restoring is the control plane's decision.
  */
 
+/** An event that starts at least this far ahead is pre-armed (below it the batch comes first). */
+const PREPARE_LEAD_MS = 1_000;
+
 export interface ChannelOptions {
   controlPlaneUrl: string;
   token: string;
@@ -151,7 +154,10 @@ export class CommandChannel {
       return;
     }
     if (msg.type === 'plan-in-force') {
-      if (msg.eventId !== this.plan?.eventId) this.done.clear();
+      if (msg.eventId !== this.plan?.eventId) {
+        this.done.clear();
+        if (msg.eventId !== null && msg.startMs > this.now() + PREPARE_LEAD_MS) void this.prepare(msg.eventId, msg.commands);
+      }
       this.plan = msg.eventId === null ? null : { eventId: msg.eventId, startMs: msg.startMs, commands: msg.commands };
       this.o.onPlanInForce?.(msg.eventId);
       if (!this.stats_.connected) this.armFailSafe();
@@ -163,6 +169,17 @@ export class CommandChannel {
       return;
     }
     void this.runBatch(msg);
+  }
+
+  /**
+   * An event announced ahead: its miners get their auth ready now (tokens, nonces), so at the
+   * start each command makes only the exchanges that act.
+   */
+  private async prepare(eventId: string, commands: readonly DeviceCommand[]): Promise<void> {
+    const ids = commands.filter((c) => c.action !== 'gpu-power-cap').map((c) => c.deviceId);
+    const r = await this.o.executor.prepare(ids, this.o.localDeviceTimeoutMs ?? 3000);
+    if (r.failed) this.o.log.warn({ eventId, prepared: r.prepared, failed: r.failed, errors: r.errors }, 'pre-arming miners for an announced event: some failed (their commands will authenticate in full)');
+    else this.o.log.info({ eventId, prepared: r.prepared }, 'miners pre-armed for an announced event');
   }
 
   private async runBatch(b: CommandBatch): Promise<void> {

@@ -4,7 +4,8 @@ import type { GpuHostDevice, MinerDevice } from '../../services/domain/devices.t
 import type { DeviceCommand } from '../../services/agent-contract/device-command.ts';
 import { errorMessage } from '../../services/lib/errors.ts';
 import { minerFor } from '../drivers/cgminer/makes/index.ts';
-import { PowerTargetRangeError, UnsupportedCapabilityError, type Miner } from '../drivers/cgminer/miner.ts';
+import { PowerTargetRangeError, UnsupportedCapabilityError, type IoOptions, type Miner, type MinerMake } from '../drivers/cgminer/miner.ts';
+import type { CpuAccount } from '../drivers/cgminer/cpu-account.ts';
 import { setPowerLimit } from '../drivers/nvidia-smi/power-limit.ts';
 import { runNvidiaSmi } from '../drivers/nvidia-smi/gather.ts';
 import type { DeviceAck } from '../../services/agent-contract/protocol.ts';
@@ -37,7 +38,18 @@ export interface RunOptions {
   onAck?: (ack: DeviceAck) => void;
 }
 
+/** Per dialect: command tries made and the client CPU they took (cpu-account.ts). */
+export type CommandCpu = Partial<Record<MinerMake, { tries: number; cpuUs: number }>>;
+
+export interface PrepareResult {
+  prepared: number;
+  failed: number;
+  /** A few of the failures, for the log. */
+  errors: string[];
+}
+
 export class CommandExecutor {
+  private readonly cpu: CommandCpu = {};
   private readonly miners = new Map<string, { device: MinerDevice; miner: Miner }>();
   private readonly gpuHosts: Map<string, GpuHostDevice>;
   private readonly now: () => number;
@@ -48,6 +60,15 @@ export class CommandExecutor {
    * last to land — not the last sent — would decide its state.
    */
   private readonly tails = new Map<string, Promise<unknown>>();
+  /**
+   * Device exchanges in flight across every run. Restore waves arrive as separate batches a
+   * few hundred ms apart; with the bound per run, ten overlapping waves of a 50k-miner restore
+   * had ten times the exchanges in flight, the miners' deadlines ran out in the queue, and
+   * 1,334–2,737 wakes per restore failed. One bound for the executor keeps the load what was
+   * measured best, whatever the number of batches.
+   */
+  private inFlight = 0;
+  private readonly slotQueue: Array<() => void> = [];
 
   constructor(private readonly o: ExecutorOptions) {
     const catalog = asicCatalog();
@@ -71,16 +92,76 @@ export class CommandExecutor {
         opts.onAck?.(ack);
       }
     };
-    // 256 measured best on the twin: beyond it, tries time out under load and retries add load.
-    const n = Math.min(this.o.concurrency ?? 256, commands.length);
+    const n = Math.min(this.limit(), commands.length);
     await Promise.all(Array.from({ length: n }, worker));
     return acks;
   }
 
+  /**
+   * Gets the miners behind these device ids ready for commands (Whatsminer tokens, Antminer
+   * digest nonces; see Miner.prepare), bounded like a run. A miner that fails is only counted:
+   * its command will take the full path when it comes.
+   */
+  async prepare(deviceIds: readonly string[], timeoutMs: number): Promise<PrepareResult> {
+    const todo = deviceIds.flatMap((id) => {
+      const m = this.miners.get(id);
+      return m && (m.device.firmware === 'whatsminer' || m.device.firmware === 'antminer') ? [m] : [];
+    });
+    const out: PrepareResult = { prepared: 0, failed: 0, errors: [] };
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < todo.length; i = next++) {
+        const m = todo[i]!;
+        try {
+          await m.miner.prepare({ timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+          out.prepared++;
+        } catch (err) {
+          out.failed++;
+          if (out.errors.length < 5) out.errors.push(`${m.device.id}: ${errorMessage(err)}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 256, todo.length) }, worker));
+    return out;
+  }
+
+  /** Client CPU per dialect since the start (a copy). */
+  cpuByDialect(): CommandCpu {
+    return Object.fromEntries(Object.entries(this.cpu).map(([k, v]) => [k, { ...v }])) as CommandCpu;
+  }
+
+  /** 256 measured best on the twin: beyond it, tries time out under load and retries add load. */
+  private limit(): number {
+    return this.o.concurrency ?? 256;
+  }
+
+  private async slot(): Promise<void> {
+    if (this.inFlight < this.limit()) {
+      this.inFlight++;
+      return;
+    }
+    // The releasing command hands its slot over: inFlight stays as it is.
+    await new Promise<void>((resolve) => this.slotQueue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.slotQueue.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
+
   private serial(c: DeviceCommand, opts: RunOptions): Promise<DeviceAck> {
     const prev = this.tails.get(c.deviceId) ?? Promise.resolve();
-    // runOne never rejects (a failure is a failed ack), so the chain never breaks.
-    const mine = prev.then(() => this.runOne(c, opts));
+    // runOne never rejects (a failure is a failed ack), so the chain never breaks. The slot
+    // is taken once the device's previous command is done, never while waiting for it.
+    const mine = prev.then(async () => {
+      await this.slot();
+      try {
+        return await this.runOne(c, opts);
+      } finally {
+        this.release();
+      }
+    });
     this.tails.set(c.deviceId, mine);
     void mine.then(() => {
       if (this.tails.get(c.deviceId) === mine) this.tails.delete(c.deviceId);
@@ -107,14 +188,21 @@ export class CommandExecutor {
     const signal = AbortSignal.timeout(timeoutMs);
     // One command may make several requests (token, then the command) on this signal.
     setMaxListeners(0, signal);
-    const io = { timeoutMs, signal };
     if (c.action === 'gpu-power-cap') return this.capGpuHost(c, timeoutMs);
     const m = this.miners.get(c.deviceId);
     if (!m) throw new UnknownDeviceError(`no miner "${c.deviceId}" in this agent's configuration`);
-    if (c.action === 'sleep') return m.miner.sleep(io);
-    if (c.action === 'wake') return m.miner.wake(io);
-    if (c.targetW === undefined) throw new PowerTargetRangeError(`set-power-target on ${c.deviceId} without targetW`);
-    return m.miner.setPowerTarget(c.targetW, io);
+    const account: CpuAccount = { us: 0 };
+    const io: IoOptions = { timeoutMs, signal, cpu: account };
+    try {
+      if (c.action === 'sleep') return await m.miner.sleep(io);
+      if (c.action === 'wake') return await m.miner.wake(io);
+      if (c.targetW === undefined) throw new PowerTargetRangeError(`set-power-target on ${c.deviceId} without targetW`);
+      return await m.miner.setPowerTarget(c.targetW, io);
+    } finally {
+      const t = (this.cpu[m.miner.make] ??= { tries: 0, cpuUs: 0 });
+      t.tries++;
+      t.cpuUs += account.us;
+    }
   }
 
   /** A host cap is split evenly over its GPUs, each set with read-back (nvidia-smi -pl). */

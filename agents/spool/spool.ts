@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentBatch } from '../../services/agent-contract/batch-schema.ts';
 import { wrap } from '../../services/lib/errors.ts';
@@ -11,6 +11,10 @@ import type { Logger } from '../../services/lib/log.ts';
  * last acknowledged seq is kept in `acked` so a restart does not resend them (a resend would
  * be harmless: ingest is idempotent by agentId + seq). Past `maxBytes` the oldest segment is
  * evicted whole; what that loses is counted, logged, and reported in stats().
+ *
+ * Only where each batch lies is kept in memory (seq, readings, offset and length in its
+ * segment); the oldest is read back from disk when it is next to send. An agent cut off from
+ * the control plane for hours therefore holds a few bytes per batch, not the batches.
  */
 export interface SpoolOptions {
   dir: string;
@@ -31,10 +35,18 @@ export interface SpoolStats {
   unreadableLines: number;
 }
 
+/** Where one spooled batch lies in its segment file. */
+interface BatchRef {
+  seq: number;
+  readings: number;
+  offset: number;
+  length: number;
+}
+
 interface Segment {
   file: string;
   bytes: number;
-  batches: AgentBatch[];
+  batches: BatchRef[];
   /** Index of the first batch not yet acknowledged. */
   head: number;
 }
@@ -48,6 +60,8 @@ export class Spool {
   private readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly s = { evictedBatches: 0, evictedReadings: 0, unreadableLines: 0 };
+  /** The oldest batch as read back from disk, until it is acknowledged. */
+  private oldest: AgentBatch | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -85,24 +99,30 @@ export class Spool {
     files.sort((a, b) => Number(a.slice(4, -6)) - Number(b.slice(4, -6)));
     for (const name of files) {
       const file = join(this.dir, name);
-      const batches: AgentBatch[] = [];
-      const lines = readFileSync(file, 'utf8').split('\n');
-      lines.forEach((line, i) => {
-        if (line === '') return;
-        try {
-          batches.push(JSON.parse(line) as AgentBatch);
-        } catch (err) {
-          // Only a write cut short by a crash can leave a broken line, and only at the end.
-          this.s.unreadableLines++;
-          this.log.error({ file, line: i + 1, err: (err as Error).message }, 'spool: unreadable line skipped');
+      const batches: BatchRef[] = [];
+      const bytes = readFileSync(file);
+      let line = 0;
+      for (let offset = 0; offset < bytes.length; ) {
+        const nl = bytes.indexOf(10, offset);
+        const end = nl < 0 ? bytes.length : nl;
+        line++;
+        if (end > offset) {
+          try {
+            const batch = JSON.parse(bytes.toString('utf8', offset, end)) as AgentBatch;
+            if (batch.seq > this.ackedSeq) batches.push({ seq: batch.seq, readings: batch.readings.length, offset, length: end - offset });
+          } catch (err) {
+            // Only a write cut short by a crash can leave a broken line, and only at the end.
+            this.s.unreadableLines++;
+            this.log.error({ file, line, err: (err as Error).message }, 'spool: unreadable line skipped');
+          }
         }
-      });
-      const live = batches.filter((b) => b.seq > this.ackedSeq);
-      if (live.length === 0) {
+        offset = end + 1;
+      }
+      if (batches.length === 0) {
         unlinkSync(file);
         continue;
       }
-      this.segments.push({ file, bytes: statSync(file).size, batches: live, head: 0 });
+      this.segments.push({ file, bytes: bytes.length, batches, head: 0 });
     }
   }
 
@@ -135,14 +155,36 @@ export class Spool {
     } catch (err) {
       throw wrap(`spooling batch ${batch.seq} to ${seg.file}`, err, 'E_SPOOL');
     }
+    seg.batches.push({ seq: batch.seq, readings: batch.readings.length, offset: seg.bytes, length: bytes - 1 });
     seg.bytes += bytes;
-    seg.batches.push(batch);
     this.evict();
   }
 
   peek(): AgentBatch | undefined {
-    for (const s of this.segments) if (s.head < s.batches.length) return s.batches[s.head];
-    return undefined;
+    const seg = this.segments.find((s) => s.head < s.batches.length);
+    const ref = seg?.batches[seg.head];
+    if (seg === undefined || ref === undefined) return undefined;
+    if (this.oldest?.seq !== ref.seq) this.oldest = this.readBack(seg.file, ref);
+    return this.oldest;
+  }
+
+  private readBack(file: string, ref: BatchRef): AgentBatch {
+    const buf = Buffer.allocUnsafe(ref.length);
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, 'r');
+      let got = 0;
+      while (got < ref.length) {
+        const n = readSync(fd, buf, got, ref.length - got, ref.offset + got);
+        if (n === 0) throw new Error(`${file} ends before batch ${ref.seq} does`);
+        got += n;
+      }
+      return JSON.parse(buf.toString('utf8')) as AgentBatch;
+    } catch (err) {
+      throw wrap(`reading spooled batch ${ref.seq} back from ${file}`, err, 'E_SPOOL');
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   /** The oldest batch was delivered (or refused for good): forget it. */
@@ -151,6 +193,7 @@ export class Spool {
     const head = seg?.batches[seg.head];
     if (seg === undefined || head === undefined || head.seq !== seq) throw new Error(`spool: ack of seq ${seq}, but the oldest batch is ${head?.seq ?? 'none'}`);
     seg.head++;
+    this.oldest = undefined;
     this.ackedSeq = seq;
     const tmp = join(this.dir, 'acked.tmp');
     writeFileSync(tmp, String(seq));
@@ -170,7 +213,7 @@ export class Spool {
       bytes += s.bytes;
       for (let i = s.head; i < s.batches.length; i++) {
         batches++;
-        readings += (s.batches[i] as AgentBatch).readings.length;
+        readings += (s.batches[i] as BatchRef).readings;
       }
     }
     return { batches, readings, bytes, segments: this.segments.length, ...this.s };
@@ -185,7 +228,7 @@ export class Spool {
     while (bytes > this.maxBytes && this.segments.length > 1) {
       const oldest = this.segments[0] as Segment;
       const lost = oldest.batches.slice(oldest.head);
-      const readings = lost.reduce((sum, b) => sum + b.readings.length, 0);
+      const readings = lost.reduce((sum, b) => sum + b.readings, 0);
       this.s.evictedBatches += lost.length;
       this.s.evictedReadings += readings;
       bytes -= oldest.bytes;
@@ -198,6 +241,7 @@ export class Spool {
   }
 
   private dropSegment(seg: Segment): void {
+    if (seg.batches.some((b) => b.seq === this.oldest?.seq)) this.oldest = undefined;
     this.segments.splice(this.segments.indexOf(seg), 1);
     unlinkSync(seg.file);
   }

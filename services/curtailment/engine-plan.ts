@@ -9,9 +9,17 @@ import type { ShedState } from './shed-state.ts';
  * cut through PDUs and relays (shed-plan-hard.ts) or sleeps (shed-plan.ts). Either way the
  * miners behind an outlet or coil that an event holds (`owned`) are not planned again.
  */
-export function planFor(site: HardCutSite, record: Pick<EventRecord, 'program' | 'allowHardCut'>, request: ShedRequest, state: ShedState, owned: ReadonlySet<string>): ShedPlan {
+export function planFor(
+  site: HardCutSite,
+  record: Pick<EventRecord, 'program' | 'allowHardCut'>,
+  request: ShedRequest,
+  state: ShedState,
+  owned: ReadonlySet<string>,
+  /** The engine's sleep planner (its sleepPlan order). */
+  sleeps: (request: ShedRequest, state: ShedState) => ShedPlan = planShed,
+): ShedPlan {
   const free = withoutCut(site, state, owned);
-  if (site.modeOf(record.program, record.allowHardCut) === 'sleep') return planShed(request, free);
+  if (site.modeOf(record.program, record.allowHardCut) === 'sleep') return sleeps(request, free);
   return planHardCut(request, free, site.channels, owned);
 }
 

@@ -11,6 +11,7 @@ import type { RestoreHoldSeconds } from './hysteresis.ts';
 import type { InrushStep, ShedDevice } from './restore-plan.ts';
 import type { ShedPlan } from './shed-plan.ts';
 import type { TimeBounds } from './time-bounds.ts';
+import type { SleepPlanOrder } from './shed-plan-fast.ts';
 
 /** The curtailment engine's jobs, options and per-event working state (engine.ts). */
 
@@ -68,6 +69,11 @@ export interface EngineOptions {
   inrushLimits?: ReadonlyMap<string, InrushStep>;
   /** How long a power-on waits for the miners behind it to report again before the event notes who did not (default 3 min). */
   bootCheckMs?: number;
+  /**
+   * 'fast' (default): the cheapest commands per watt first, then a swap toward least efficient
+   * once the meter confirms (shed-plan-fast.ts); 'efficient': least efficient first from the start.
+   */
+  sleepPlan?: SleepPlanOrder;
 }
 
 export interface Batch {
@@ -110,6 +116,8 @@ export interface Active {
   noAgentSinceMs?: number;
   /** Since when a finished power-on has waited for the miners behind it to report (hard cuts). */
   bootWaitSinceMs?: number | undefined;
+  /** The swap toward least efficient after a fast plan is confirmed (engine-swap.ts). */
+  swap?: SwapState;
   dirty: boolean;
   /** Write-through to the store: writes run in order on this chain; writeSeq counts them queued, savedSeq stored. */
   writes: Promise<void>;
@@ -117,6 +125,15 @@ export interface Active {
   inFlight: number;
   writeSeq: number;
   savedSeq: number;
+}
+
+/** The swap toward least efficient after a fast plan is confirmed (engine-swap.ts). */
+export interface SwapState {
+  /** The less efficient miners slept first. */
+  sleepIds: string[];
+  /** The efficient sleepers to wake once those sleeps cover them, in order. */
+  wakes: DeviceCommand[];
+  woken: boolean;
 }
 
 export const TERMINAL: readonly EventStatus[] = ['done', 'aborted', 'failed'];

@@ -22,7 +22,7 @@ import { LiveShedState } from './live-shed-state.ts';
 import { DEFAULT_PRIORITY } from './programs.ts';
 import { shedDeviceFromRow } from './shed-device.ts';
 import { boundWindow, DEFAULT_TIME_BOUNDS, TimeBoundsError, timeBoundsFromEnv, type TimeBounds } from './time-bounds.ts';
-import { planShed, type ShedPlan } from './shed-plan.ts';
+import { replan, type ShedPlan } from './shed-plan.ts';
 import { planFor, replanFor } from './engine-plan.ts';
 import { HardCutSite } from './hard-cut-site.ts';
 import type { CurtailmentPort, CurtailSignal } from './signal.ts';
@@ -33,6 +33,8 @@ import { floorOf } from './floor.ts';
 import { RestoreHold } from './hysteresis.ts';
 import { resumeActive } from './engine-resume.ts';
 import { adoptRows, restoreSettled, shedRows } from './record-devices.ts';
+import { planSleeps } from './shed-plan-fast.ts';
+import { advanceSwap, beginSwap } from './engine-swap.ts';
 
 export { EngineError, type CurtailJob, type EngineOptions } from './engine-types.ts';
 export { floorOf } from './floor.ts';
@@ -246,7 +248,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   preview(target: CurtailSignal['target'], allowAi: boolean): ShedPlan & { floorMw?: number; unreachable?: string } {
     const load = this.siteLoadW();
     if (load === null) throw new EngineError('no revenue-meter reading yet: cannot plan a shed');
-    const plan = planShed({ ...target, allowAi }, this.shedState.at(load, this.owned()));
+    const plan = this.plan({ ...target, allowAi }, this.shedState.at(load, this.owned()));
     const floor = floorOf(target, plan, load, allowAi);
     return floor ? { ...plan, floorMw: floor.floorW / 1e6, unreachable: floor.reason } : plan;
   }
@@ -299,7 +301,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     // Devices owned by any event (this one's adopted ones included) are already off.
     const owned = this.owned();
     const state = this.shedState.at(load, owned);
-    const plan = planFor(this.hardCut, a.record, { ...a.record.target, allowAi: a.record.allowAi }, state, owned);
+    const plan = planFor(this.hardCut, a.record, { ...a.record.target, allowAi: a.record.allowAi }, state, owned, (r, s) => this.plan(r, s));
     a.plan = plan;
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `${plan.commands.length} commands, expected ${(plan.expectedShedW / 1e6).toFixed(3)} MW of ${(plan.requiredShedW / 1e6).toFixed(3)} MW needed${plan.shortfallW > 0 ? `, short ${(plan.shortfallW / 1e6).toFixed(3)} MW` : ''}` }]));
     const floor = floorOf(a.record.target, plan, load, a.record.allowAi);
@@ -489,9 +491,12 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       this.o.log.info({ eventId: a.record.id, loadMw: s.loadW / 1e6, targetMw: target / 1e6 }, 'curtailment confirmed on the revenue meter');
       a.over = 0;
       this.flush(a);
+      // A hard cut has no sleeps to swap: its outlets and coils stay open.
+      if ((this.o.sleepPlan ?? 'fast') === 'fast' && this.hardCut.modeOf(a.record.program, a.record.allowHardCut) === 'sleep') beginSwap(this, a, this.shedState.at(s.loadW, this.owned()));
       return;
     }
     if (a.record.status === 'meter-confirmed') {
+      advanceSwap(this, a);
       a.over = onTarget ? 0 : a.over + 1;
       if (a.over >= 2) {
         this.update(a, transition(a.record, 'shedding', s.atMs, `meter ${(s.loadW / 1e6).toFixed(3)} MW above target again`));
@@ -516,7 +521,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     const load = this.siteLoadW() ?? 0;
     const owned = this.owned();
     const state = this.shedState.at(load, owned);
-    const more = planFor(this.hardCut, a.record, { shedMw: Math.max(shortW, 1) / 1e6 * 1.05, allowAi: a.record.allowAi }, state, owned);
+    const more = planFor(this.hardCut, a.record, { shedMw: Math.max(shortW, 1) / 1e6 * 1.05, allowAi: a.record.allowAi }, state, owned, (r, s) => this.plan(r, s));
     this.o.log.warn({ eventId: a.record.id, shortMw: shortW / 1e6, commands: more.commands.length }, 'revenue meter short of the target: shedding more');
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `top-up ${a.topUps}: meter short ${(shortW / 1e6).toFixed(3)} MW, ${more.commands.length} more commands` }]));
     if (!more.commands.length) return;
@@ -743,7 +748,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     const load = this.siteLoadW();
     if (load === null) return;
     const owned = this.owned();
-    a.plan = planFor(this.hardCut, a.record, { ...a.record.target, allowAi: a.record.allowAi }, this.shedState.at(load, owned), owned);
+    a.plan = planFor(this.hardCut, a.record, { ...a.record.target, allowAi: a.record.allowAi }, this.shedState.at(load, owned), owned, (r, s) => this.plan(r, s));
     this.arbiter.claim(a.record.id, a.control.priority, a.plan.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
     this.publishPlanInForce();
   }
@@ -759,6 +764,11 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       if (agent !== undefined) return agent;
     }
     return undefined;
+  }
+
+  /** The shed plan in the engine's order (sleepPlan). */
+  private plan(request: Parameters<typeof planSleeps>[1], state: Parameters<typeof planSleeps>[2]): ShedPlan {
+    return planSleeps(this.o.sleepPlan ?? 'fast', request, state);
   }
 
   modelOf(deviceId: string): AsicModel | undefined {

@@ -48,6 +48,7 @@ export class LiveShedState {
         maxPowerW: model.maxPowerW,
         sleepPowerW: model.sleepPowerW,
         canSetPowerTarget: POWER_TARGET_FIRMWARE.has(d.firmware),
+        firmware: d.firmware,
       });
     }
     return { siteLoadW, miners, gpuHosts: gpuHostStates(this.site, this.live, exclude), contracts: this.site.contracts };

@@ -76,9 +76,14 @@ export function requiredShedW(target: ShedTarget, siteLoadW: number): number {
   return Math.max(0, siteLoadW - targetW);
 }
 
-export function planShed(request: ShedRequest, state: ShedState): ShedPlan {
+/** The order miners are taken in; `leastEfficientFirst` unless a planner says otherwise. */
+export type MinerRank = (a: MinerCandidate, b: MinerCandidate) => number;
+
+export const leastEfficientFirst: MinerRank = (a, b) => b.m.efficiencyJPerTh - a.m.efficiencyJPerTh || byId(a.m.id, b.m.id);
+
+export function planShed(request: ShedRequest, state: ShedState, rank: MinerRank = leastEfficientFirst): ShedPlan {
   const needW = requiredShedW(request, state.siteLoadW);
-  const commands = fill(needW, request.allowAi, state, new Set(), new Map());
+  const commands = fill(needW, request.allowAi, state, new Set(), new Map(), rank);
   return finish(needW, request.allowAi, commands, []);
 }
 
@@ -130,8 +135,9 @@ export function replan(plan: ShedPlan, failedDeviceIds: Iterable<string>, state:
   return { ...finish(plan.requiredShedW, plan.allowAi, commands, [...excluded].sort()), added, dropped };
 }
 
-interface MinerCandidate {
+export interface MinerCandidate {
   m: MinerState;
+  /** Its draw before any command of this plan, W. */
   powerW: number;
 }
 
@@ -147,11 +153,11 @@ function union(a: Set<string>, b: Set<string>): Set<string> {
   return out;
 }
 
-function fill(needW: number, allowAi: boolean, state: ShedState, skip: Set<string>, drawBefore: Map<string, number>): DeviceCommand[] {
+function fill(needW: number, allowAi: boolean, state: ShedState, skip: Set<string>, drawBefore: Map<string, number>, rank: MinerRank = leastEfficientFirst): DeviceCommand[] {
   const commands: DeviceCommand[] = [];
   let remainingW = needW;
   if (remainingW <= EPSILON_W) return commands;
-  for (const { m, powerW } of minerOrder(state.miners, skip, drawBefore)) {
+  for (const { m, powerW } of minerOrder(state.miners, skip, drawBefore, rank)) {
     const sleepDropW = powerW - m.sleepPowerW;
     if (remainingW >= sleepDropW) {
       commands.push({ deviceId: m.id, blockId: m.blockId, action: 'sleep', expectedDeltaW: -sleepDropW });
@@ -178,8 +184,8 @@ function fill(needW: number, allowAi: boolean, state: ShedState, skip: Set<strin
   return commands;
 }
 
-/** Online miners with a known draw above their sleep draw, least efficient first, ties by id. */
-function minerOrder(miners: readonly MinerState[], skip: Set<string>, drawBefore: Map<string, number>): MinerCandidate[] {
+/** Online miners with a known draw above their sleep draw, in `rank` order. */
+function minerOrder(miners: readonly MinerState[], skip: Set<string>, drawBefore: Map<string, number>, rank: MinerRank): MinerCandidate[] {
   const seen = new Set<string>();
   const out: MinerCandidate[] = [];
   for (const m of miners) {
@@ -190,7 +196,7 @@ function minerOrder(miners: readonly MinerState[], skip: Set<string>, drawBefore
     if (!Number.isFinite(powerW) || !(powerW > m.sleepPowerW)) continue;
     out.push({ m, powerW });
   }
-  return out.sort((a, b) => b.m.efficiencyJPerTh - a.m.efficiencyJPerTh || byId(a.m.id, b.m.id));
+  return out.sort(rank);
 }
 
 /** Online AI hosts with room above their floor, by id. */
@@ -229,7 +235,7 @@ function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
   return out;
 }
 
-function byId(a: string, b: string): number {
+export function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

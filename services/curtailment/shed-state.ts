@@ -1,3 +1,5 @@
+import type { Firmware } from '../domain/site-schema.ts';
+
 /**
  * What the shed planner knows about the site at the moment it plans: live draw per device
  * (from telemetry), model facts (from the catalog) and the AI contracts' flexibility.
@@ -21,6 +23,8 @@ export interface MinerState {
   sleepPowerW: number;
   /** False where the firmware takes no watt target (stock Antminer, Avalon): sleep only. */
   canSetPowerTarget: boolean;
+  /** The firmware, which sets what a command costs the agent (shed-plan-fast.ts); unknown: the dearest. */
+  firmware?: Firmware;
 }
 
 export interface GpuHostState {

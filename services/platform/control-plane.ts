@@ -43,7 +43,7 @@ export interface ControlPlaneOptions {
   /** The agents' polling intervals, which set when a device is stale. */
   intervals?: Partial<Intervals>;
   /** Engine settings (tests and benchmarks tune deadlines and windows). */
-  curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs'>>;
+  curtailment?: Partial<Pick<EngineOptions, 'deviceTimeoutMs' | 'attempts' | 'agentWaitMs' | 'toleranceW' | 'confirmWindowMs' | 'maxTopUps' | 'restore' | 'supervisorMs' | 'sleepPlan'>>;
   /** Company file for what-if simulations (default as finance's: SWITCHYARD_COMPANY, else <site>-company.yaml beside the site file); without one /api/simulations answers 503. */
   companyPath?: string;
   /** Worker threads per simulation run (default one per core). */

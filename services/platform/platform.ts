@@ -27,7 +27,12 @@ export interface Platform {
   app: FastifyInstance;
   listening: Listening;
   live: LiveState;
+  /** The first agent (the only one unless the site file lists several). */
   agentId: string;
+  /** Every agent the site runs (one per entry of the site file's `agents`). */
+  agentIds: string[];
+  /** Their /metrics URLs, where they serve one (agent.metricsPort). */
+  agentMetricsUrls: string[];
   adminTokenPath: string;
   /** The twin's devices as bound (ports), as the agent was given them. */
   devices: TwinChildReady;
@@ -49,10 +54,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       site: cp.site,
       sitePath: opts.sitePath,
       controlPlaneUrl: opts.agentControlPlaneUrl ? opts.agentControlPlaneUrl(cp.listening.url) : cp.listening.url,
-      agentId: agent.agentId,
-      token: agent.token,
+      agents: cp.agents.map((a) => ({ agentId: a.agentId, token: a.token })),
       intervals: cp.intervals,
-      spoolDir: join(opts.dataDir, 'spool', agent.agentId),
+      spoolRoot: join(opts.dataDir, 'spool'),
       log,
       ...(opts.children !== undefined ? { children: opts.children } : {}),
       ...(opts.minerPort !== undefined ? { minerPort: opts.minerPort } : {}),
@@ -71,6 +75,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     listening: cp.listening,
     live: cp.live,
     agentId: agent.agentId,
+    agentIds: cp.agents.map((a) => a.agentId),
+    agentMetricsUrls: siteRun.agentMetricsUrls,
     adminTokenPath: cp.adminTokenPath,
     devices: siteRun.devices,
     ...(siteRun.twin ? { twin: siteRun.twin } : {}),

@@ -9,29 +9,33 @@ import type { AgentConfig } from '../../agents/agent.ts';
 import { splitGpuHosts } from '../../agents/drivers/dcgm/entry.ts';
 import { siteDevices } from '../../agents/drivers/registry.ts';
 import { Cleanups, type Running } from './cleanups.ts';
+import { devicesOfAgent } from './agent-devices.ts';
+import { DeviceOwners } from '../domain/device-owners.ts';
 import type { Intervals } from './intervals.ts';
 import { Supervised } from './children/supervisor.ts';
 import type { TwinChildConfig, TwinChildReady } from './children/twin-child.ts';
+import type { AgentChildReady } from './children/agent-child.ts';
 
 /**
- * The site: its twin (virtual miners and meters) and an agent that polls them and joins a
+ * The site: its twin (virtual miners and meters) and its agents, which poll them and join a
  * control plane at `controlPlaneUrl` — as child processes for `switchyard start`, or in this
- * process for tests.
+ * process for tests. A site file with an `agents` list gets one agent per entry, each with
+ * its own halls' devices (agent-devices.ts); without one, one agent holds everything.
  */
 export interface SiteOptions {
   site: SiteFile;
   sitePath: string;
   controlPlaneUrl: string;
-  agentId: string;
-  token: string;
+  /** The agents to run, with their tokens (the control plane minted them). */
+  agents: ReadonlyArray<{ agentId: string; token: string }>;
   intervals: Intervals;
   /** 'fork': twin and agent in child processes (npm start); 'inline': in this process (tests). */
   children?: 'fork' | 'inline';
   /**
-   * Store-and-forward for the agent: what it could not send (the control plane down, or gone
-   * with the parent process) waits here and is sent by the next start.
+   * Store-and-forward for the agents: what one could not send (the control plane down, or
+   * gone with the parent process) waits in <spoolRoot>/<agentId> and is sent by the next start.
    */
-  spoolDir?: string;
+  spoolRoot?: string;
   /** Twin ports; default the site file's (miners :4028 on their loopback addresses). 0: random. */
   minerPort?: number;
   meterPort?: number;
@@ -43,9 +47,11 @@ export interface SiteOptions {
 export interface SiteRun {
   /** The twin's devices as bound (ports), as the agent was given them. */
   devices: TwinChildReady;
-  /** Inline mode only: the site twin and the agent. */
+  /** Inline mode only: the site twin and the (first) agent. */
   twin?: import('../../simulations/site-twin/twin.ts').Twin;
   agent?: Running;
+  /** Each agent's /metrics URL, where it serves one (agent.metricsPort). */
+  agentMetricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -59,11 +65,12 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     ...(opts.minerPort !== undefined ? { minerPort: opts.minerPort } : {}),
     ...(opts.meterPort !== undefined ? { meterPort: opts.meterPort } : {}),
   };
-  const agentConfig = (devices: TwinChildReady): AgentConfig => ({
-    agentId: opts.agentId,
+  const owners = new DeviceOwners(site);
+  const agentConfig = (devices: TwinChildReady, agentId: string, token: string): AgentConfig => devicesOfAgent(site, agentId, {
+    agentId,
     siteId: site.site.id,
     controlPlaneUrl: opts.controlPlaneUrl,
-    token: opts.token,
+    token,
     // Every driver's devices from the site file; the twin's miners and meters (as bound) in
     // place of the file's. The others are the site's real devices (none on the demo site).
     ...siteDevices(site),
@@ -74,26 +81,36 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     minerIntervalMs: opts.intervals.minerMs,
     meterIntervalMs: opts.intervals.meterMs,
     shipIntervalMs: opts.intervals.shipMs,
-    ...(opts.spoolDir !== undefined ? { spoolDir: opts.spoolDir } : {}),
+    ...(opts.spoolRoot !== undefined ? { spoolDir: join(opts.spoolRoot, agentId) } : {}),
     ...(devices.antminerWebPort !== undefined ? { minerWebPort: devices.antminerWebPort } : {}),
     // The twin's PDUs and relays as bound; without a twin serving them, the site file's.
     ...(devices.actuators !== undefined ? { actuators: devices.actuators } : site.actuators !== undefined ? { actuators: site.actuators } : {}),
     ...(opts.agent ?? {}),
-  });
+  }, owners);
 
   try {
     const mode = opts.children ?? 'fork';
     const twin = mode === 'fork' ? await forkTwin(twinConfig, log) : await inlineTwin(site, twinConfig);
     cleanups.addChild('site twin', twin.running);
     log.info({ miners: twin.devices.miners.length, meters: twin.devices.meters.length }, 'site twin up');
-    const agent = mode === 'fork' ? await forkAgent(agentConfig(twin.devices), log) : await inlineAgent(agentConfig(twin.devices));
-    cleanups.addChild('site agent', agent);
-    log.info({ agentId: opts.agentId, startupMs: Date.now() - t0 }, 'site agent up');
+    // All at once: each agent loads its own devices; the engine fans out to them together.
+    const agents = await Promise.all(
+      opts.agents.map(async ({ agentId, token }) => {
+        const config = agentConfig(twin.devices, agentId, token);
+        const agent = mode === 'fork' ? await forkAgent(config, log, opts.agents.length > 1 ? `site-agent ${agentId}` : 'site-agent') : await inlineAgent(config);
+        cleanups.addChild(opts.agents.length > 1 ? `site agent ${agentId}` : 'site agent', agent.running);
+        log.info({ agentId, miners: config.miners.length, startupMs: Date.now() - t0 }, 'site agent up');
+        return agent;
+      }),
+    );
+    const agent = agents[0]?.running;
+    const agentMetricsUrls = agents.flatMap((a) => (a.metricsUrl === undefined ? [] : [a.metricsUrl]));
 
     let stopping: Promise<void> | null = null;
     return {
       devices: twin.devices,
-      ...(twin.twin ? { twin: twin.twin, agent } : {}),
+      ...(twin.twin && agent ? { twin: twin.twin, agent } : {}),
+      agentMetricsUrls,
       stop: () => {
         stopping ??= cleanups.run();
         return stopping;
@@ -136,16 +153,21 @@ async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandl
   }
 }
 
-async function forkAgent(config: AgentConfig, log: Logger): Promise<Running> {
-  const agent = new Supervised<unknown>({
-    name: 'site-agent',
+interface AgentHandle {
+  running: Running;
+  metricsUrl?: string;
+}
+
+async function forkAgent(config: AgentConfig, log: Logger, name: string): Promise<AgentHandle> {
+  const agent = new Supervised<AgentChildReady>({
+    name,
     module: new URL('./children/agent-child.ts', import.meta.url),
     startMessage: () => ({ type: 'start', config }),
     log,
   });
   try {
-    await agent.start();
-    return agent;
+    const ready = await agent.start();
+    return { running: agent, ...(ready.metricsUrl !== undefined ? { metricsUrl: ready.metricsUrl } : {}) };
   } catch (err) {
     await agent.stop();
     throw wrap('starting the site agent', err, 'E_CHILD');
@@ -175,9 +197,10 @@ async function inlineTwin(site: SiteFile, config: TwinChildConfig): Promise<Twin
   return { devices, running, twin };
 }
 
-async function inlineAgent(config: AgentConfig): Promise<Running> {
+async function inlineAgent(config: AgentConfig): Promise<AgentHandle> {
   const { startAgent } = await import('../../agents/agent.ts');
-  return startAgent(config);
+  const agent = await startAgent(config);
+  return { running: agent, ...(agent.metricsUrl !== undefined ? { metricsUrl: agent.metricsUrl } : {}) };
 }
 
 /** The ports a twin bound for its PDUs (by id) and relay gateway ("relays"), to pin on a restart. */

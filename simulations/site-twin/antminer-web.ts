@@ -24,9 +24,16 @@ export interface AntminerWebOptions {
   hosts?: readonly string[];
 }
 
+export interface AntminerWebCounts {
+  requests: number;
+  connections: number;
+}
+
 export interface AntminerWeb {
   port: number;
   mode: 'loopback' | 'wildcard';
+  /** Requests and TCP connections served so far (what keep-alive and nonce reuse save). */
+  counts(): AntminerWebCounts;
   close(): Promise<void>;
 }
 
@@ -57,7 +64,9 @@ export async function startAntminerWeb(opts: AntminerWebOptions): Promise<Antmin
   const nonce = randomBytes(16).toString('hex');
   const challenge = `Digest realm="${REALM}", nonce="${nonce}", qop="auth"`;
   if (parseDigestChallenge(challenge) === undefined) throw new Error('twin web: malformed digest challenge');
+  const counts: AntminerWebCounts = { requests: 0, connections: 0 };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    counts.requests++;
     const local = req.socket.localAddress;
     if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackAddress(local)) {
       req.socket.destroy();
@@ -68,8 +77,9 @@ export async function startAntminerWeb(opts: AntminerWebOptions): Promise<Antmin
       req.socket.resetAndDestroy();
       return;
     }
+    // Keep-alive as lighttpd does: a client may send its next request on the same connection.
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'close', ...headers }).end(JSON.stringify(body));
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     if (!verifyDigest(req.headers.authorization, { realm: REALM, nonce, method: req.method ?? 'GET', users })) {
       json(401, { stats: 'error', code: 'W001', msg: 'Unauthorized' }, { 'www-authenticate': challenge });
       req.resume();
@@ -103,6 +113,7 @@ export async function startAntminerWeb(opts: AntminerWebOptions): Promise<Antmin
   };
   const create = () => {
     const server = http.createServer(onRequest);
+    server.on('connection', () => counts.connections++);
     server.requestTimeout = 5_000;
     server.headersTimeout = 5_000;
     server.on('error', (err) => opts.log.error({ err }, 'antminer web listener error'));
@@ -112,6 +123,7 @@ export async function startAntminerWeb(opts: AntminerWebOptions): Promise<Antmin
   return {
     port,
     mode,
+    counts: () => ({ ...counts }),
     close: async () => {
       await Promise.all(
         (servers as http.Server[]).map(

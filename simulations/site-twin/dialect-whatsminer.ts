@@ -40,6 +40,11 @@ function stateOf(ctx: ReplyContext): TokenState {
   return state;
 }
 
+/** Tokens this miner holds issued within their life (tests: how many get_token calls landed). */
+export function tokensIssued(miner: VirtualMiner): number {
+  return states.get(miner)?.issued.size ?? 0;
+}
+
 export function btminerReply(ctx: ReplyContext, status: 'S' | 'E', code: number, msg: unknown): Record<string, unknown> {
   return { STATUS: status, When: Math.floor(ctx.nowMs / 1000), Code: code, Msg: msg, Description: '' };
 }

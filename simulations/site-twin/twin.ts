@@ -6,7 +6,7 @@ import type { SiteFile } from '../../services/domain/site-schema.ts';
 import { ContextError, wrap } from '../../services/lib/errors.ts';
 import { logger, type Logger } from '../../services/lib/log.ts';
 import { blockAiPowerW } from './ai-hall.ts';
-import { startAntminerWeb, type AntminerWeb } from './antminer-web.ts';
+import { startAntminerWeb, type AntminerWeb, type AntminerWebCounts } from './antminer-web.ts';
 import { startCgminerServer, type CgminerServer, type MinerEndpoint } from './cgminer-server.ts';
 import { RegisterImage, writePm5340 } from './meter-registers.ts';
 import { startMeterGateway, type MeterGateway } from './meter-server.ts';
@@ -58,6 +58,8 @@ export interface Twin {
   readonly antminerWebPort: number | undefined;
   /** The switched PDUs and relays (SNMP agents, Modbus coil gateway), when the site file has any. */
   readonly actuators: TwinActuators | undefined;
+  /** What the Antminer web UI has served; undefined without such miners. */
+  antminerWebCounts(): AntminerWebCounts | undefined;
   /** Recomputes loads and meter registers now instead of waiting for the next tick. */
   refresh(): void;
   stop(): Promise<void>;
@@ -246,6 +248,7 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
     auxLoadW,
     antminerWebPort: web?.port,
     actuators,
+    antminerWebCounts: () => web?.counts(),
     refresh,
     stop: () => {
       stopped ??= (async () => {

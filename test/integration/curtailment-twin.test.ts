@@ -13,7 +13,9 @@ import { curtailPlatform, until, type CurtailPlatform } from '../support/curtail
 describe('curtailment on the twin', { timeout: 300_000 }, () => {
   let c: CurtailPlatform;
   before(async () => {
-    c = await curtailPlatform();
+    // The plain least-efficient-first order, which the first test checks; the default fast
+    // plan and its swap are tested in curtailment-engine-swap and curtailment-agents-per-hall.
+    c = await curtailPlatform({ curtailment: { sleepPlan: 'efficient' } });
   });
   after(() => c?.close());
 

@@ -87,7 +87,7 @@ if (redisBase && pgUrl) {
       proxy = await tcpProxy();
       proxy.targetPort = a.listening.port;
       const agent = a.agents[0]!;
-      siteRun = await startSite({ site, sitePath, controlPlaneUrl: `http://127.0.0.1:${proxy.port}`, agentId: agent.agentId, token: agent.token, intervals: a.intervals, children: 'inline', minerPort: 0, meterPort: 0, agent: { failSafeGraceMs: 60_000 } });
+      siteRun = await startSite({ site, sitePath, controlPlaneUrl: `http://127.0.0.1:${proxy.port}`, agents: [{ agentId: agent.agentId, token: agent.token }], intervals: a.intervals, children: 'inline', minerPort: 0, meterPort: 0, agent: { failSafeGraceMs: 60_000 } });
       const twin = siteRun.twin!;
       await until('A to read the meter and every miner', () => {
         const s = a.live.snapshot();

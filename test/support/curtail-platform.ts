@@ -37,9 +37,10 @@ export async function curtailPlatform(extra: Partial<PlatformOptions> = {}): Pro
     meterPort: 0,
     intervals: { minerMs: 3000, meterMs: 500, shipMs: 250 },
     print: () => undefined,
-    curtailment: { confirmWindowMs: 6000, restore: { rampMwPerMin: 600, staggerMs: 200, minOffMs: 0 }, supervisorMs: 250 },
     agent: { failSafeGraceMs: 1000 },
     ...extra,
+    // Merged, so a test may set one engine option (sleepPlan) and keep these.
+    curtailment: { confirmWindowMs: 6000, restore: { rampMwPerMin: 600, staggerMs: 200, minOffMs: 0 }, supervisorMs: 250, ...extra.curtailment },
   });
   const admin = readFileSync(p.adminTokenPath, 'utf8').trim();
   const api = (method: 'GET' | 'POST', url: string, payload?: unknown) =>

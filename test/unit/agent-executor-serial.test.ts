@@ -45,3 +45,37 @@ test('commands for one device run one at a time, in the order they came', async 
     await new Promise<void>((ok) => server.close(() => ok()));
   }
 });
+
+/**
+ * The concurrency bound holds across batches (issue 15): a 50k restore arrives as a wave
+ * every few hundred ms, each its own batch; bounded per batch, ten overlapping waves had ten
+ * times the exchanges in flight and thousands of wakes timed out. Two batches of six devices
+ * under a bound of 3 must never have more than 3 exchanges open at once.
+ */
+test('the concurrency bound is the executor’s, not each batch’s', async () => {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const server = net.createServer((socket) => {
+    socket.once('data', (buf) => {
+      const command = (JSON.parse(buf.toString('utf8').replace(/\0+$/, '')) as { command: string }).command;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        socket.end(`${JSON.stringify({ STATUS: [{ STATUS: 'S', When: 0, Code: 1, Msg: 'ok', Description: 'bosminer' }], [command.toUpperCase()]: [{}], id: 1 })}\0`);
+      }, 30);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    const port = (server.address() as net.AddressInfo).port;
+    const devices: MinerDevice[] = Array.from({ length: 12 }, (_, i) => ({ id: `B1-m${String(i).padStart(5, '0')}`, blockId: 'B1', model: 'S21', firmware: 'braiins', host: '127.0.0.1', port }));
+    const executor = new CommandExecutor({ miners: devices, concurrency: 3 });
+    const batch = (ds: MinerDevice[]) => executor.run(ds.map((d) => ({ deviceId: d.id, blockId: 'B1', action: 'wake', expectedDeltaW: 0 })), { deviceTimeoutMs: 2_000, attempts: 1 });
+    const acks = await Promise.all([batch(devices.slice(0, 6)), batch(devices.slice(6))]);
+    assert.ok(acks.flat().every((a) => a.ok), JSON.stringify(acks));
+    assert.equal(maxInFlight, 3);
+  } finally {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+});

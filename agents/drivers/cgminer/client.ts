@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { parseCgminerReply, type CgminerReply } from './parse.ts';
+import { charged, type CpuAccount } from './cpu-account.ts';
 
 /**
  * One cgminer API call: connect to host:port (4028 on real miners), send the JSON request,
@@ -18,6 +19,8 @@ export interface CallOptions {
   maxReplyBytes?: number;
   /** Aborting ends the call at once as a 'timeout' (the caller's own, larger deadline). */
   signal?: AbortSignal;
+  /** Charged with this call's client CPU (commands; see cpu-account.ts). */
+  cpu?: CpuAccount;
 }
 
 export type TransportFailure = 'refused' | 'timeout' | 'reset' | 'no-reply' | 'too-large' | 'network';
@@ -56,7 +59,8 @@ function commandPayload(command: string): string {
  */
 export function cgminerSend(host: string, port: number, payload: string, opts: CallOptions): Promise<Buffer> {
   const maxBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY;
-  return new Promise((resolve, reject) => {
+  const cpu = opts.cpu;
+  return charged(cpu, () => new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let connected = false;
@@ -81,9 +85,9 @@ export function cgminerSend(host: string, port: number, payload: string, opts: C
     socket.setNoDelay(true);
     socket.once('connect', () => {
       connected = true;
-      socket.write(payload);
+      charged(cpu, () => socket.write(payload));
     });
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', (chunk: Buffer) => charged(cpu, () => {
       const nul = chunk.indexOf(0);
       const part = nul >= 0 ? chunk.subarray(0, nul) : chunk;
       chunks.push(part);
@@ -91,7 +95,7 @@ export function cgminerSend(host: string, port: number, payload: string, opts: C
       if (size > maxBytes) finish(new CgminerTransportError('too-large', `reply larger than ${maxBytes} bytes`));
       // A reply that came in one chunk (most do) is used as it is, not copied.
       else if (nul >= 0) finish(undefined, chunks.length === 1 ? part : Buffer.concat(chunks, size));
-    });
+    }));
     socket.once('end', () => {
       // Some firmware (the S17 Pro and T1 recordings) closes without the NUL.
       if (size > 0) finish(undefined, Buffer.concat(chunks, size));
@@ -106,7 +110,7 @@ export function cgminerSend(host: string, port: number, payload: string, opts: C
         finish(new CgminerTransportError(code === 'ECONNRESET' ? 'reset' : 'network', `reading reply: ${code}`, { cause: err }));
       }
     });
-  });
+  }));
 }
 
 export async function cgminerCommand(host: string, port: number, request: CgminerRequest, opts: CallOptions): Promise<CgminerReply> {

@@ -3,6 +3,7 @@ import { errorMessage } from '../../../services/lib/errors.ts';
 import { cgminerCall, cgminerSend, CgminerTransportError } from './client.ts';
 import type { MinerTelemetry } from './normalise.ts';
 import { parseCgminerReply, type CgminerReply } from './parse.ts';
+import { charged, type CpuAccount } from './cpu-account.ts';
 
 /**
  * One capability interface for every miner make: telemetry, sleep, wake, power target.
@@ -18,6 +19,8 @@ export interface IoOptions {
   /** Deadline for the whole operation (a sleep may take several round trips). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Charged with the operation's client CPU (commands measure it per dialect). */
+  cpu?: CpuAccount;
 }
 
 export interface MinerAddress {
@@ -39,6 +42,12 @@ export interface Miner {
   sleep(opts: IoOptions): Promise<void>;
   wake(opts: IoOptions): Promise<void>;
   setPowerTarget(watts: number, opts: IoOptions): Promise<void>;
+  /**
+   * Gets ready for commands ahead of time (a Whatsminer token, an Antminer digest nonce), so
+   * a command during an event makes only the exchanges that act. Nothing to do for firmware
+   * without auth.
+   */
+  prepare(opts: IoOptions): Promise<void>;
 }
 
 export class UnsupportedCapabilityError extends Error {
@@ -84,16 +93,23 @@ export class MinerSession {
   }
 
   private callOptions() {
-    return { timeoutMs: this.remainingMs(), ...(this.io.signal === undefined ? {} : { signal: this.io.signal }) };
+    return { timeoutMs: this.remainingMs(), ...(this.io.signal === undefined ? {} : { signal: this.io.signal }), ...(this.io.cpu === undefined ? {} : { cpu: this.io.cpu }) };
   }
 
   async call(command: string, parameter?: string): Promise<CgminerReply> {
     const request = parameter === undefined ? { command } : { command, parameter };
-    return parseCgminerReply(await cgminerCall(this.address.host, this.address.port, request, this.callOptions()));
+    const raw = await cgminerCall(this.address.host, this.address.port, request, this.callOptions());
+    return charged(this.io.cpu, () => parseCgminerReply(raw));
   }
 
   async send(payload: string): Promise<CgminerReply> {
-    return parseCgminerReply(await cgminerSend(this.address.host, this.address.port, payload, this.callOptions()));
+    const raw = await cgminerSend(this.address.host, this.address.port, payload, this.callOptions());
+    return charged(this.io.cpu, () => parseCgminerReply(raw));
+  }
+
+  /** Runs a synchronous step of the operation (auth crypto) on its CPU account. */
+  charge<T>(step: () => T): T {
+    return charged(this.io.cpu, step);
   }
 }
 
@@ -108,6 +124,8 @@ export interface Dialect {
   wake?(s: MinerSession): Promise<void>;
   /** Only called with a target already checked against the model's range. */
   setPowerTarget?(s: MinerSession, watts: number): Promise<void>;
+  /** Ahead-of-time auth (see Miner.prepare); absent: nothing to prepare. */
+  prepare?(s: MinerSession): Promise<void>;
   /** Why a capability is missing, for the error. */
   readonly unsupported?: Partial<Record<Capability, string>>;
 }
@@ -146,6 +164,11 @@ class DialectMiner implements Miner {
   async wake(io: IoOptions): Promise<void> {
     const wake = this.method('wake');
     return this.run('wake', io, (s) => wake(s));
+  }
+
+  async prepare(io: IoOptions): Promise<void> {
+    const prepare = this.dialect.prepare?.bind(this.dialect);
+    if (prepare !== undefined) await this.run('preparing for commands', io, (s) => prepare(s));
   }
 
   async setPowerTarget(watts: number, io: IoOptions): Promise<void> {

@@ -2,7 +2,7 @@ import { minerTelemetry, type MinerTelemetry } from '../normalise.ts';
 import type { CgminerReply } from '../parse.ts';
 import { entries, splitMulti } from '../reply.ts';
 import type { Dialect, MinerSession } from '../miner.ts';
-import { digestJson } from '../web.ts';
+import { digestJson, primeDigest } from '../web.ts';
 
 /**
  * Bitmain stock firmware (bmminer/cgminer 4.x). Telemetry over 4028: `summary` ("GHS 5s" as a
@@ -14,10 +14,16 @@ import { digestJson } from '../web.ts';
  */
 const MODE = { normal: 0, sleep: 1 } as const;
 
-async function setMinerMode(s: MinerSession, mode: number): Promise<void> {
+const CONF_PATH = '/cgi-bin/get_miner_conf.cgi';
+
+function webBase(s: MinerSession) {
   const { host, webPort = 80, username = 'root', password = 'root' } = s.address;
-  const base = { host, port: webPort, username, password, ...(s.io.signal === undefined ? {} : { signal: s.io.signal }) };
-  const conf = await digestJson({ ...base, method: 'GET', path: '/cgi-bin/get_miner_conf.cgi', timeoutMs: s.remainingMs() });
+  return { host, port: webPort, username, password, ...(s.io.signal === undefined ? {} : { signal: s.io.signal }), ...(s.io.cpu === undefined ? {} : { cpu: s.io.cpu }) };
+}
+
+async function setMinerMode(s: MinerSession, mode: number): Promise<void> {
+  const base = webBase(s);
+  const conf = await digestJson({ ...base, method: 'GET', path: CONF_PATH, timeoutMs: s.remainingMs() });
   if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new Error('get_miner_conf.cgi did not return a JSON object');
   // Older firmware reports the mode as "bitmain-work-mode" (a string); the write takes "miner-mode".
   const { 'bitmain-work-mode': _old, ...rest } = conf as Record<string, unknown>;
@@ -56,5 +62,7 @@ export const antminer: Dialect = {
   telemetry,
   sleep: (s) => setMinerMode(s, MODE.sleep),
   wake: (s) => setMinerMode(s, MODE.normal),
+  // The web UI's digest nonce, taken ahead: a command is then two requests (read, write), not four.
+  prepare: (s) => primeDigest({ ...webBase(s), path: CONF_PATH, timeoutMs: s.remainingMs() }),
   unsupported: { setPowerTarget: 'stock firmware has work modes (normal, sleep, low power), no watt limit' },
 };

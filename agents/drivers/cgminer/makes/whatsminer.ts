@@ -40,6 +40,12 @@ function tokenMsg(reply: CgminerReply): BtminerTokenMsg {
  * miner restarted or forgot it) drops it and takes a fresh one once.
  */
 export const TOKEN_REUSE_MS = 25 * 60_000;
+/**
+ * prepare() (an event announced, or the agent keeping tokens warm) takes a fresh token once
+ * the kept one is this old, so a prepared miner holds one good for at least 10 more minutes
+ * and the event's commands make no get_token round trip (nor its md5crypt).
+ */
+export const TOKEN_REFRESH_MS = 15 * 60_000;
 const TOKEN_REFUSED = 135;
 const CACHE_LIMIT = 100_000;
 interface CachedToken {
@@ -48,13 +54,13 @@ interface CachedToken {
 }
 const tokens = new Map<string, CachedToken>();
 
-function tokenFor(s: MinerSession, password: string, fresh: boolean): Promise<BtminerToken> {
+function tokenFor(s: MinerSession, password: string, fresh: boolean, reuseMs = TOKEN_REUSE_MS): Promise<BtminerToken> {
   const key = `${s.address.host}:${s.address.port}\u0000${password}`;
   const now = Date.now();
   const cached = tokens.get(key);
-  if (!fresh && cached && now - cached.takenAtMs < TOKEN_REUSE_MS) return cached.token;
+  if (!fresh && cached && now - cached.takenAtMs < reuseMs) return cached.token;
   if (tokens.size >= CACHE_LIMIT) tokens.clear();
-  const token = s.send(JSON.stringify({ cmd: 'get_token' })).then((reply) => btminerToken(password, tokenMsg(reply)));
+  const token = s.send(JSON.stringify({ cmd: 'get_token' })).then((reply) => s.charge(() => btminerToken(password, tokenMsg(reply))));
   const entry = { token, takenAtMs: now };
   tokens.set(key, entry);
   // A failed get_token is not kept: the next command asks again.
@@ -73,9 +79,10 @@ async function privileged(s: MinerSession, cmd: string, params: Record<string, s
   const password = s.address.password ?? DEFAULT_PASSWORD;
   for (let fresh = false; ; fresh = true) {
     const token = await tokenFor(s, password, fresh);
-    const reply = await s.send(btminerPrivileged(token, { cmd, ...params }));
+    const reply = await s.send(s.charge(() => btminerPrivileged(token, { cmd, ...params })));
     // A refused token comes back in clear ({"STATUS":"E","Code":135,…}); an accepted command encrypted.
-    const plain = typeof reply.enc === 'string' ? btminerDecrypt(token.hostPasswdMd5, reply.enc) : reply;
+    const enc = reply.enc;
+    const plain = typeof enc === 'string' ? s.charge(() => btminerDecrypt(token.hostPasswdMd5, enc)) : reply;
     if (typeof plain !== 'object' || plain === null) throw new MinerCommandError(`${cmd}: reply is not a JSON object`);
     const st = btminerStatus(plain as Record<string, unknown>);
     if (!st.ok && Number(st.code) === TOKEN_REFUSED && !fresh) continue;
@@ -91,4 +98,5 @@ export const whatsminer: Dialect = {
   sleep: async (s) => void (await privileged(s, 'power_off', { respbefore: 'true' })),
   wake: async (s) => void (await privileged(s, 'power_on')),
   setPowerTarget: async (s, watts) => void (await privileged(s, 'adjust_power_limit', { power_limit: String(Math.round(watts)) })),
+  prepare: async (s) => void (await tokenFor(s, s.address.password ?? DEFAULT_PASSWORD, false, TOKEN_REFRESH_MS)),
 };
