@@ -18,12 +18,12 @@ export interface LoadMove {
   toMs: number;
 }
 
-/** Mean of the samples since nowMs − windowMs outside every move and its settle time; null when none are left. */
+/** Mean of the samples in [nowMs − windowMs, nowMs] outside every move and its settle time; null when none are left. */
 export function settledMeanW(samples: readonly MeterSample[], moves: readonly LoadMove[], nowMs: number, windowMs: number, settleMs: number): number | null {
   let sum = 0;
   let n = 0;
   for (const s of samples) {
-    if (s.atMs < nowMs - windowMs) continue;
+    if (s.atMs < nowMs - windowMs || s.atMs > nowMs) continue;
     if (moves.some((m) => s.atMs >= m.fromMs && s.atMs < m.toMs + settleMs)) continue;
     sum += s.loadW;
     n += 1;

@@ -55,6 +55,8 @@ export interface EngineOptions {
   supervisorMs?: number;
   /** Revenue-meter samples kept for baselines, ms (default 15 min). */
   baselineWindowMs?: number;
+  /** How long after another event's last command or ack the meter is left out of baselines, ms (default 120 s: miners boot and ramp). */
+  baselineSettleMs?: number;
   /** Start horizon and longest event (default: SWITCHYARD_CURTAILMENT_HORIZON_HOURS / _MAX_HOURS, 7 days / 24 h). */
   bounds?: TimeBounds;
   /** How long an event that starts before the first revenue-meter reading waits for it, ms (default 60 s). */

@@ -33,6 +33,7 @@ import { floorOf } from './floor.ts';
 import { RestoreHold } from './hysteresis.ts';
 import { resumeActive } from './engine-resume.ts';
 import { adoptRows, restoreSettled, shedRows } from './record-devices.ts';
+import { MeterBaseline } from './baseline.ts';
 import { planSleeps } from './shed-plan-fast.ts';
 import { advanceSwap, beginSwap } from './engine-swap.ts';
 
@@ -64,7 +65,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   readonly arbiter = new Arbiter();
   private readonly active = new Map<string, Active>();
   private readonly meterIds: string[];
-  private meterRing: MeterSample[] = [];
+  private readonly meter: MeterBaseline;
   private lastMeterAtMs = 0;
   private supervisor: NodeJS.Timeout | null = null;
   private publishTimer: NodeJS.Timeout | null = null;
@@ -95,6 +96,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.modelById = new Map(miners.map((d) => [d.id, d.model]));
     this.blockById = new Map(miners.map((d) => [d.id, d.blockId]));
     this.bounds = o.bounds ?? (o.now ? DEFAULT_TIME_BOUNDS : timeBoundsFromEnv(process.env));
+    this.meter = new MeterBaseline(o.baselineWindowMs ?? 15 * 60_000, o.baselineSettleMs);
   }
 
   async start(): Promise<void> {
@@ -170,8 +172,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       ...(signal.reason ? { reason: signal.reason } : {}),
       ...(this.o.baselineWindowMs ? { baselineWindowMs: this.o.baselineWindowMs } : {}),
     });
-    record = addMeterSamples(record, this.meterRing.filter((s) => s.atMs >= now - record.baselineWindowMs));
-    if (record.meterSamples.length) record = { ...record, baselineW: mean(record.meterSamples.map((s) => s.loadW)) };
+    record = addMeterSamples(record, this.meter.since(now - record.baselineWindowMs));
+    const baseline = this.baselineW(id, record.baselineWindowMs);
+    if (baseline !== null) record = { ...record, baselineW: baseline };
     if (window.cutFromMs !== undefined) {
       record = addTimeline(record, [{ kind: 'plan-made', atMs: now, detail: `end cut from ${new Date(window.cutFromMs).toISOString()} to ${new Date(window.endMs).toISOString()}: events last at most ${this.bounds.maxDurationMs / 3_600_000} h (SWITCHYARD_CURTAILMENT_MAX_HOURS)` }]);
     }
@@ -291,9 +294,8 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       return;
     }
     // An event announced ahead is measured against the load just before it starts.
-    const window = a.record.baselineWindowMs;
-    const before = this.meterRing.filter((x) => x.atMs >= this.now() - window);
-    if (a.control.startMs - signalAtMs(a.record) > 60_000 && before.length) this.update(a, { ...a.record, baselineW: mean(before.map((x) => x.loadW)) });
+    const before = this.baselineW(a.record.id, a.record.baselineWindowMs);
+    if (a.control.startMs - signalAtMs(a.record) > 60_000 && before !== null) this.update(a, { ...a.record, baselineW: before });
     if (a.record.baselineW === null) this.update(a, { ...a.record, baselineW: load });
     // A pre-armed plan is what the agents hold: it is re-made now from live telemetry.
     if (a.plan) this.arbiter.release(a.record.id);
@@ -337,6 +339,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       if (!list) byAgent.set(agent, (list = []));
       list.push(c);
     }
+    this.meter.noteCommands(now);
     let record = logCommands(a.record, phase, commands, now);
     if (phase === 'shed' && record.status === 'planned') record = transition(record, 'shedding', now);
     this.update(a, record);
@@ -402,6 +405,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       return;
     }
     b.acks += msg.acks.length;
+    this.meter.noteCommands(this.now());
     if (b.acks >= b.commands.length) b.ackedAtMs = this.now();
     this.settle(a, msg.acks, b.phase);
   }
@@ -440,6 +444,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private handleLocalShed(agentId: string, r: LocalShedReport): void {
     const a = r.eventId ? this.active.get(r.eventId) : undefined;
     this.o.log.warn({ agentId, reason: r.reason, eventId: r.eventId, devices: r.acks.length }, 'an agent shed on its own; recording its report');
+    this.meter.noteCommands(this.now());
     if (a) {
       this.update(a, addTimeline(a.record, [{ kind: 'ack', atMs: r.atMs, detail: `agent ${agentId} shed locally (${r.reason}: ${r.detail}): ${r.acks.filter((x) => x.ok).length} ok, ${r.acks.filter((x) => !x.ok).length} failed` }]));
       // A device the agent shed from the plan it held may have no command logged here yet
@@ -468,9 +473,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     const load = this.revenueReading();
     if (!load || load.atMs <= this.lastMeterAtMs) return;
     this.lastMeterAtMs = load.atMs;
-    this.meterRing.push(load);
-    const keep = this.o.baselineWindowMs ?? 15 * 60_000;
-    if (this.meterRing[0]!.atMs < load.atMs - keep) this.meterRing = this.meterRing.filter((s) => s.atMs >= load.atMs - keep);
+    this.meter.add(load);
     for (const a of this.active.values()) {
       if (TERMINAL.includes(a.record.status) && !a.waves) continue;
       a.record = addMeterSamples(a.record, [load]);
@@ -792,11 +795,18 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     return null;
   }
 
+  /**
+   * An event's baseline now: an event that starts while another is moving load shares that
+   * one's (the meter before this one shows the other's shed, not the site at rest); else the
+   * meter's settled mean over the window (baseline.ts). Null when neither exists.
+   */
+  private baselineW(eventId: string, windowMs: number): number | null {
+    const moving = [...this.active.values()].filter((o) => o.record.id !== eventId && o.record.baselineW !== null && ['shedding', 'meter-confirmed', 'restoring', 'aborted'].includes(o.record.status));
+    const first = moving.sort((x, y) => signalAtMs(x.record) - signalAtMs(y.record))[0];
+    return first ? first.record.baselineW : this.meter.meanW(this.now(), windowMs);
+  }
+
   private siteLoadW(): number | null {
     return this.revenueReading()?.loadW ?? null;
   }
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((s, x) => s + x, 0) / xs.length;
 }

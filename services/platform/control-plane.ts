@@ -180,7 +180,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     let simulations: SimulationService | undefined;
     if (companyPath) {
       const simQueue = createQueue<SimulationJob>('simulations', { env, keepCompleted: 50, keepFailed: 50 });
-      simulations = new SimulationService({ db: store.db, company: loadCompanyFile(companyPath), queue: simQueue, workers: opts.simulationWorkers, log: logger('simulations') });
+      simulations = new SimulationService({ db: records.simulations, company: loadCompanyFile(companyPath), queue: simQueue, workers: opts.simulationWorkers, log: logger('simulations') });
       cleanups.add('simulations', () => simulations!.stop());
     }
 
@@ -218,7 +218,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     log.info({ url: listening.url }, 'api listening');
     await planner.start();
     cleanups.add('planner', () => planner.stop());
-    simulations?.start();
+    await simulations?.start();
     await curtailment.start();
     cleanups.add('curtailment engine', () => curtailment.stop());
     if (livePrices) {

@@ -10,6 +10,8 @@ import { openPgStore, redactUrl } from '../store/pg.ts';
 import { openStore, type RecordsStore } from '../store/sqlite.ts';
 import { SqliteIngestLedger, type IngestLedger } from '../telemetry/ingest-ledger.ts';
 import { PgIngestLedger } from '../telemetry/pg-ingest-ledger.ts';
+import { SqliteSimulationRecords, type SimulationRecords } from '../../simulations/finance/simulation-records.ts';
+import { PgSimulationRecords } from '../../simulations/finance/pg-simulation-records.ts';
 
 /**
  * The records, wherever they live: the one place that picks the backend. DATABASE_URL set:
@@ -18,8 +20,8 @@ import { PgIngestLedger } from '../telemetry/pg-ingest-ledger.ts';
  * implementations (test/support/records-contract.ts runs the same cases on each).
  *
  * Still only in SQLite, whatever DATABASE_URL says (`sqlite` below): settings, the finance
- * ledger, tenant contracts and statements, and what-if simulations. Two instances on one
- * PostgreSQL keep those per instance.
+ * ledger, and tenant contracts and statements. Two instances on one PostgreSQL keep those per
+ * instance (the finance ledger is recomputed from the history; tenant terms come from a file).
  */
 export interface Records {
   readonly kind: 'sqlite' | 'postgres';
@@ -30,6 +32,7 @@ export interface Records {
   ingest: IngestLedger;
   plans: PlanRecords;
   events: EventRecords;
+  simulations: SimulationRecords;
   /** The SQLite records store of the data dir (the families not yet in PostgreSQL). */
   sqlite: RecordsStore;
   close(): Promise<void>;
@@ -48,6 +51,7 @@ export async function openRecords(opts: { dataDir: string; env: NodeJS.ProcessEn
       ingest: new SqliteIngestLedger(db),
       plans: new SqlitePlanRecords(db),
       events: new SqliteEventStore(db),
+      simulations: new SqliteSimulationRecords(db),
       sqlite,
       close: async () => sqlite.close(),
     };
@@ -68,6 +72,7 @@ export async function openRecords(opts: { dataDir: string; env: NodeJS.ProcessEn
     ingest: new PgIngestLedger(pool),
     plans: new PgPlanRecords(pool),
     events: new PgEventStore(pool),
+    simulations: new PgSimulationRecords(pool),
     sqlite,
     close: async () => {
       try {

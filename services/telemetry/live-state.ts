@@ -150,6 +150,12 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   private readonly agentsSeen = new Map<string, AgentSeen>();
   private versionNo = 0;
   private cached: { key: string; snapshot: SiteLive } | null = null;
+  /**
+   * Each block's live figures for the second they were computed in, dropped when a batch
+   * touches the block: an agent's batch covers a few blocks, so the snapshot every batch and
+   * every /api/site needs recomputes those, not all ~35k devices.
+   */
+  private readonly blockCache = new Map<string, { second: number; live: BlockLive }>();
   private readonly tenantOfBlock: Map<string, string>;
 
   constructor(site: SiteFile, opts: LiveStateOptions = {}) {
@@ -226,10 +232,14 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
       // Store-and-forward may replay older readings after newer ones; the latest wins.
       if (prev && prev.reading.atMs > r.atMs) continue;
       const blockId = this.blockOf(r);
-      if (prev && prev.blockId !== blockId && prev.blockId) this.byBlock.get(prev.blockId)?.delete(r.deviceId);
+      if (prev && prev.blockId !== blockId && prev.blockId) {
+        this.byBlock.get(prev.blockId)?.delete(r.deviceId);
+        this.blockCache.delete(prev.blockId);
+      }
       this.devices.set(r.deviceId, { reading: r, blockId, receivedAtMs, agentId: batch.agentId });
       if (blockId) {
         this.byBlock.get(blockId)?.add(r.deviceId);
+        this.blockCache.delete(blockId);
         touched.add(blockId);
       }
       accepted++;
@@ -344,7 +354,14 @@ export class LiveState extends EventEmitter<{ change: [blockIds: string[]] }> {
   }
 
   private compute(now: number): SiteLive {
-    const blocks = this.site.blocks.map((b) => this.computeBlock(b, now));
+    const second = Math.floor(now / 1000);
+    const blocks = this.site.blocks.map((b) => {
+      const cached = this.blockCache.get(b.id);
+      if (cached?.second === second) return cached.live;
+      const live = this.computeBlock(b, now);
+      this.blockCache.set(b.id, { second, live });
+      return live;
+    });
     const miners = emptyCounts();
     const devices = emptyCounts();
     const powerByStateW = Object.fromEntries(BLOCK_STATES.map((s) => [s, null])) as Record<BlockState, number | null>;

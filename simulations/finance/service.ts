@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { SqliteSimulationRecords, type SimulationRecords } from './simulation-records.ts';
 import { ScenarioInvalidError, TooManyPathsError, type SimulationIssue, type SimulationPort, type SimulationRecord } from '../../services/api/routes/simulations.ts';
 import { keyPath, schemaIssues } from '../../services/domain/load-site.ts';
 import { validator } from '../../services/domain/schema.ts';
@@ -15,7 +16,7 @@ import type { SimulationResult } from './summarise.ts';
 
 /**
  * Runs on the job queue (in-process by default, BullMQ on Redis in production) and saved in
- * SQLite (simulations table): submit validates the scenario against the schema and the
+ * the records (simulation-records.ts: SQLite, or PostgreSQL shared by instances): submit validates the scenario against the schema and the
  * company (nothing is saved when it fails), saves the run as queued and adds a job with its
  * id. The job marks progress in the row after each block of paths and stops when the row asks
  * it to (cancelRequested), so a DELETE reaches a run whichever process holds it.
@@ -26,7 +27,8 @@ export interface SimulationJob {
 }
 
 export interface SimulationServiceOptions {
-  db: Database;
+  /** Where runs are kept (services/platform/records.ts); a SQLite database is wrapped as its records. */
+  db: Database | SimulationRecords;
   company: Company;
   queue: JobQueue<SimulationJob>;
   /** Worker threads per run (default: one per core). */
@@ -36,27 +38,9 @@ export interface SimulationServiceOptions {
   log?: Logger;
 }
 
-interface Row {
-  id: string;
-  name: string;
-  status: SimulationRecord['status'];
-  paths: number;
-  seed: number;
-  scenario: string;
-  donePaths: number;
-  cancelRequested: number;
-  createdAtMs: number;
-  startedAtMs: number | null;
-  finishedAtMs: number | null;
-  error: string | null;
-  result: string | null;
-}
-
-const RECORD_COLUMNS = 'id, name, status, paths, seed, donePaths, createdAtMs, startedAtMs, finishedAtMs, error';
-
 export class SimulationService implements SimulationPort {
   readonly maxPaths: number;
-  private readonly db: Database;
+  private readonly records: SimulationRecords;
   private readonly company: Company;
   private readonly queue: JobQueue<SimulationJob>;
   private readonly workers: number | undefined;
@@ -65,7 +49,7 @@ export class SimulationService implements SimulationPort {
   private readonly running = new Map<string, AbortController>();
 
   constructor(o: SimulationServiceOptions) {
-    this.db = o.db;
+    this.records = 'markRunning' in o.db ? o.db : new SqliteSimulationRecords(o.db);
     this.company = o.company;
     this.queue = o.queue;
     this.workers = o.workers;
@@ -75,11 +59,9 @@ export class SimulationService implements SimulationPort {
   }
 
   /** Starts this process's worker. With the in-process queue, runs left by a previous process cannot resume: they are marked failed. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.queue.kind === 'memory') {
-      const n = this.db
-        .prepare("UPDATE simulations SET status = 'failed', error = 'the process ended before the run finished', finishedAtMs = ? WHERE status IN ('queued', 'running')")
-        .run(this.now()).changes;
+      const n = await this.records.failUnfinished('the process ended before the run finished', this.now());
       if (n > 0) this.log.warn({ runs: n }, 'simulations left unfinished by a previous process marked failed');
     }
     this.queue.process((job) => this.run(job.data.id), { concurrency: 1 });
@@ -97,40 +79,37 @@ export class SimulationService implements SimulationPort {
     if (req.paths > limit) throw new TooManyPathsError(req.paths, limit);
     const id = randomUUID();
     const seed = req.seed ?? Math.floor(Math.random() * 2 ** 31);
-    this.db
-      .prepare('INSERT INTO simulations (id, name, status, paths, seed, scenario, createdAtMs) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, req.name ?? scenario.name, 'queued', req.paths, seed, JSON.stringify(scenario), this.now());
+    await this.records.insert({ id, name: req.name ?? scenario.name, paths: req.paths, seed, scenario: JSON.stringify(scenario), createdAtMs: this.now() });
     try {
       await this.queue.add('simulate', { id }, { jobId: `sim-${id}` });
     } catch (err) {
-      this.db.prepare('DELETE FROM simulations WHERE id = ?').run(id);
+      await this.records.delete(id);
       throw err;
     }
     this.log.info({ id, paths: req.paths, seed, scenario: scenario.name }, 'simulation queued');
     return id;
   }
 
-  get(id: string): (SimulationRecord & { scenario: unknown; result: unknown }) | null {
-    const row = this.db.prepare('SELECT * FROM simulations WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string): Promise<(SimulationRecord & { scenario: unknown; result: unknown }) | null> {
+    const row = await this.records.get(id);
     if (!row) return null;
     const { scenario, result, cancelRequested: _c, ...rec } = row;
     return { ...rec, scenario: JSON.parse(scenario) as unknown, result: result === null ? null : (JSON.parse(result) as unknown) };
   }
 
-  list(): SimulationRecord[] {
-    return this.db.prepare(`SELECT ${RECORD_COLUMNS} FROM simulations ORDER BY createdAtMs DESC, id`).all() as SimulationRecord[];
+  list(): Promise<SimulationRecord[]> {
+    return this.records.list();
   }
 
-  cancel(id: string): boolean {
-    const changed = this.db.prepare("UPDATE simulations SET cancelRequested = 1 WHERE id = ? AND status IN ('queued', 'running')").run(id).changes;
-    if (changed === 0) return false;
+  async cancel(id: string): Promise<boolean> {
+    if (!(await this.records.requestCancel(id))) return false;
     this.running.get(id)?.abort();
     return true;
   }
 
-  csv(id: string): string | null {
-    const row = this.db.prepare("SELECT result FROM simulations WHERE id = ? AND status = 'done'").get(id) as { result: string } | undefined;
-    return row ? resultCsv(JSON.parse(row.result) as SimulationResult) : null;
+  async csv(id: string): Promise<string | null> {
+    const row = await this.records.get(id);
+    return row?.status === 'done' && row.result !== null ? resultCsv(JSON.parse(row.result) as SimulationResult) : null;
   }
 
   defaults(): unknown {
@@ -165,7 +144,7 @@ export class SimulationService implements SimulationPort {
   }
 
   private async run(id: string): Promise<void> {
-    const row = this.db.prepare('SELECT * FROM simulations WHERE id = ?').get(id) as Row | undefined;
+    const row = await this.records.get(id);
     if (!row) {
       this.log.warn({ id }, 'simulation job for a run that is not saved; skipped');
       return;
@@ -174,14 +153,13 @@ export class SimulationService implements SimulationPort {
     // worker died (stalled): the seed makes the rerun give the same numbers.
     if (row.status !== 'queued' && row.status !== 'running') return;
     if (row.cancelRequested) {
-      this.finish(id, 'cancelled', null, null);
+      await this.finish(id, 'cancelled', null, null);
       return;
     }
     const controller = new AbortController();
     this.running.set(id, controller);
-    this.db.prepare("UPDATE simulations SET status = 'running', startedAtMs = ?, donePaths = 0 WHERE id = ?").run(this.now(), id);
+    await this.records.markRunning(id, this.now());
     this.log.info({ id }, 'simulation running');
-    const progress = this.db.prepare('UPDATE simulations SET donePaths = ? WHERE id = ? RETURNING cancelRequested');
     try {
       const scenario = JSON.parse(row.scenario) as Scenario;
       const result = await simulate(this.company, scenario, {
@@ -191,15 +169,18 @@ export class SimulationService implements SimulationPort {
         nowMs: row.createdAtMs,
         signal: controller.signal,
         onProgress: (done) => {
-          const r = progress.get(done, id) as { cancelRequested: number } | undefined;
-          if (r?.cancelRequested) controller.abort();
+          // The cancel may have been asked at another instance: it is in the records.
+          this.records.progress(id, done).then(
+            (cancel) => cancel && controller.abort(),
+            (err: unknown) => this.log.error({ id, err: err instanceof Error ? err.message : String(err) }, 'recording simulation progress failed'),
+          );
         },
       });
-      this.finish(id, 'done', JSON.stringify(result), null);
+      await this.finish(id, 'done', JSON.stringify(result), null);
     } catch (err) {
-      if (err instanceof Error && err.name === 'AbortError') this.finish(id, 'cancelled', null, null);
+      if (err instanceof Error && err.name === 'AbortError') await this.finish(id, 'cancelled', null, null);
       else {
-        this.finish(id, 'failed', null, err instanceof Error ? err.message : String(err));
+        await this.finish(id, 'failed', null, err instanceof Error ? err.message : String(err));
         throw err;
       }
     } finally {
@@ -207,8 +188,8 @@ export class SimulationService implements SimulationPort {
     }
   }
 
-  private finish(id: string, status: 'done' | 'failed' | 'cancelled', result: string | null, error: string | null): void {
-    this.db.prepare('UPDATE simulations SET status = ?, result = ?, error = ?, finishedAtMs = ? WHERE id = ?').run(status, result, error, this.now(), id);
+  private async finish(id: string, status: 'done' | 'failed' | 'cancelled', result: string | null, error: string | null): Promise<void> {
+    await this.records.finish(id, status, result, error, this.now());
     this.log.info({ id, status, ...(error ? { error } : {}) }, `simulation ${status}`);
   }
 }

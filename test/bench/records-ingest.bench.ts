@@ -89,7 +89,7 @@ export async function run(): Promise<void> {
         );
       }
       const seen = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.agent_batches_seen`);
-      console.log(`(PostgreSQL ingest ledger rows: ${seen.rows[0]!.n}; the records there: ${readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ')} load average at the end)`);
+      console.log(`(PostgreSQL ingest ledger rows: ${seen.rows[0]!.n}; load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ')})`);
     } finally {
       await onPg.stop();
       await onSqlite.stop();

@@ -8,11 +8,12 @@
 // Knobs: SWITCHYARD_SOAK_SECONDS, SWITCHYARD_SOAK_CLIENTS (200), SWITCHYARD_SOAK_CLIENT_EVERY_MS
 // (1000: each client polls once a second; 0: back to back), SWITCHYARD_SOAK_SITE (the demo
 // site), SWITCHYARD_SOAK_AGENTS (4), SWITCHYARD_SOAK_AGENT_READINGS (1000 per batch),
-// SWITCHYARD_SOAK_SHIP_MS (2000), SWITCHYARD_SOAK_SHED_MW (5).
+// SWITCHYARD_SOAK_SHIP_MS (2000), SWITCHYARD_SOAK_SHED_MW (5), SWITCHYARD_SOAK_QUIET_S (180: the
+// longest wait for the machine to settle after the platform starts, before the idle times).
 import '../support/quiet-logs.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startPlatform, type Platform } from '../../services/platform/platform.ts';
@@ -28,6 +29,30 @@ const AGENTS = Number(process.env.SWITCHYARD_SOAK_AGENTS ?? 4);
 const AGENT_READINGS = Number(process.env.SWITCHYARD_SOAK_AGENT_READINGS ?? 1000);
 const SHIP_MS = Number(process.env.SWITCHYARD_SOAK_SHIP_MS ?? 2000);
 const SHED_MW = Number(process.env.SWITCHYARD_SOAK_SHED_MW ?? 5);
+const QUIET_S = Number(process.env.SWITCHYARD_SOAK_QUIET_S ?? 180);
+
+const load1 = () => loadavg()[0]!.toFixed(1);
+
+/**
+ * The idle times are the peer the soak is judged against, so they are taken on a machine at
+ * rest: after the start-up burst (twin, agent, first polls) this process uses under a fifth of
+ * a core over 5 s and the 1-minute load is at most the core count, or QUIET_S has passed (a
+ * shared machine may never get there; the load is printed beside every time either way).
+ */
+async function waitForQuiet(): Promise<string> {
+  const t0 = performance.now();
+  const cores = availableParallelism();
+  for (;;) {
+    const cpu0 = process.cpuUsage();
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, 5000));
+    const cpu = process.cpuUsage(cpu0);
+    const share = (cpu.user + cpu.system) / 1000 / (performance.now() - w0);
+    const waitedS = Math.round((performance.now() - t0) / 1000);
+    if (share < 0.2 && loadavg()[0]! <= cores) return `quiet after ${waitedS} s (control plane ${(share * 100).toFixed(0)}% of a core, load ${load1()} on ${cores} cores)`;
+    if (waitedS >= QUIET_S) return `not quiet after ${waitedS} s (control plane ${(share * 100).toFixed(0)}% of a core, load ${load1()} on ${cores} cores): idle times taken anyway`;
+  }
+}
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
@@ -142,10 +167,12 @@ export async function run(): Promise<void> {
     for (let i = 0; i < 200; i++) await p.app.inject({ method: 'GET', url: '/api/site' });
     console.log(`idle: GET /api/site in-process ${((performance.now() - injectT0) / 200).toFixed(2)} ms each (mean of 200)`);
 
-    // The peer: plan job and curtailment on the idle platform.
+    // The peer: plan job and curtailment on the idle platform, once the machine has settled.
+    console.log(`idle: ${await waitForQuiet()}`);
+    const idleLoad = load1();
     const idlePlanMs = await planJobMs(p);
     const idleCurtailMs = await curtailMs(p, 'idle');
-    console.log(`idle: plan job ${idlePlanMs.toFixed(0)} ms, curtailment signal → meter confirmed ${idleCurtailMs} ms`);
+    console.log(`idle: plan job ${idlePlanMs.toFixed(0)} ms, curtailment signal → meter confirmed ${idleCurtailMs} ms (load ${idleLoad})`);
 
     const tokens = p.app.services.tokens;
     const agents = await Promise.all(site.agents.map(async ({ agentId, blockId }) => ({
@@ -172,6 +199,7 @@ export async function run(): Promise<void> {
     // The same two, a fifth of the way into the soak (the load is up by then).
     await new Promise((r) => setTimeout(r, Math.min(30_000, (SECONDS * 1000) / 5)));
     mark('plan job');
+    const soakLoad = load1();
     const soakPlanMs = await planJobMs(p);
     mark('curtailment');
     const soakCurtailMs = await curtailMs(p, 'soak');
@@ -182,7 +210,7 @@ export async function run(): Promise<void> {
 
     console.log(line('/api/site', result.site, result.wallMs / 1000));
     console.log(`${line('/api/ingest', result.ingest, result.wallMs / 1000)}, ${result.ingest.readings.toLocaleString('en-US')} readings accepted`);
-    console.log(`plan job: idle ${idlePlanMs.toFixed(0)} ms, during the soak ${soakPlanMs.toFixed(0)} ms`);
+    console.log(`plan job: idle ${idlePlanMs.toFixed(0)} ms (load ${idleLoad}), during the soak ${soakPlanMs.toFixed(0)} ms (load ${soakLoad})`);
     console.log(`curtailment signal → meter confirmed: idle ${idleCurtailMs} ms, during the soak ${soakCurtailMs} ms`);
     console.log(`stale miners during the soak: at most ${maxStale}${firstStaleS === null ? '' : `, first at ${firstStaleS} s`} (${marks.join(', ')})`);
     console.log(`RSS (control plane): start ${mib(rssStart)}, end ${mib(rssEnd)}`);

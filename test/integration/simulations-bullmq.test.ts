@@ -28,7 +28,7 @@ if (redisUrl) {
       workerQueue = new BullQueue<SimulationJob>(name, redisUrl);
       h = await harness({ simulations: (db) => new SimulationService({ db, company, queue: apiQueue, workers: 0, now: () => Date.UTC(2026, 11, 5) }) });
       worker = new SimulationService({ db: h.db, company, queue: workerQueue, workers: 0, now: () => Date.UTC(2026, 11, 5) });
-      worker.start();
+      await worker.start();
     });
     after(async () => {
       await worker.stop();

@@ -51,8 +51,8 @@ if (url) {
       const b = await openPgStore(u);
       const recorded = await b.pool.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
       await b.close();
-      assert.deepEqual(recorded.rows.map((r) => r.name), ['001_audit.sql', '002_tokens_ingest.sql', '003_plans.sql', '004_curtailment.sql']);
-      assert.deepEqual(await tables(schema), ['agent_batches_seen', 'api_tokens', 'audit_log', 'curtailment_devices', 'curtailment_events', 'curtailment_meter', 'curtailment_timeline', 'plans', 'schema_migrations']);
+      assert.deepEqual(recorded.rows.map((r) => r.name), ['001_audit.sql', '002_tokens_ingest.sql', '003_plans.sql', '004_curtailment.sql', '005_simulations.sql']);
+      assert.deepEqual(await tables(schema), ['agent_batches_seen', 'api_tokens', 'audit_log', 'curtailment_devices', 'curtailment_events', 'curtailment_meter', 'curtailment_timeline', 'plans', 'schema_migrations', 'simulations']);
       assert.ok(PG_MIGRATIONS_DIR.endsWith('pg-migrations'));
     });
 

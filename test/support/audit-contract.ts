@@ -73,6 +73,13 @@ export function auditContract(name: string, open: () => Promise<AuditFixture>): 
       assert.deepEqual(got!.detail, { truncated: true, keys: ['body'], bytes: 19 + MAX_DETAIL_BYTES + 3 });
     });
 
+    it('writes the entry of a body nested too deep to stringify, with a summary', async () => {
+      const deep = JSON.parse('['.repeat(20_000) + ']'.repeat(20_000)) as unknown;
+      await f.store.record(entry({ detail: { body: { a: deep } } }));
+      const [got] = await f.store.list({ limit: 1 });
+      assert.deepEqual(got!.detail, { truncated: true, keys: ['body'], reason: 'nested too deep to write' });
+    });
+
     it('takes 50 entries written at once, each once', async () => {
       const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => f.store.record(entry({ requestId: `burst-${i}` }))));
       assert.equal(new Set(ids).size, 50);

@@ -99,6 +99,32 @@ export function recordsContract(name: string, open: () => Promise<RecordsFixture
       });
     });
 
+    describe('simulations', () => {
+      it('a run is saved queued, found by another instance, cancelled there, and finished with its result', async () => {
+        const sims = f.records.simulations;
+        const other = f.other?.simulations ?? sims;
+        await sims.insert({ id: 'sim-contract-1', name: 'base', paths: 1000, seed: 2_000_000_000, scenario: '{"name":"base"}', createdAtMs: T0 });
+        await sims.insert({ id: 'sim-contract-2', name: 'hot week', paths: 500, seed: 7, scenario: '{"name":"hot"}', createdAtMs: T0 + 1 });
+        assert.deepEqual(await other.get('sim-contract-1'), { id: 'sim-contract-1', name: 'base', status: 'queued', paths: 1000, seed: 2_000_000_000, donePaths: 0, createdAtMs: T0, startedAtMs: null, finishedAtMs: null, error: null, scenario: '{"name":"base"}', result: null, cancelRequested: false });
+        assert.deepEqual((await sims.list()).filter((r) => r.id.startsWith('sim-contract-')).map((r) => r.id), ['sim-contract-2', 'sim-contract-1'], 'newest first');
+        await other.markRunning('sim-contract-1', T0 + 10);
+        assert.equal(await other.progress('sim-contract-1', 250), false);
+        assert.equal(await sims.requestCancel('sim-contract-1'), true, 'a cancel asked at one instance');
+        assert.equal(await other.progress('sim-contract-1', 500), true, 'is seen by the worker at the other');
+        await other.finish('sim-contract-1', 'cancelled', null, null, T0 + 20);
+        assert.equal(await sims.requestCancel('sim-contract-1'), false, 'a finished run cannot be cancelled');
+        const got = await sims.get('sim-contract-1');
+        assert.deepEqual([got?.status, got?.donePaths, got?.startedAtMs, got?.finishedAtMs], ['cancelled', 500, T0 + 10, T0 + 20]);
+        await sims.finish('sim-contract-2', 'done', '{"months":[1,2]}', null, T0 + 30);
+        assert.equal((await other.get('sim-contract-2'))?.result, '{"months":[1,2]}');
+        await sims.insert({ id: 'sim-contract-3', name: 'orphan', paths: 10, seed: 1, scenario: '{}', createdAtMs: T0 + 2 });
+        assert.equal(await sims.failUnfinished('the process ended', T0 + 40), 1);
+        assert.deepEqual([(await sims.get('sim-contract-3'))?.status, (await sims.get('sim-contract-3'))?.error], ['failed', 'the process ended']);
+        await sims.delete('sim-contract-3');
+        assert.equal(await sims.get('sim-contract-3'), undefined);
+      });
+    });
+
     describe('curtailment events', () => {
       const lease = (owner: string, untilMs = T0 + 10_000) => ({ owner, untilMs });
 

@@ -49,9 +49,19 @@ export interface AuditStore {
   list(q: AuditQuery): Promise<AuditEntry[]>;
 }
 
-/** The detail as stored: JSON, cut to a summary past MAX_DETAIL_BYTES. */
+/**
+ * The detail as stored: JSON, cut to a summary past MAX_DETAIL_BYTES, or when it nests too
+ * deep to write (a hostile body of 5,000 nested arrays parses, but overflows JSON.stringify's
+ * stack): the entry is still written.
+ */
 export function detailJson(detail: Record<string, unknown>): string {
-  const json = JSON.stringify(detail);
+  let json: string;
+  try {
+    json = JSON.stringify(detail);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return JSON.stringify({ truncated: true, keys: Object.keys(detail), reason: 'nested too deep to write' });
+  }
   const bytes = Buffer.byteLength(json);
   return bytes > MAX_DETAIL_BYTES ? JSON.stringify({ truncated: true, keys: Object.keys(detail), bytes }) : json;
 }

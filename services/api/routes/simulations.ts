@@ -55,12 +55,12 @@ export interface SimulationPort {
   readonly maxPaths: number;
   /** Validates (ScenarioInvalidError, TooManyPathsError: nothing saved), saves, queues; the new id. */
   submit(req: { name?: string; scenario: unknown; paths: number; seed?: number }): Promise<string>;
-  get(id: string): (SimulationRecord & { scenario: unknown; result: unknown }) | null;
-  list(): SimulationRecord[];
+  get(id: string): Promise<(SimulationRecord & { scenario: unknown; result: unknown }) | null>;
+  list(): Promise<SimulationRecord[]>;
   /** Asks a queued or running run to stop; false when it has finished. */
-  cancel(id: string): boolean;
+  cancel(id: string): Promise<boolean>;
   /** Months' percentiles and probabilities as CSV. */
-  csv(id: string): string | null;
+  csv(id: string): Promise<string | null>;
   /** What the scenario form starts from: the company's contracts, mining blocks, outlook and a default scenario. */
   defaults(): unknown;
 }
@@ -118,7 +118,7 @@ export async function simulationRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.get('/api/simulations', { config: { access: READ }, schema: { querystring: NoQuery, response: responses({ 200: ListSchema }) } }, async () => ({
-    simulations: port().list(),
+    simulations: await port().list(),
     maxPaths: port().maxPaths,
   }));
 
@@ -128,10 +128,10 @@ export async function simulationRoutes(app: FastifyInstance): Promise<void> {
     '/api/simulations/:id',
     { config: { access: READ }, schema: { params: IdParams, querystring: ExportQuery, response: responses({ 200: DetailSchema }) } },
     async (req, reply: FastifyReply) => {
-      const rec = port().get(req.params.id);
+      const rec = await port().get(req.params.id);
       if (!rec) throw new ApiError('E_NOT_FOUND', `no simulation "${req.params.id}"`);
       if (req.query.format === 'csv') {
-        const csv = port().csv(req.params.id);
+        const csv = await port().csv(req.params.id);
         if (csv === null) throw new ApiError('E_UNPROCESSABLE', `simulation ${req.params.id} is ${rec.status}: only a finished run exports`);
         return reply
           .type('text/csv; charset=utf-8')
@@ -148,9 +148,9 @@ export async function simulationRoutes(app: FastifyInstance): Promise<void> {
     '/api/simulations/:id',
     { config: { access: WRITE }, schema: { params: IdParams, querystring: NoQuery, response: responses({ 202: Strict({ id: Type.String(), cancelRequested: Type.Boolean() }) }) } },
     async (req, reply) => {
-      const rec = port().get(req.params.id);
+      const rec = await port().get(req.params.id);
       if (!rec) throw new ApiError('E_NOT_FOUND', `no simulation "${req.params.id}"`);
-      if (!port().cancel(req.params.id)) throw new ApiError('E_UNPROCESSABLE', `simulation ${req.params.id} has already finished (${rec.status})`);
+      if (!(await port().cancel(req.params.id))) throw new ApiError('E_UNPROCESSABLE', `simulation ${req.params.id} has already finished (${rec.status})`);
       return reply.status(202).send({ id: req.params.id, cancelRequested: true });
     },
   );
