@@ -10,6 +10,10 @@ import { Spool } from './spool/spool.ts';
 import { CommandChannel, type ChannelStats } from './commands/channel.ts';
 import { CommandExecutor, type CommandCpu } from './commands/executor.ts';
 import { agentRegistry, serveMetrics } from './metrics.ts';
+import { ActuatorRunner } from './drivers/actuator-runner.ts';
+import { EventMeterLoop } from './event-meter-loop.ts';
+import type { Reading } from '../services/agent-contract/batch-schema.ts';
+import { Actuators } from '../services/domain/actuator-schema.ts';
 
 /**
  * The site agent: polls the site's devices and ships the readings to the control plane.
@@ -44,6 +48,10 @@ export const AgentConfig = Strict({
   /** Link down this long during an active event → shed locally per the last plan (default 3000). */
   failSafeGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
   // Each driver's keys (devices, intervals, deadlines, profile folders): agents/drivers/*/entry.ts.
+  /** While a curtailment event is active, the revenue meter is read this often on its own (default 1000). */
+  eventMeterIntervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+  /** Switched PDUs and relay modules this agent switches (power-off / power-on commands). */
+  actuators: Type.Optional(Actuators),
   ...DRIVER_CONFIG_PROPERTIES,
   /** Prometheus GET /metrics on this port (0: a free one); off when absent. */
   metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
@@ -120,9 +128,16 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
           log: log.child({ part: 'commands' }),
           ...(config.failSafeGraceMs !== undefined ? { failSafeGraceMs: config.failSafeGraceMs } : {}),
           onBusy: () => poller.preemptMinerPolling(),
+          onPlanInForce: (eventId) => eventMeters?.setActive(eventId !== null),
+          ...(config.actuators !== undefined && config.actuators.pdus.length + config.actuators.relays.length > 0 ? { actuators: new ActuatorRunner({ actuators: config.actuators, ...(config.snmpProfileDir !== undefined ? { snmpProfileDir: config.snmpProfileDir } : {}) }) } : {}),
           executor,
         });
   const revenueMeters = new Set(config.meters.filter((m) => m.role === 'revenue').map((m) => m.id));
+  const sink = (reading: Reading) => {
+    // The agent's own under-frequency trigger reads its revenue meter, link or no link.
+    if (channel && revenueMeters.has(reading.deviceId)) channel.onFrequency(reading.atMs, reading.status === 'online' ? (reading.metrics.frequency_hz ?? null) : null);
+    shipper.add(reading);
+  };
   const poller = new Poller(
     {
       miners: config.miners,
@@ -133,13 +148,23 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
       ...(config.staleAfterMs === undefined ? {} : { staleAfterMs: config.staleAfterMs }),
       tiers,
     },
-    (reading) => {
-      // The agent's own under-frequency trigger reads its revenue meter, link or no link.
-      if (channel && revenueMeters.has(reading.deviceId)) channel.onFrequency(reading.atMs, reading.status === 'online' ? (reading.metrics.frequency_hz ?? null) : null);
-      shipper.add(reading);
-    },
+    sink,
     log.child({ part: 'poller' }),
   );
+  const meterTier = tiers.find((t) => t.name === 'meter polling');
+  const eventMeters =
+    channel !== null && meterTier !== undefined
+      ? new EventMeterLoop({
+          tier: meterTier,
+          meterIds: revenueMeters,
+          intervalMs: config.eventMeterIntervalMs ?? 1000,
+          onReading: (r) => {
+            sink(r);
+            shipper.shipSoon();
+          },
+          log: log.child({ part: 'event-meter' }),
+        })
+      : undefined;
   shipper.start();
   poller.start();
   channel?.start();
@@ -159,6 +184,7 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
     try {
       metricsServer = await serveMetrics(agentRegistry(config.agentId, stats), config.metricsHost ?? '127.0.0.1', config.metricsPort, log);
     } catch (err) {
+      eventMeters?.stop();
       await channel?.stop();
       await poller.stop();
       await shipper.stop();
@@ -173,6 +199,7 @@ export async function startAgent(input: AgentConfig, log: Logger = logger('agent
     stop: () => {
       stopping ??= (async () => {
         await metricsServer?.close();
+        eventMeters?.stop();
         await channel?.stop();
         await poller.stop();
         await shipper.stop();

@@ -74,6 +74,12 @@ function readTokenFile(tokenPath: string, configPath: string): string {
  * The devices this agent polls: all of them on a site without an `agents` list, else the ones
  * the site file gives this agent (DeviceOwners), so it never polls what another agent reports.
  */
+function ownActuators(site: SiteFile, agentId: string): NonNullable<AgentConfig['actuators']> {
+  const owners = new DeviceOwners(site);
+  const mine = (a: { id: string; blockId: string }) => !owners.assigned || owners.ownerOf(a.id, a.blockId) === agentId;
+  return { pdus: (site.actuators?.pdus ?? []).filter(mine), relays: (site.actuators?.relays ?? []).filter(mine) };
+}
+
 function ownDevices<T extends Record<string, Array<{ id: string; blockId?: string }>>>(site: SiteFile, agentId: string, all: T, path: string): T {
   const owners = new DeviceOwners(site);
   if (!owners.assigned) return all;
@@ -115,6 +121,8 @@ export function loadAgentConfigFile(path: string, env: NodeJS.ProcessEnv = proce
     token,
     // Every driver's devices from the site file (agents/drivers/registry.ts), this agent's only.
     ...devices,
+    // The PDUs and relays in this agent's blocks (every one when the site assigns no agents).
+    ...(site.actuators !== undefined ? { actuators: ownActuators(site, file.agentId) } : {}),
     shipIntervalMs: file.shipIntervalMs,
     // The drivers' keys: their file defaults, then what the file sets.
     ...DRIVER_FILE_DEFAULTS,

@@ -109,6 +109,15 @@ export class Shipper {
     this.timer = setTimeout(tick, this.opts.shipIntervalMs);
   }
 
+  /** Ships what is pending now rather than at the next tick (revenue-meter readings during an event). */
+  shipSoon(): void {
+    if (this.stopped) return;
+    this.cut();
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
   /** Ships what is left, once each, within `graceMs`; what still fails is reported, not kept. */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;

@@ -5,6 +5,8 @@ import type { Logger } from '../../services/lib/log.ts';
 import { stepUnderFrequency, underFrequencyState, type UnderFrequencyState } from '../../services/agent-contract/under-frequency.ts';
 import type { DeviceCommand } from '../../services/agent-contract/device-command.ts';
 import type { CommandExecutor } from './executor.ts';
+import type { ActuatorRunner } from '../drivers/actuator-runner.ts';
+import { runCommands } from './run-commands.ts';
 import { CHANNEL_PROTOCOL, ToAgent, type CommandBatch, type DeviceAck, type FromAgent } from '../../services/agent-contract/protocol.ts';
 
 /**
@@ -24,6 +26,10 @@ export interface ChannelOptions {
   token: string;
   agentId: string;
   executor: CommandExecutor;
+  /** Called with the event of each plan in force (null: none): the agent polls its revenue meter fast while one is active. */
+  onPlanInForce?: (eventId: string | null) => void;
+  /** PDU outlets and relay coils (power-off / power-on), when the site has any. */
+  actuators?: ActuatorRunner;
   log: Logger;
   /** How long the link may be down during an active event before the agent sheds on its own. */
   failSafeGraceMs?: number;
@@ -77,6 +83,7 @@ export class CommandChannel {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.o.actuators?.close();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.failSafeTimer) clearTimeout(this.failSafeTimer);
     const ws = this.ws;
@@ -152,6 +159,7 @@ export class CommandChannel {
         if (msg.eventId !== null && msg.startMs > this.now() + PREPARE_LEAD_MS) void this.prepare(msg.eventId, msg.commands);
       }
       this.plan = msg.eventId === null ? null : { eventId: msg.eventId, startMs: msg.startMs, commands: msg.commands };
+      this.o.onPlanInForce?.(msg.eventId);
       if (!this.stats_.connected) this.armFailSafe();
       return;
     }
@@ -187,7 +195,7 @@ export class CommandChannel {
     };
     const timer = setInterval(flush, this.o.ackFlushMs ?? 200);
     try {
-      await this.o.executor.run(b.commands, {
+      await runCommands(this.o.executor, this.o.actuators, b.commands, {
         deviceTimeoutMs: b.deviceTimeoutMs,
         attempts: b.attempts,
         onAck: (a) => {
@@ -220,7 +228,7 @@ export class CommandChannel {
   private async runLocally(reason: 'control-plane-lost' | 'under-frequency', eventId: string | null, commands: DeviceCommand[], detail: string): Promise<void> {
     this.stats_.localSheds++;
     const release = this.o.onBusy?.();
-    const acks: DeviceAck[] = commands.length ? await this.o.executor.run(commands, { deviceTimeoutMs: this.o.localDeviceTimeoutMs ?? 3000, attempts: 2 }) : [];
+    const acks: DeviceAck[] = commands.length ? await runCommands(this.o.executor, this.o.actuators, commands, { deviceTimeoutMs: this.o.localDeviceTimeoutMs ?? 3000, attempts: 2 }) : [];
     release?.();
     for (const a of acks) if (a.ok) this.done.add(a.deviceId);
     const failed = acks.filter((a) => !a.ok).length;

@@ -10,6 +10,10 @@ export const DeviceAction = Type.Union([
   Type.Literal('set-power-target'),
   Type.Literal('gpu-power-cap'),
   Type.Literal('wake'),
+  // Coarse actuators: the device is a PDU outlet or relay coil (`pdu-1/o3`, `relay-2/c0`)
+  // and every miner behind it loses (or gets back) its power at once.
+  Type.Literal('power-off'),
+  Type.Literal('power-on'),
 ]);
 export type DeviceAction = Static<typeof DeviceAction>;
 

@@ -5,7 +5,8 @@ import type { Arbiter } from './arbitration.ts';
 import type { Active, EngineOptions } from './engine-types.ts';
 import { addTimeline, logCommands, recordAcks, transition, type EventRecord } from './event-record.ts';
 import { NOT_RESTORABLE, shedRows, toPutBack, unrestored, type ShedRow } from './record-devices.ts';
-import { planRestore } from './restore-plan.ts';
+import { mergeRestorePlans, planPowerOn, planRestore } from './restore-plan.ts';
+import type { HardCutSite } from './hard-cut-site.ts';
 import { commandFromRow, shedDeviceFromRow } from './shed-device.ts';
 
 /**
@@ -25,6 +26,10 @@ export interface EngineHost {
   finish(a: Active): void;
   dispatch(a: Active, phase: 'shed' | 'restore', commands: readonly DeviceCommand[], via?: 'queue' | 'now'): void;
   publishPlanInForce(): void;
+  /** The site's PDUs and relays (hard cuts). */
+  readonly hardCut: HardCutSite;
+  /** Whether the device has reported online at or after `sinceMs` (a miner back after a power-on). */
+  backSince(deviceId: string, sinceMs: number): boolean;
 }
 
 
@@ -60,7 +65,17 @@ function restoreRound(h: EngineHost, a: Active, aborted: boolean): void {
   const adopted = [...a.shed.values()].filter((d) => !inRecord.has(d.deviceId));
   const r = h.o.restore ?? { rampMwPerMin: 20, staggerMs: 2000, minOffMs: 60_000 };
   const startMs = now + (a.restoreRounds > 0 ? (h.o.restoreRetryMs ?? 5000) : 0);
-  const plan = planRestore([...fromRecord, ...adopted], { nowMs: startMs, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs: aborted || a.restoreRounds > 0 ? 0 : r.minOffMs });
+  const all = [...fromRecord, ...adopted];
+  const minOffMs = aborted || a.restoreRounds > 0 ? 0 : r.minOffMs;
+  // Outlets and coils a hard cut opened close within their breakers' inrush limits; slept and
+  // trimmed miners wake on the ramp. (Each plan pays the ramp on its own; an event holds both
+  // only when a hard cut fell back to sleeps.)
+  const cuts = all.filter((d) => d.shedAction === 'power-off').map((d) => h.hardCut.poweredOff(d));
+  const rest = all.filter((d) => d.shedAction !== 'power-off');
+  const plan = mergeRestorePlans(
+    planRestore(rest, { nowMs: startMs, rampMwPerMin: r.rampMwPerMin, staggerMs: r.staggerMs, minOffMs }),
+    planPowerOn(cuts, { nowMs: startMs, limits: h.hardCut.limits, minOffMs, rampMwPerMin: r.rampMwPerMin }),
+  );
   a.restoreRounds++;
   h.arbiter.release(a.record.id);
   // A device another event owns now (it adopted it) stays off: that event restores it.
@@ -100,7 +115,31 @@ function restoreRound(h: EngineHost, a: Active, aborted: boolean): void {
 export function sendWave(h: EngineHost, a: Active, i: number, round = a.restoreRounds): void {
   const w = a.waves?.[i];
   // A wave job of an earlier round must not send this round's wave before its time.
-  if (!w || w.sent || round !== a.restoreRounds) return;
+  if (!w || w.sent || w.deferred || round !== a.restoreRounds) return;
+  // A wave sent late (a busy queue) must not bring an actuator's next step in sooner than its
+  // inrush interval after the last one really sent: it waits for the rest.
+  const now = h.now();
+  let waitMs = 0;
+  const actuators = new Set<string>();
+  for (const c of w.commands) {
+    if (c.action !== 'power-on') continue;
+    const act = h.hardCut.actuatorOf(c.deviceId);
+    if (act === undefined) continue;
+    actuators.add(act);
+    const last = a.lastPowerOnMs?.get(act);
+    const limit = h.hardCut.limits.get(act);
+    if (last !== undefined && limit !== undefined) waitMs = Math.max(waitMs, last + limit.stepIntervalMs - now);
+  }
+  if (waitMs > 0) {
+    w.deferred = true;
+    setTimeout(() => {
+      w.deferred = false;
+      sendWave(h, a, i, round);
+    }, waitMs).unref();
+    return;
+  }
+  a.lastPowerOnMs ??= new Map();
+  for (const act of actuators) a.lastPowerOnMs.set(act, now);
   w.sent = true;
   h.dispatch(a, 'restore', w.commands, 'now');
 }
@@ -113,9 +152,11 @@ export function completeRestore(h: EngineHost, a: Active): void {
   if (left.length && a.restoreRounds < (h.o.restoreRounds ?? 3)) {
     h.o.log.warn({ eventId: a.record.id, devices: left.length, round: a.restoreRounds + 1 }, 'shed devices not back yet: another restore round');
     a.waves = null;
+    a.bootWaitSinceMs = undefined;
     restoreRound(h, a, true);
     return;
   }
+  if (!minersBackAfterPowerOn(h, a)) return;
   const stuck = unrestored(a.record).filter(free);
   if (stuck.length) {
     // Past the last round nothing is pending (every command has an ack or a deadline), so
@@ -130,4 +171,29 @@ export function completeRestore(h: EngineHost, a: Active): void {
   else h.update(a, addTimeline(a.record, [{ kind: 'restore-end', atMs: h.now() }]));
   h.o.log.info({ eventId: a.record.id, status: a.record.status }, 'curtailment event closed');
   h.finish(a);
+}
+
+/**
+ * After a power-on the outlet's ack says only that it switched: the miners behind it must
+ * boot and report again. Waits (the supervisor calls again) until every miner behind an
+ * acked power-on has reported online since, or `bootCheckMs` (default 3 min) has passed; then
+ * notes in the record which ones did not come back. True when the event may close.
+ */
+function minersBackAfterPowerOn(h: EngineHost, a: Active): boolean {
+  const poweredOn = a.record.devices.filter((d) => d.phase === 'restore' && d.action === 'power-on' && d.outcome === 'acked');
+  if (poweredOn.length === 0) return true;
+  const missing: string[] = [];
+  for (const row of poweredOn) for (const m of h.hardCut.minersOf(row.deviceId)) if (!h.backSince(m, row.ackAtMs ?? row.sentAtMs)) missing.push(m);
+  const now = h.now();
+  if (missing.length === 0) {
+    if (a.bootWaitSinceMs !== undefined) h.update(a, addTimeline(a.record, [{ kind: 'ack', atMs: now, detail: `every miner behind the ${poweredOn.length} outlets and coils powered on reports again` }]));
+    a.bootWaitSinceMs = undefined;
+    return true;
+  }
+  a.bootWaitSinceMs ??= now;
+  if (now - a.bootWaitSinceMs < (h.o.bootCheckMs ?? 180_000)) return false;
+  h.update(a, addTimeline(a.record, [{ kind: 'failed', atMs: now, detail: `${missing.length} miners behind powered-on outlets or coils did not report within ${Math.round((h.o.bootCheckMs ?? 180_000) / 1000)} s: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (+${missing.length - 20} more)` : ''}` }]));
+  h.o.log.error({ eventId: a.record.id, miners: missing.length, first: missing[0] }, 'miners behind powered-on outlets or coils did not come back');
+  a.bootWaitSinceMs = undefined;
+  return true;
 }

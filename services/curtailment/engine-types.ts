@@ -8,7 +8,7 @@ import type { CommandHub } from './command-hub.ts';
 import type { EventRecord, EventStatus } from './event-record.ts';
 import type { EventControl, EventRecords } from './event-store.ts';
 import type { RestoreHoldSeconds } from './hysteresis.ts';
-import type { ShedDevice } from './restore-plan.ts';
+import type { InrushStep, ShedDevice } from './restore-plan.ts';
 import type { ShedPlan } from './shed-plan.ts';
 import type { TimeBounds } from './time-bounds.ts';
 import type { SleepPlanOrder } from './shed-plan-fast.ts';
@@ -67,6 +67,10 @@ export interface EngineOptions {
   restoreRounds?: number;
   /** Pause before such a round, ms (default 5 s: an agent reconnecting, a miner rebooting). */
   restoreRetryMs?: number;
+  /** Each actuator's inrush limit (services/platform/actuator-limits.ts); without one, its channels cannot be powered on by plan. */
+  inrushLimits?: ReadonlyMap<string, InrushStep>;
+  /** How long a power-on waits for the miners behind it to report again before the event notes who did not (default 3 min). */
+  bootCheckMs?: number;
   /**
    * 'fast' (default): the cheapest commands per watt first, then a swap toward least efficient
    * once the meter confirms (shed-plan-fast.ts); 'efficient': least efficient first from the start.
@@ -103,13 +107,17 @@ export interface Active {
   lastAckAtMs: number | null;
   topUps: number;
   over: number;
-  waves: { atMs: number; commands: DeviceCommand[]; sent: boolean }[] | null;
+  waves: { atMs: number; commands: DeviceCommand[]; sent: boolean; deferred?: boolean }[] | null;
+  /** When each actuator last had outlets or coils switched on (its inrush interval runs from there). */
+  lastPowerOnMs?: Map<string, number>;
   /** Restore rounds planned so far (a round re-drives what the last one did not put back). */
   restoreRounds: number;
   /** Logged that the start waits for the first meter reading. */
   waitingForMeter: boolean;
   /** Since when a restore has waited for any agent to connect. */
   noAgentSinceMs?: number;
+  /** Since when a finished power-on has waited for the miners behind it to report (hard cuts). */
+  bootWaitSinceMs?: number | undefined;
   /** The swap toward least efficient after a fast plan is confirmed (engine-swap.ts). */
   swap?: SwapState;
   dirty: boolean;

@@ -23,6 +23,8 @@ import { DEFAULT_PRIORITY } from './programs.ts';
 import { shedDeviceFromRow } from './shed-device.ts';
 import { boundWindow, DEFAULT_TIME_BOUNDS, TimeBoundsError, timeBoundsFromEnv, type TimeBounds } from './time-bounds.ts';
 import { replan, type ShedPlan } from './shed-plan.ts';
+import { planFor, replanFor } from './engine-plan.ts';
+import { HardCutSite } from './hard-cut-site.ts';
 import type { CurtailmentPort, CurtailSignal } from './signal.ts';
 
 import { completeRestore, sendWave, startRestore, type EngineHost } from './engine-restore.ts';
@@ -74,6 +76,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private readonly blockById: Map<string, string>;
   private readonly bounds: TimeBounds;
   private readonly shedState: LiveShedState;
+  readonly hardCut: HardCutSite;
   /** Restore hysteresis per program (hysteresis.ts). */
   readonly hold: RestoreHold;
   private readonly onLive = () => this.onMeter();
@@ -85,6 +88,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     this.instanceId = o.instanceId ?? `cp-${randomUUID().slice(0, 8)}`;
     this.leaseMs = o.leaseMs ?? 15_000;
     this.shedState = new LiveShedState(o.site, o.live, this.asics);
+    this.hardCut = new HardCutSite(o.site, this.asics, o.inrushLimits ?? new Map());
     this.meterIds = o.site.meters.filter((m) => m.role === 'revenue').map((m) => m.id);
     this.now = o.now ?? Date.now;
     this.hold = new RestoreHold(o.restoreHoldSeconds ?? o.site.curtailment?.restoreHoldSeconds ?? {}, this.now);
@@ -160,6 +164,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       program: signal.program,
       target: signal.target,
       allowAi: signal.allowAi ?? false,
+      ...(signal.allowHardCut ? { allowHardCut: true } : {}),
       signalAtMs: now,
       requestedStartMs: window.startMs,
       requestedEndMs: window.cutFromMs ?? window.endMs,
@@ -296,8 +301,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     if (a.plan) this.arbiter.release(a.record.id);
     this.adoptLowerPriority(a);
     // Devices owned by any event (this one's adopted ones included) are already off.
-    const state = this.shedState.at(load, this.owned());
-    const plan = this.plan({ ...a.record.target, allowAi: a.record.allowAi }, state);
+    const owned = this.owned();
+    const state = this.shedState.at(load, owned);
+    const plan = planFor(this.hardCut, a.record, { ...a.record.target, allowAi: a.record.allowAi }, state, owned, (r, s) => this.plan(r, s));
     a.plan = plan;
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `${plan.commands.length} commands, expected ${(plan.expectedShedW / 1e6).toFixed(3)} MW of ${(plan.requiredShedW / 1e6).toFixed(3)} MW needed${plan.shortfallW > 0 ? `, short ${(plan.shortfallW / 1e6).toFixed(3)} MW` : ''}` }]));
     const floor = floorOf(a.record.target, plan, load, a.record.allowAi);
@@ -323,7 +329,8 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     const unroutable: DeviceCommand[] = [];
     const agents = this.o.hub.connectedAgents();
     for (const c of commands) {
-      const agent = this.o.live.agentOf(c.deviceId) ?? (agents.length === 1 ? agents[0] : undefined);
+      // An outlet or coil goes to the agent of the miners behind it.
+      const agent = this.o.live.agentOf(c.deviceId) ?? this.agentBehind(c.deviceId) ?? (agents.length === 1 ? agents[0] : undefined);
       if (agent === undefined) {
         unroutable.push(c);
         continue;
@@ -421,7 +428,7 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       if (failed.length && a.plan && (a.record.status === 'shedding' || a.record.status === 'meter-confirmed')) {
         // Claims only add: adopted devices and the failed ones stay this event's.
         const state = this.shedState.at(this.siteLoadW() ?? 0, this.owned(a.record.id));
-        const re = replan(a.plan, failed, state);
+        const re = replanFor(this.hardCut, a.record, a.plan, failed, state);
         a.plan = re;
         this.arbiter.claim(a.record.id, a.control.priority, re.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
         this.o.log.warn({ eventId: a.record.id, failed: failed.length, added: re.added.length }, 'devices failed; their share is re-planned onto others');
@@ -487,7 +494,8 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
       this.o.log.info({ eventId: a.record.id, loadMw: s.loadW / 1e6, targetMw: target / 1e6 }, 'curtailment confirmed on the revenue meter');
       a.over = 0;
       this.flush(a);
-      if ((this.o.sleepPlan ?? 'fast') === 'fast') beginSwap(this, a, this.shedState.at(s.loadW, this.owned()));
+      // A hard cut has no sleeps to swap: its outlets and coils stay open.
+      if ((this.o.sleepPlan ?? 'fast') === 'fast' && this.hardCut.modeOf(a.record.program, a.record.allowHardCut) === 'sleep') beginSwap(this, a, this.shedState.at(s.loadW, this.owned()));
       return;
     }
     if (a.record.status === 'meter-confirmed') {
@@ -514,8 +522,9 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
     a.topUps++;
     a.lastAckAtMs = this.now();
     const load = this.siteLoadW() ?? 0;
-    const state = this.shedState.at(load, this.owned());
-    const more = this.plan({ shedMw: Math.max(shortW, 1) / 1e6 * 1.05, allowAi: a.record.allowAi }, state);
+    const owned = this.owned();
+    const state = this.shedState.at(load, owned);
+    const more = planFor(this.hardCut, a.record, { shedMw: Math.max(shortW, 1) / 1e6 * 1.05, allowAi: a.record.allowAi }, state, owned, (r, s) => this.plan(r, s));
     this.o.log.warn({ eventId: a.record.id, shortMw: shortW / 1e6, commands: more.commands.length }, 'revenue meter short of the target: shedding more');
     this.update(a, addTimeline(a.record, [{ kind: 'plan-made', atMs: this.now(), detail: `top-up ${a.topUps}: meter short ${(shortW / 1e6).toFixed(3)} MW, ${more.commands.length} more commands` }]));
     if (!more.commands.length) return;
@@ -549,6 +558,8 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
         }
         if ((a.record.status === 'shedding' || a.record.status === 'meter-confirmed') && now >= a.control.endMs) startRestore(this, a, false);
         if ((a.record.status === 'aborted' || a.record.status === 'restoring') && !a.waves) startRestore(this, a, a.record.status === 'aborted');
+        // A hard cut's restore waits for the miners behind the outlets to report again.
+        if (a.bootWaitSinceMs !== undefined) completeRestore(this, a);
         a.waves?.forEach((w, i) => {
           if (!w.sent && now >= w.atMs + 2000) sendWave(this, a, i);
         });
@@ -739,9 +750,23 @@ export class CurtailmentEngine implements CurtailmentPort, EngineHost {
   private preArm(a: Active): void {
     const load = this.siteLoadW();
     if (load === null) return;
-    a.plan = this.plan({ ...a.record.target, allowAi: a.record.allowAi }, this.shedState.at(load, this.owned()));
+    const owned = this.owned();
+    a.plan = planFor(this.hardCut, a.record, { ...a.record.target, allowAi: a.record.allowAi }, this.shedState.at(load, owned), owned, (r, s) => this.plan(r, s));
     this.arbiter.claim(a.record.id, a.control.priority, a.plan.commands.map((c) => c.deviceId), { allowAi: a.record.allowAi });
     this.publishPlanInForce();
+  }
+
+  backSince(deviceId: string, sinceMs: number): boolean {
+    const r = this.o.live.reading(deviceId);
+    return r !== undefined && r.status === 'online' && r.atMs >= sinceMs;
+  }
+
+  private agentBehind(deviceId: string): string | undefined {
+    for (const m of this.hardCut.minersOf(deviceId)) {
+      const agent = this.o.live.agentOf(m);
+      if (agent !== undefined) return agent;
+    }
+    return undefined;
   }
 
   /** The shed plan in the engine's order (sleepPlan). */

@@ -91,6 +91,8 @@ export const EventRecord = Strict({
   status: EventStatus,
   target: EventTarget,
   allowAi: Type.Boolean(),
+  /** The signal allows a hard cut through PDUs and relays (programs.ts decides with the program). */
+  allowHardCut: Type.Optional(Type.Boolean()),
   requestedStartMs: Type.Optional(Ms),
   requestedEndMs: Type.Optional(Ms),
   /**
@@ -146,6 +148,7 @@ export interface NewEventInit {
   program: Program;
   target: EventTarget;
   allowAi: boolean;
+  allowHardCut?: boolean;
   signalAtMs: number;
   programName?: string;
   reason?: string;
@@ -167,6 +170,7 @@ export function newEventRecord(init: NewEventInit): EventRecord {
     meterSamples: [],
     devices: [],
   };
+  if (init.allowHardCut) record.allowHardCut = true;
   if (init.programName !== undefined) record.programName = init.programName;
   if (init.reason !== undefined) record.reason = init.reason;
   if (init.requestedStartMs !== undefined) record.requestedStartMs = utcMs(init.requestedStartMs, 'requestedStartMs');

@@ -27,7 +27,7 @@ export interface ShedDevice {
   deviceId: string;
   blockId: string;
   /** How it was shed; decides the restore command (wake, power target, cap). */
-  shedAction: 'sleep' | 'set-power-target' | 'gpu-power-cap';
+  shedAction: 'sleep' | 'set-power-target' | 'gpu-power-cap' | 'power-off';
   /** Draw before the event, W. */
   preEventW: number;
   /** Draw now (sleep draw, trimmed or capped draw), W. */
@@ -155,6 +155,10 @@ export function planRestore(devices: readonly ShedDevice[], params: RestoreParam
 }
 
 function toItem(d: ShedDevice, minOffMs: number, nowMs: number, fallbacks: DeviceNote[], unplanned: DeviceNote[]): Item | undefined {
+  if (d.shedAction === 'power-off') {
+    unplanned.push({ deviceId: d.deviceId, reason: 'a powered-off outlet or coil comes back through planPowerOn (inrush limits), not a wake' });
+    return undefined;
+  }
   const notes: string[] = [];
   const isGpu = d.shedAction === 'gpu-power-cap';
   const drawKnown = Number.isFinite(d.preEventW) && Number.isFinite(d.currentW);
@@ -195,4 +199,145 @@ function restoreCommand(i: Item): DeviceCommand {
   const { d } = i;
   if (d.shedAction === 'sleep') return { deviceId: d.deviceId, blockId: d.blockId, action: 'wake', expectedDeltaW: i.deltaW };
   return { deviceId: d.deviceId, blockId: d.blockId, action: d.shedAction, targetW: d.restoreTargetW ?? d.preEventW, expectedDeltaW: i.deltaW };
+}
+
+/**
+ * An outlet or coil a hard cut opened: what comes back when it closes. `nameplateW` (the
+ * miners' nameplate) sizes the inrush step; `returnW` (the draw it cut) is the load the ramp
+ * pays for.
+ */
+export interface PoweredOffChannel {
+  deviceId: string;
+  blockId: string;
+  actuatorId: string;
+  nameplateW: number;
+  returnW: number;
+  shedAtMs: number;
+}
+
+/** An actuator's inrush limit: nameplate W switched on per step, steps this far apart. */
+export interface InrushStep {
+  maxStepW: number;
+  stepIntervalMs: number;
+}
+
+export interface PowerOnParams {
+  nowMs: number;
+  /** By actuator id; an actuator without one is a planning error (the site file or profile must give it). */
+  limits: ReadonlyMap<string, InrushStep>;
+  minOffMs: number;
+  /** The site's restore ramp, MW/min, paid by `returnW`; absent: inrush limits only. */
+  rampMwPerMin?: number;
+}
+
+/**
+ * Power-on after a hard cut, staggered within each breaker's or PDU's inrush limit. Pure.
+ *
+ * Each actuator's channels (by id) are packed into steps of at most `maxStepW` nameplate; its
+ * steps are at least `stepIntervalMs` apart. Actuators step in parallel (each is its own
+ * breaker). Steps due at the same moment form one wave; with a site ramp, a wave waits until
+ * the ramp has paid for the one before (as planRestore does), and an actuator's next step never
+ * comes sooner than its interval after its last. A channel larger than its limit goes alone
+ * (noted in `fallbacks`); an actuator without a limit cannot be planned (`unplanned`).
+ */
+export function planPowerOn(channels: readonly PoweredOffChannel[], params: PowerOnParams): RestorePlan {
+  const fn = 'planPowerOn';
+  nonNegative(fn, 'nowMs', params.nowMs);
+  nonNegative(fn, 'minOffMs', params.minOffMs);
+  if (params.rampMwPerMin !== undefined) positive(fn, 'rampMwPerMin', params.rampMwPerMin);
+  const fallbacks: DeviceNote[] = [];
+  const unplanned: DeviceNote[] = [];
+  const byActuator = new Map<string, PoweredOffChannel[]>();
+  for (const c of channels) {
+    if (!params.limits.has(c.actuatorId)) {
+      unplanned.push({ deviceId: c.deviceId, reason: `no inrush limit for ${c.actuatorId} (site file actuators[].inrush or the profile's)` });
+      continue;
+    }
+    let list = byActuator.get(c.actuatorId);
+    if (list === undefined) byActuator.set(c.actuatorId, (list = []));
+    list.push(c);
+  }
+  interface Step {
+    actuatorId: string;
+    dueMs: number;
+    channels: PoweredOffChannel[];
+  }
+  const steps: Step[] = [];
+  for (const [actuatorId, list] of byActuator) {
+    const limit = params.limits.get(actuatorId) as InrushStep;
+    list.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+    const eligibleMs = Math.max(params.nowMs, ...list.map((c) => (Number.isFinite(c.shedAtMs) ? c.shedAtMs : params.nowMs) + params.minOffMs));
+    let current: PoweredOffChannel[] = [];
+    let currentW = 0;
+    const packed: PoweredOffChannel[][] = [];
+    for (const c of list) {
+      const w = Number.isFinite(c.nameplateW) && c.nameplateW > 0 ? c.nameplateW : limit.maxStepW;
+      if (!(Number.isFinite(c.nameplateW) && c.nameplateW > 0)) fallbacks.push({ deviceId: c.deviceId, reason: `nameplate unknown (${c.nameplateW} W): switched on alone` });
+      else if (w > limit.maxStepW) fallbacks.push({ deviceId: c.deviceId, reason: `${w} W behind it exceeds ${actuatorId}'s ${limit.maxStepW} W step: switched on alone` });
+      if (current.length > 0 && currentW + w > limit.maxStepW) {
+        packed.push(current);
+        current = [];
+        currentW = 0;
+      }
+      current.push(c);
+      currentW += w;
+    }
+    if (current.length > 0) packed.push(current);
+    packed.forEach((p, k) => steps.push({ actuatorId, dueMs: eligibleMs + k * limit.stepIntervalMs, channels: p }));
+  }
+  steps.sort((a, b) => a.dueMs - b.dueMs || (a.actuatorId < b.actuatorId ? -1 : 1));
+  const rampWPerMs = params.rampMwPerMin === undefined ? undefined : (params.rampMwPerMin * W_PER_MW) / MS_PER_MIN;
+  const lastStepMs = new Map<string, number>();
+  const waves: RestoreWave[] = [];
+  let totalW = 0;
+  let earliestMs = params.nowMs;
+  for (const s of steps) {
+    const interval = (params.limits.get(s.actuatorId) as InrushStep).stepIntervalMs;
+    const last = lastStepMs.get(s.actuatorId);
+    const atMs = Math.max(s.dueMs, earliestMs, last === undefined ? 0 : last + interval);
+    lastStepMs.set(s.actuatorId, atMs);
+    const w = s.channels.reduce((sum, c) => sum + (Number.isFinite(c.returnW) ? Math.max(0, c.returnW) : 0), 0);
+    let wave = waves[waves.length - 1];
+    if (wave === undefined || wave.atMs !== atMs) {
+      // The ramp pays for the wave before this one before this one starts.
+      if (wave !== undefined && rampWPerMs !== undefined && atMs < wave.atMs + Math.ceil(wave.deltaW / rampWPerMs)) {
+        const later = wave.atMs + Math.ceil(wave.deltaW / rampWPerMs);
+        lastStepMs.set(s.actuatorId, later);
+        wave = { atMs: later, commands: [], deltaW: 0 };
+      } else {
+        wave = { atMs, commands: [], deltaW: 0 };
+      }
+      waves.push(wave);
+      earliestMs = wave.atMs;
+    }
+    for (const c of s.channels) wave.commands.push({ deviceId: c.deviceId, blockId: c.blockId, action: 'power-on', expectedDeltaW: Number.isFinite(c.returnW) ? Math.max(0, c.returnW) : 0 });
+    wave.deltaW += w;
+    totalW += w;
+  }
+  const last = waves[waves.length - 1];
+  return { waves, totalW, finishMs: last === undefined ? null : last.atMs, fallbacks, unplanned };
+}
+
+/** Two restore plans as one: waves in time order, waves due at the same moment joined. */
+export function mergeRestorePlans(x: RestorePlan, y: RestorePlan): RestorePlan {
+  if (y.waves.length === 0 && y.fallbacks.length === 0 && y.unplanned.length === 0) return x;
+  const byTime = new Map<number, RestoreWave>();
+  for (const w of [...x.waves, ...y.waves]) {
+    const at = byTime.get(w.atMs);
+    if (at === undefined) byTime.set(w.atMs, { atMs: w.atMs, commands: [...w.commands], deltaW: w.deltaW });
+    else {
+      at.commands.push(...w.commands);
+      at.deltaW += w.deltaW;
+    }
+  }
+  const waves = [...byTime.values()].sort((a, b) => a.atMs - b.atMs);
+  const last = waves[waves.length - 1];
+  return {
+    waves,
+    totalW: x.totalW + y.totalW,
+    finishMs: last === undefined ? null : last.atMs,
+    ...(x.blockedReason !== undefined ? { blockedReason: x.blockedReason } : {}),
+    fallbacks: [...x.fallbacks, ...y.fallbacks],
+    unplanned: [...x.unplanned, ...y.unplanned],
+  };
 }

@@ -16,6 +16,10 @@ export function shedDeviceFromRow(row: Pick<DeviceLogEntry, 'deviceId' | 'blockI
     const pre = row.targetW === undefined ? Number.NaN : row.targetW + dropW;
     return { deviceId: row.deviceId, blockId: row.blockId, shedAction: 'gpu-power-cap', preEventW: pre, currentW: row.targetW ?? Number.NaN, shedAtMs: atMs };
   }
+  if (row.action === 'power-off') {
+    // An outlet or coil: everything behind it drew the expected drop, and nothing now.
+    return { deviceId: row.deviceId, blockId: row.blockId, shedAction: 'power-off', preEventW: dropW, currentW: 0, shedAtMs: atMs };
+  }
   const base = { deviceId: row.deviceId, blockId: row.blockId, shedAtMs: atMs, ...(model ? { efficiencyJPerTh: model.efficiencyJPerTh } : {}) };
   if (row.action === 'set-power-target') {
     const current = row.targetW ?? Number.NaN;

@@ -246,3 +246,6 @@ function mwToW(mw: number): number {
 function roundMilliwatt(w: number): number {
   return Math.round(w * 1000) / 1000;
 }
+
+/** The plan's totals from its commands (shared with the hard-cut planner, shed-plan-hard.ts). */
+export { finish as finishPlan };

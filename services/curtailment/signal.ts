@@ -18,6 +18,8 @@ export interface CurtailSignal {
   priority?: number;
   /** May this event cap AI load (within each contract's flexibility)? Default false. */
   allowAi?: boolean;
+  /** May this event cut power through PDUs and relays? Under-frequency and ERS always may; price and 4CP never (programs.ts). */
+  allowHardCut?: boolean;
   /** The source's id for the event: a second signal with the same id is the same event. */
   externalId?: string;
   /** Who asked: a token name, "openadr:<vtn>", "price-strike", … */

@@ -32,6 +32,10 @@ export const GridDispatchBody = Strict(
     end: Type.Optional(IsoTime),
     /** Idempotency key: a second dispatch with the same id is the same event. */
     eventId: Type.Optional(EventId),
+    /** The grid service deployed: a dispatch (default) or an ERS deployment (always may hard-cut). */
+    service: Type.Optional(Type.Union([Type.Literal('grid-dispatch'), Type.Literal('ers')])),
+    /** The dispatch may cut power through switched PDUs and relays (emergency). */
+    allowHardCut: Type.Optional(Type.Boolean()),
   },
   { allOf: [exactlyOne('targetMw', 'shedMw'), exactlyOne('startMs', 'start'), exactlyOne('endMs', 'end')] },
 );
@@ -44,6 +48,8 @@ export const OperatorCurtailBody = Strict(
     /** How long to hold the curtailment, ms (at most a day). */
     durationMs: Type.Integer({ minimum: 1_000, maximum: 86_400_000 }),
     reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    /** Cut power through switched PDUs and relays (fewest commands) instead of sleeping miners. */
+    allowHardCut: Type.Optional(Type.Boolean()),
   },
   { allOf: [exactlyOne('targetMw', 'shedMw')] },
 );

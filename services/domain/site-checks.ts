@@ -2,6 +2,8 @@ import type { Block, SiteFile } from './site-schema.ts';
 import type { Firmware } from './site-schema.ts';
 import { summarizeBlock, type Catalogs } from './site.ts';
 import { firstHost, formatIpv4, parseCidr, usableHosts } from './ipv4.ts';
+import { actuatorLayout } from './actuators.ts';
+import { DeviceLayoutError, minerDevices } from './devices.ts';
 
 /**
  * Cross-reference checks on a site file that already passed the schema. Pure: returns
@@ -51,7 +53,26 @@ export function crossCheckSite(site: SiteFile, catalogs: Catalogs): Finding[] {
   checkAgentDevices(site, blockIds, err, warn);
   checkAgentAssignment(site, err, warn);
   checkDebt(site, err);
+  checkActuators(site, err);
   return out;
+}
+
+/** Actuator channels name real miners of their block, each miner behind one channel at most. */
+function checkActuators(site: SiteFile, err: Report): void {
+  if (site.actuators === undefined) return;
+  let ids: Set<string>;
+  try {
+    ids = new Set(minerDevices(site).map((d) => d.id));
+  } catch (e) {
+    if (e instanceof DeviceLayoutError) return; // reported by checkAddresses
+    throw e;
+  }
+  try {
+    actuatorLayout(site, ids);
+  } catch (e) {
+    if (!(e instanceof DeviceLayoutError)) throw e;
+    err(['actuators'], e.message);
+  }
 }
 
 type Report = (path: Path, message: string) => void;

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Strict } from '../lib/strict.ts';
+import { Actuators } from './actuator-schema.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
 const IsoDate = Type.String({ format: 'date' });
@@ -416,6 +417,8 @@ export const SiteFile = Strict({
   dispatch: Type.Optional(DispatchSettings),
   curtailment: Type.Optional(CurtailmentSettings),
   livePrices: Type.Optional(LivePricesSettings),
+  /** Switched PDUs and relays that cut groups of miners (emergency hard cuts). */
+  actuators: Type.Optional(Actuators),
   /** Device ownership per agent; absent: one agent holds every device. */
   agents: Type.Optional(Type.Array(AgentAssignment, { minItems: 1 })),
 });

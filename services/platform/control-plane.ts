@@ -1,3 +1,4 @@
+import { actuatorInrushLimits } from './actuator-limits.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { loadSiteFile } from '../domain/load-site.ts';
@@ -167,6 +168,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       queue: curtailQueue,
       log: logger('curtailment'),
       restore: { rampMwPerMin: cs.restoreRampMwPerMin, staggerMs: cs.restoreStaggerSeconds * 1000, minOffMs: cs.minOffMinutes * 60_000 },
+      inrushLimits: actuatorInrushLimits(site),
       ...(opts.curtailment ?? {}),
     });
 

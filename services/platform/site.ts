@@ -1,3 +1,4 @@
+import type { Actuators } from '../domain/actuator-schema.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,8 @@ export async function startSite(opts: SiteOptions): Promise<SiteRun> {
     shipIntervalMs: opts.intervals.shipMs,
     ...(opts.spoolRoot !== undefined ? { spoolDir: join(opts.spoolRoot, agentId) } : {}),
     ...(devices.antminerWebPort !== undefined ? { minerWebPort: devices.antminerWebPort } : {}),
+    // The twin's PDUs and relays as bound; without a twin serving them, the site file's.
+    ...(devices.actuators !== undefined ? { actuators: devices.actuators } : site.actuators !== undefined ? { actuators: site.actuators } : {}),
     ...(opts.agent ?? {}),
   }, owners);
 
@@ -138,6 +141,7 @@ async function forkTwin(config: TwinChildConfig, log: Logger): Promise<TwinHandl
       if (ready.meters[0]) pinned.meterPort = ready.meters[0].port;
       if (ready.antminerWebPort !== undefined) pinned.antminerWebPort = ready.antminerWebPort;
       if (ready.gpuPort !== undefined) pinned.gpuPort = ready.gpuPort;
+      if (ready.actuators !== undefined) pinned.actuatorPorts = actuatorPorts(ready.actuators);
     },
     log,
   });
@@ -176,7 +180,7 @@ async function inlineTwin(site: SiteFile, config: TwinChildConfig): Promise<Twin
     ...(config.minerPort !== undefined ? { minerPort: config.minerPort } : {}),
     ...(config.meterPort !== undefined ? { meterPort: config.meterPort } : {}),
   });
-  const devices: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}) };
+  const devices: TwinChildReady = { miners: twin.miners, meters: twin.meters, ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}), ...(twin.actuators !== undefined ? { actuators: twin.actuators.actuators } : {}) };
   if (site.gpuHosts.length === 0) return { devices, running: twin, twin };
   // The site's GPU hosts: nvidia-smi stand-ins and dcgm-exporter pages on loopback (gpu-hall.ts).
   const { startTwinGpuHall } = await import('../../simulations/site-twin/gpu-hall.ts');
@@ -197,4 +201,11 @@ async function inlineAgent(config: AgentConfig): Promise<AgentHandle> {
   const { startAgent } = await import('../../agents/agent.ts');
   const agent = await startAgent(config);
   return { running: agent, ...(agent.metricsUrl !== undefined ? { metricsUrl: agent.metricsUrl } : {}) };
+}
+
+/** The ports a twin bound for its PDUs (by id) and relay gateway ("relays"), to pin on a restart. */
+function actuatorPorts(a: Actuators): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(a.pdus.map((p) => [p.id, p.port]));
+  if (a.relays[0] !== undefined) out.relays = a.relays[0].port;
+  return out;
 }

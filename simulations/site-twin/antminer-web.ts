@@ -73,7 +73,7 @@ export async function startAntminerWeb(opts: AntminerWebOptions): Promise<Antmin
       return;
     }
     const endpoint = opts.lookup(ipv4Of(local) as string);
-    if (endpoint === undefined || !endpoint.miner.reachable || endpoint.device.firmware !== 'antminer') {
+    if (endpoint === undefined || !endpoint.miner.answers(opts.clock()) || endpoint.device.firmware !== 'antminer') {
       req.socket.resetAndDestroy();
       return;
     }

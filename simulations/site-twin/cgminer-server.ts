@@ -65,7 +65,7 @@ export async function startCgminerServer(opts: CgminerServerOptions): Promise<Cg
     }
     const local = ipv4Of(socket.localAddress) as string;
     const endpoint = opts.lookup(local);
-    if (endpoint === undefined || !endpoint.miner.reachable) {
+    if (endpoint === undefined || !endpoint.miner.answers(opts.clock())) {
       // No miner at that address (or its controller is "unplugged"): reset, as a host
       // without a listener would.
       socket.resetAndDestroy();

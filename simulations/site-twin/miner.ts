@@ -44,6 +44,12 @@ const THERMAL: Record<AsicModel['cooling'], { inletC: number; riseC: number }> =
 /** Share of nominal power drawn while booting: fans at full plus the control board. */
 const BOOT_SHARE = 0.04;
 
+/** Power cut: the PSU's capacitors and fans run down within a fraction of a second. */
+const POWER_CUT_TAU_MS = 50;
+
+/** After power returns, the control board boots this long before its API answers. */
+export const CONTROLLER_BOOT_MS = 8_000;
+
 export interface MinerSnapshot {
   mode: MinerMode;
   /** As the miner reports it: physics plus ±1 % sensor noise. */
@@ -88,6 +94,9 @@ export class VirtualMiner {
   private lastMs: number;
   private readyAtMs = 0;
   private hashes = 0;
+  /** False: an outlet or relay upstream cut its power (off, not sleeping: 0 W, no API). */
+  private powered = true;
+  private poweredAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(model: AsicModel, opts: MinerOptions) {
     this.model = model;
@@ -114,6 +123,37 @@ export class VirtualMiner {
   powerAt(nowMs: number): number {
     this.advance(nowMs);
     return this.powerW;
+  }
+
+  get hasPower(): boolean {
+    return this.powered;
+  }
+
+  /** Whether the controller answers its API at `nowMs`: on the network, powered and booted. */
+  answers(nowMs: number): boolean {
+    return this.reachable && this.powered && nowMs >= this.poweredAtMs + CONTROLLER_BOOT_MS;
+  }
+
+  /** The outlet or relay upstream opens: power falls to 0 W. False when it was already off. */
+  powerOff(nowMs: number): boolean {
+    this.advance(nowMs);
+    if (!this.powered) return false;
+    this.powered = false;
+    return true;
+  }
+
+  /**
+   * Power returns: the miner cold-boots and then mines at its target (a power cycle clears a
+   * sleep: real firmware starts hashing on boot). False when it had power already.
+   */
+  powerOn(nowMs: number): boolean {
+    this.advance(nowMs);
+    if (this.powered) return false;
+    this.powered = true;
+    this.poweredAtMs = nowMs;
+    this.modeNow = 'waking';
+    this.readyAtMs = nowMs + this.dyn.bootMs;
+    return true;
   }
 
   sleep(nowMs: number): boolean {
@@ -186,12 +226,14 @@ export class VirtualMiner {
   }
 
   private currentTargetW(): number {
+    if (!this.powered) return 0;
     if (this.modeNow === 'sleeping') return this.model.sleepPowerW;
     if (this.modeNow === 'waking') return this.model.sleepPowerW + BOOT_SHARE * this.model.powerW;
     return this.targetW;
   }
 
   private tauMs(target: number, from: number): number {
+    if (!this.powered) return POWER_CUT_TAU_MS;
     if (this.modeNow === 'sleeping') return this.dyn.sleepTauMs;
     if (this.modeNow === 'waking') return this.dyn.bootTauMs;
     return target >= from ? this.dyn.rampUpTauMs : this.dyn.rampDownTauMs;

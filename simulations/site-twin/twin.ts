@@ -13,6 +13,7 @@ import { startMeterGateway, type MeterGateway } from './meter-server.ts';
 import { VirtualMiner } from './miner.ts';
 import { jitter, seedOf } from './noise.ts';
 import type { TwinSecrets } from './twin-secrets.ts';
+import { startTwinActuators, type TwinActuators } from './twin-actuators.ts';
 
 /**
  * The site twin: every miner of a site file as a virtual ASIC answering the cgminer API on
@@ -35,6 +36,8 @@ export interface TwinOptions {
   antminerWebPort?: number;
   /** Credentials the miners expect (default: the firmware defaults). */
   secrets?: TwinSecrets;
+  /** Ports of the switched PDUs by id and of the relay gateway ("relays"), as an earlier start bound them. */
+  actuatorPorts?: Record<string, number>;
 }
 
 export type TwinMiner = MinerEndpoint;
@@ -53,6 +56,8 @@ export interface Twin {
   readonly auxLoadW: number;
   /** The Antminer web UI port (sleep/wake of stock firmware); undefined without such miners. */
   readonly antminerWebPort: number | undefined;
+  /** The switched PDUs and relays (SNMP agents, Modbus coil gateway), when the site file has any. */
+  readonly actuators: TwinActuators | undefined;
   /** What the Antminer web UI has served; undefined without such miners. */
   antminerWebCounts(): AntminerWebCounts | undefined;
   /** Recomputes loads and meter registers now instead of waiting for the next tick. */
@@ -131,8 +136,10 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
   const meterUnits = new Map<number, MeterUnit>();
   let gateway: MeterGateway | undefined;
   let web: AntminerWeb | undefined;
+  let actuators: TwinActuators | undefined;
   const stopServers = async () => {
     const closing: Array<Promise<void>> = servers.map((s) => s.close());
+    if (actuators !== undefined) closing.push(actuators.close());
     if (gateway !== undefined) closing.push(gateway.close());
     if (web !== undefined) closing.push(web.close());
     await Promise.all(closing);
@@ -161,6 +168,10 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
     if (antminersByHost.size > 0) {
       web = await startAntminerWeb({ port: opts.antminerWebPort ?? 0, hosts: [...antminersByHost.keys()], lookup: (a) => antminersByHost.get(a), clock, log, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) });
       log.info({ port: web.port, miners: antminersByHost.size }, `Antminer web UI (sleep/wake, digest auth) on port ${web.port} of each Antminer's address`);
+    }
+    if (site.actuators !== undefined && site.actuators.pdus.length + site.actuators.relays.length > 0) {
+      actuators = await startTwinActuators(site, new Set(byId.keys()), { miner: (id) => byId.get(id)?.miner, clock, log, ...(opts.actuatorPorts ? { ports: opts.actuatorPorts } : {}) });
+      log.info({ pdus: actuators.actuators.pdus.length, relays: actuators.actuators.relays.length }, 'switched PDUs (SNMP) and relay modules (Modbus coils) up');
     }
     const configuredMeters = meterDevices(site);
     if (configuredMeters.length > 0) {
@@ -236,6 +247,7 @@ export async function startTwin(site: SiteFile, opts: TwinOptions = {}): Promise
     blockAiLoadW: (blockId) => blocks.get(blockId)?.aiW ?? 0,
     auxLoadW,
     antminerWebPort: web?.port,
+    actuators,
     antminerWebCounts: () => web?.counts(),
     refresh,
     stop: () => {

@@ -23,6 +23,8 @@ import { until } from '../support/until.ts';
  */
 
 const SITE = resolve('test/support/sites/chaos.yaml');
+/** The same site with a relay module and two switched PDUs: events that may hard-cut. */
+const HARD_CUT_SITE = resolve('test/support/sites/chaos-actuated.yaml');
 const AGENT_ID = 'agent-chaos-test';
 const STAGES = ['shedding', 'meter-confirmed', 'restoring', 'aborting'] as const;
 type Stage = (typeof STAGES)[number];
@@ -52,8 +54,8 @@ async function freePort(): Promise<number> {
 }
 
 /** `switchyard serve` on a fixed port and data dir: what the test kills and starts again. */
-function startControlPlane(dataDir: string, port: number): Promise<ControlPlane> {
-  const child = spawn(process.execPath, ['services/cli/bin.js', 'serve', '--site', SITE, '--port', String(port), '--agent', AGENT_ID], {
+function startControlPlane(dataDir: string, port: number, sitePath: string): Promise<ControlPlane> {
+  const child = spawn(process.execPath, ['services/cli/bin.js', 'serve', '--site', sitePath, '--port', String(port), '--agent', AGENT_ID], {
     env: { ...process.env, SWITCHYARD_DATA_DIR: dataDir, LOG_LEVEL: process.env.CHAOS_CP_LOG ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,14 +73,26 @@ function startControlPlane(dataDir: string, port: number): Promise<ControlPlane>
   }, 60_000, 50);
 }
 
-test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stranded (seed ${SEED})`, { timeout: 20 * 60_000 }, async (t) => {
+test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stranded (seed ${SEED})`, { timeout: 20 * 60_000 }, (t) => chaos(t, { sitePath: SITE, rounds: ROUNDS, hardCut: false }));
+
+/**
+ * The same with hard cuts (issue 15): events allow it, the engine opens relay coils and PDU
+ * outlets, and after each kill -9 every miner behind them has power again and mines (a miner
+ * without power is "off" on the twin, and stranded).
+ */
+const HARD_CUT_ROUNDS = Number(process.env.CHAOS_HARD_CUT_ROUNDS ?? 4);
+test(`curtailment chaos, hard cuts: kill -9 at every event stage, ${HARD_CUT_ROUNDS} rounds, 0 stranded (seed ${SEED})`, { timeout: 20 * 60_000 }, (t) => chaos(t, { sitePath: HARD_CUT_SITE, rounds: HARD_CUT_ROUNDS, hardCut: true }));
+
+async function chaos(t: import('node:test').TestContext, o: { sitePath: string; rounds: number; hardCut: boolean }): Promise<void> {
+  const SITE = o.sitePath;
+  const ROUNDS = o.rounds;
   const rand = rng(SEED);
   const t0 = Date.now();
   t.diagnostic(`chaos seed ${SEED} (replay with CHAOS_SEED=${SEED}), ${ROUNDS} rounds`);
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-chaos-'));
   const dataDir = join(dir, 'data');
   const port = await freePort();
-  let cp = await startControlPlane(dataDir, port);
+  let cp = await startControlPlane(dataDir, port, SITE);
   const admin = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   const token = readFileSync(join(dataDir, 'agent-tokens', `${AGENT_ID}.token`), 'utf8').trim();
   const site: ChildProcess = fork(resolve('test/support/chaos/site-process.ts'), [SITE, cp.url, AGENT_ID], {
@@ -134,7 +148,7 @@ test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stran
       // Long enough for a top-up (the meter may rise as last round's miners finish booting);
       // shorter when the kill is aimed at the restore, which comes at the end.
       const durationMs = stage === 'restoring' ? 8_000 : 15_000;
-      const made = await api('POST', '/api/curtailment/events', { targetMw, durationMs, reason: `chaos round ${round}` });
+      const made = await api('POST', '/api/curtailment/events', { targetMw, durationMs, reason: `chaos round ${round}`, ...(o.hardCut ? { allowHardCut: true } : {}) });
       assert.equal(made.status, 202, JSON.stringify(made.json));
       const eventId = (made.json as { eventId: string }).eventId;
       // Waits for the stage aimed at, or any later one (timing on a loaded machine may skip
@@ -164,7 +178,7 @@ test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stran
       kills[at] = (kills[at] ?? 0) + 1;
       cp.child.kill('SIGKILL');
       await cp.exited;
-      cp = await startControlPlane(dataDir, port);
+      cp = await startControlPlane(dataDir, port, SITE);
       const closed = await until(`round ${round}: ${eventId} to close after the restart`, async () => {
         const r = await record(eventId);
         return r && (r.status === 'done' || r.status === 'failed' || (r.status === 'aborted' && r.timeline.some((e) => e.kind === 'restore-end'))) ? r : undefined;
@@ -172,7 +186,7 @@ test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stran
       const shedIds = [...new Set(closed.devices.filter((d) => d.phase === 'shed').map((d) => d.deviceId))];
       shedTotal += shedIds.length;
       const truth = await ask(shedIds);
-      const off = truth.miners.filter((m) => m.mode === 'sleeping' || m.powerTargetW === null || m.powerTargetW < m.nominalW - 1);
+      const off = truth.miners.filter((m) => m.mode === 'sleeping' || m.mode === 'off' || m.powerTargetW === null || m.powerTargetW < m.nominalW - 1);
       stranded.push(...off.map((m) => `round ${round} ${m.id} (${m.firmware}: ${m.mode}, target ${m.powerTargetW} W)`));
       t.diagnostic(`round ${round}: kill at ${at} (+${delayMs} ms, aimed at ${stage}); ${eventId} closed ${closed.status}; ${shedIds.length} shed, ${off.length} stranded`);
     }
@@ -187,4 +201,4 @@ test(`curtailment chaos: kill -9 at every event stage, ${ROUNDS} rounds, 0 stran
     if (site.exitCode === null) site.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}

@@ -67,6 +67,27 @@ export const LabelDef = Strict({
   oid: Oid,
 });
 
+/** One write: `value` into the column `oid` at the outlet's instance (prefix + outlet number). */
+const OutletWrite = Strict({ oid: Oid, value: Type.Integer() });
+
+/**
+ * Switched outlets (agents/drivers/actuator-runner.ts): which column to SET to switch an outlet
+ * on or off, and where to read its state back. Instance = column . indexPrefix . outlet.
+ */
+export const OutletControl = Strict({
+  /** Index arcs before the outlet number: the PDU or unit in a daisy chain (Raritan pduId 1, Eaton unit 0, Sentry4 unit 1). */
+  indexPrefix: Type.Array(Type.Integer({ minimum: 0 }), { default: [] }),
+  on: OutletWrite,
+  off: OutletWrite,
+  /** The outlet's state as read back: the raw values meaning on and off. */
+  state: Strict({ oid: Oid, on: Type.Integer(), off: Type.Integer() }),
+  /** Most outlets switched in one SET request (the agent's PDU size limit). */
+  maxOutletsPerSet: Type.Integer({ minimum: 1, maximum: 128, default: 24 }),
+  /** Default limit on switching on: kW per step and the pause between steps. */
+  inrush: Strict({ maxStepKw: Type.Number({ exclusiveMinimum: 0 }), stepIntervalMs: Type.Integer({ minimum: 0 }) }),
+});
+export type OutletControl = Static<typeof OutletControl>;
+
 export const SnmpProfile = Strict({
   make: Type.String({ minLength: 1 }),
   model: Type.String({ minLength: 1 }),
@@ -79,6 +100,7 @@ export const SnmpProfile = Strict({
   labels: Type.Array(LabelDef, { default: [] }),
   scalars: Type.Array(ScalarDef, { default: [] }),
   tables: Type.Array(TableDef, { default: [] }),
+  outletControl: Type.Optional(OutletControl),
 });
 export type SnmpProfile = Static<typeof SnmpProfile>;
 

@@ -113,6 +113,12 @@ export class SnmpClient {
     return out;
   }
 
+  /** One SET of integer values (outlet control): every OID in one PDU; answers as the agent echoes them. */
+  setIntegers(values: readonly { oid: string; value: number }[]): Promise<Varbind[]> {
+    const varbinds = values.map((v) => ({ oid: v.oid, type: snmp.ObjectType.Integer, value: v.value }));
+    return this.call(`set ${values[0]?.oid ?? ''}${values.length > 1 ? ` (+${values.length - 1})` : ''}`, this.requestDeadlineMs, (done) => this.session.set(varbinds, done));
+  }
+
   /** One GETBULK: nonRepeaters of the OIDs get one next value, the rest maxRepetitions. */
   getBulk(oids: readonly string[], nonRepeaters = 0, maxRepetitions = this.maxRepetitions): Promise<Varbind[]> {
     return this.call(`getbulk ${oids[0]}`, this.requestDeadlineMs, (done) =>

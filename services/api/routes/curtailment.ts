@@ -43,7 +43,7 @@ export async function curtailmentRoutes(app: FastifyInstance): Promise<void> {
         const body = checkOperatorCurtail(req.body);
         const now = Date.now();
         const target = body.targetMw !== undefined ? { targetMw: body.targetMw } : { shedMw: body.shedMw! };
-        const { eventId } = await engine().request({ program: 'operator', target, startMs: now, endMs: now + body.durationMs, requestedBy: req.principal!.name, reason: body.reason });
+        const { eventId } = await engine().request({ program: 'operator', target, startMs: now, endMs: now + body.durationMs, requestedBy: req.principal!.name, reason: body.reason, ...(body.allowHardCut ? { allowHardCut: true } : {}) });
         return reply.status(202).send({ eventId, status: (await engine().load(eventId))!.status });
       } catch (err) {
         return clientError(err);

@@ -64,7 +64,7 @@ export async function dispatchWebhookRoutes(app: FastifyInstance, opts: Dispatch
         const body = checkGridDispatch(req.body);
         const { startMs, endMs } = dispatchWindow(body);
         const target = body.targetMw !== undefined ? { targetMw: body.targetMw } : { shedMw: body.shedMw! };
-        const request = () => opts.engine().request({ program: 'grid-dispatch', programName: body.program, target, startMs, endMs, requestedBy, ...(body.eventId ? { externalId: `dispatch:${body.eventId}` } : {}) });
+        const request = () => opts.engine().request({ program: body.service ?? 'grid-dispatch', programName: body.program, target, startMs, endMs, requestedBy, ...(body.allowHardCut ? { allowHardCut: true } : {}), ...(body.eventId ? { externalId: `dispatch:${body.eventId}` } : {}) });
         let result: Promise<{ eventId: string }>;
         if (body.eventId) result = request();
         else {

@@ -8,6 +8,7 @@ import { logger } from '../../lib/log.ts';
 import { startTwinGpuHall } from '../../../simulations/site-twin/gpu-hall.ts';
 import { startTwin } from '../../../simulations/site-twin/twin.ts';
 import { serveChild } from './protocol.ts';
+import type { Actuators } from '../../domain/actuator-schema.ts';
 
 export interface TwinChildConfig {
   sitePath: string;
@@ -18,6 +19,8 @@ export interface TwinChildConfig {
   antminerWebPort?: number;
   /** Port of the twin's GPU hosts (dcgm-exporter pages, nvidia-smi stand-in); pinned on a restart. */
   gpuPort?: number;
+  /** Ports of the switched PDUs (by id) and of the relay gateway ("relays"); pinned on a restart. */
+  actuatorPorts?: Record<string, number>;
 }
 
 export interface TwinChildReady {
@@ -27,6 +30,8 @@ export interface TwinChildReady {
   /** The site's GPU hosts pointed at the twin (stand-in nvidia-smi paths, loopback dcgm URLs). */
   gpuHosts?: GpuHostDevice[];
   gpuPort?: number;
+  /** The site's switched PDUs and relays as the twin serves them. */
+  actuators?: Actuators;
 }
 
 serveChild<TwinChildConfig, { stop(): Promise<void> }>('site-twin', async (config) => {
@@ -35,6 +40,7 @@ serveChild<TwinChildConfig, { stop(): Promise<void> }>('site-twin', async (confi
     ...(config.minerPort !== undefined ? { minerPort: config.minerPort } : {}),
     ...(config.meterPort !== undefined ? { meterPort: config.meterPort } : {}),
     ...(config.antminerWebPort !== undefined ? { antminerWebPort: config.antminerWebPort } : {}),
+    ...(config.actuatorPorts !== undefined ? { actuatorPorts: config.actuatorPorts } : {}),
     log: logger('site-twin'),
   });
   const gpuDir = site.gpuHosts.length > 0 ? mkdtempSync(join(tmpdir(), 'switchyard-gpu-twin-')) : undefined;
@@ -43,6 +49,7 @@ serveChild<TwinChildConfig, { stop(): Promise<void> }>('site-twin', async (confi
     miners: twin.miners,
     meters: twin.meters,
     ...(twin.antminerWebPort !== undefined ? { antminerWebPort: twin.antminerWebPort } : {}),
+    ...(twin.actuators !== undefined ? { actuators: twin.actuators.actuators } : {}),
     ...(hall !== undefined ? { gpuHosts: hall.gpuHosts, gpuPort: Number(new URL(hall.twin.url).port) } : {}),
   };
   const running = {

@@ -1,4 +1,5 @@
 import { startAgent } from '../../../agents/agent.ts';
+import { actuatorLayout } from '../../../services/domain/actuators.ts';
 import { loadSiteFile } from '../../../services/domain/load-site.ts';
 import { logger } from '../../../services/lib/log.ts';
 import { startTwin } from '../../../simulations/site-twin/twin.ts';
@@ -48,9 +49,13 @@ const agent = await startAgent(
     shipIntervalMs: 250,
     failSafeGraceMs: 60_000,
     ...(twin.antminerWebPort !== undefined ? { minerWebPort: twin.antminerWebPort } : {}),
+    // The twin's PDUs and relays (a site with actuators: hard cuts).
+    ...(twin.actuators !== undefined ? { actuators: twin.actuators.actuators } : {}),
   },
   agentLog,
 );
+
+const channels = actuatorLayout(site, new Set(twin.miners.map((m) => m.id))).byId;
 
 process.on('message', (msg: SiteQuery) => {
   if (msg.type === 'stop') {
@@ -61,10 +66,12 @@ process.on('message', (msg: SiteQuery) => {
     })();
     return;
   }
-  const miners = msg.ids.map((id): MinerTruth => {
+  // An outlet or coil stands for the miners behind it; a miner without power is "off".
+  const ids = msg.ids.flatMap((id) => channels.get(id)?.minerIds ?? [id]);
+  const miners = ids.map((id): MinerTruth => {
     const m = twin.minerById(id);
     if (!m) return { id, firmware: 'unknown', mode: 'unknown', powerTargetW: null, nominalW: 0 };
-    return { id, firmware: m.device.firmware, mode: m.miner.mode, powerTargetW: m.miner.powerTargetW ?? null, nominalW: m.miner.model.powerW };
+    return { id, firmware: m.device.firmware, mode: m.miner.hasPower ? m.miner.mode : 'off', powerTargetW: m.miner.powerTargetW ?? null, nominalW: m.miner.model.powerW };
   });
   send({ type: 'state', miners, loadW: twin.siteLoadW() });
 });

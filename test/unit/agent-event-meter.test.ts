@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EventMeterLoop } from '../../agents/event-meter-loop.ts';
+import type { Reading } from '../../services/agent-contract/batch-schema.ts';
+import { logger } from '../../services/lib/log.ts';
+import { until } from '../support/until.ts';
+
+test('while an event is active the revenue meter is read on its own schedule, and only then', async () => {
+  const reads: string[] = [];
+  const got: Reading[] = [];
+  const log = logger('test');
+  log.level = 'error';
+  const loop = new EventMeterLoop({
+    tier: {
+      name: 'meter polling',
+      intervalMs: 60_000,
+      timeoutMs: 1000,
+      concurrency: 1,
+      targets: [{ id: 'M-REV' }, { id: 'M-B1' }],
+      driver: {
+        kind: 'modbus',
+        deviceKind: 'meter',
+        read: async (t: { id: string }) => {
+          reads.push(t.id);
+          return { deviceId: t.id, kind: 'meter', atMs: Date.now(), status: 'online', metrics: { power_w: 1 } } as unknown as Reading;
+        },
+      },
+    },
+    meterIds: new Set(['M-REV']),
+    intervalMs: 100,
+    onReading: (r) => got.push(r),
+    log,
+  });
+  assert.equal(loop.active, false);
+  loop.setActive(true);
+  await until('three fast reads', () => (got.length >= 3 ? true : undefined), 5000, 10);
+  loop.setActive(false);
+  const after = reads.length;
+  // Only the revenue meter, never the block meter (the meter tier keeps reading both).
+  assert.deepEqual([...new Set(reads)], ['M-REV']);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(reads.length, after, 'no reads once no event is active');
+});
