@@ -29,12 +29,13 @@ const tasksByNice = () => {
   return out;
 };
 
-test('a preview on the worker is the main thread plan, and only the worker threads are reniced', async () => {
+test('a preview on the worker is the main thread plan, and only the preview threads are reniced', async () => {
   const mainNice = threadNice();
   const runner = new PreviewRunner();
   try {
     const what = { hashpriceUsdPerPhDay: 60, horizonHours: 12, priceScale: 1.5, prices: [{ startMs: NOW + 3_600_000, priceUsdPerMwh: 900 }] };
     const onWorker = await runner.run(request(what));
+    const nicedAfterPreview = tasksByNice().get(10) ?? 0;
     const inline = (await computePlan(request(what))).report;
     assert.equal(onWorker.horizon.intervals, 144);
     assert.equal(onWorker.intervals[12]!.priceUsdPerMwh, 900);
@@ -43,9 +44,11 @@ test('a preview on the worker is the main thread plan, and only the worker threa
     if (process.platform === 'linux') {
       assert.equal(threadNice(), mainNice, 'the event loop thread keeps its priority');
       assert.equal(niceOfStat(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')), mainNice);
-      // The preview thread, its HiGHS thread and the inline plan's HiGHS thread.
+      // The preview thread and its HiGHS thread; the scheduled plan's solver (the inline plan
+      // here) keeps the process's priority, so the plan job is not starved on a busy machine.
       const niced = tasksByNice().get(10) ?? 0;
-      assert.ok(mainNice === 10 || niced >= 3, `threads at nice 10: ${niced} (${JSON.stringify([...tasksByNice()])})`);
+      assert.ok(mainNice === 10 || nicedAfterPreview >= 2, `threads at nice 10 after the preview: ${nicedAfterPreview}`);
+      assert.ok(mainNice === 10 || niced === nicedAfterPreview, `the plan's solver thread was reniced: ${niced} at nice 10 (${JSON.stringify([...tasksByNice()])})`);
     }
   } finally {
     await runner.close();

@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import { ContextError } from '../../lib/errors.ts';
-import { BACKGROUND_NICE } from '../../lib/thread-priority.ts';
 
 /**
  * HiGHS in a worker thread, so a long MILP never blocks the API's event loop. The solver
@@ -74,6 +73,13 @@ export class SolverWorker {
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
 
+  /**
+   * `nice`: the solver thread lowers its own priority to this (Linux, that thread only).
+   * Previews pass BACKGROUND_NICE; the scheduled plan's solver keeps the process's priority,
+   * so the plan job is not starved by other work on a busy machine.
+   */
+  constructor(private readonly nice: number | null = null) {}
+
   /** Solves waiting or running on this worker. */
   get depth(): number {
     return this.queued;
@@ -93,8 +99,8 @@ export class SolverWorker {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     // Not the parent's flags: `--input-type` or an eval would break a plain module worker.
-    // The solver thread lowers its own priority (workerData.nice): the loop thread keeps its CPU.
-    const w = new Worker(WORKER_URL, { execArgv: [], workerData: { nice: BACKGROUND_NICE } });
+    // A background solver lowers its own thread's priority (workerData.nice).
+    const w = new Worker(WORKER_URL, { execArgv: [], workerData: { nice: this.nice } });
     w.unref();
     w.on('error', () => {
       if (this.worker === w) this.worker = null;
