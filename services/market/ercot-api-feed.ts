@@ -3,7 +3,8 @@ import type { Logger } from '../lib/log.ts';
 import { wallClock } from './central-time.ts';
 import type { ErcotApiClient } from './ercot-api.ts';
 import { ERCOT_API_REPORTS, parseErcotApiReport, type ErcotApiReportKind } from './ercot-api-report.ts';
-import { FeedState, type LivePriceFeed, type LivePriceStatus } from './live-feed.ts';
+import { FeedState } from './live-feed.ts';
+import { PolledFeed } from './polled-feed.ts';
 import type { PriceInterval } from './price-series.ts';
 
 /**
@@ -26,63 +27,15 @@ export interface ErcotApiFeedOptions {
   now?: () => number;
 }
 
-export class ErcotApiFeed implements LivePriceFeed {
-  private readonly state: FeedState;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+export class ErcotApiFeed extends PolledFeed {
   private failing = false;
 
   constructor(private readonly o: ErcotApiFeedOptions) {
     const report = ERCOT_API_REPORTS[o.report];
-    this.state = new FeedState({ source: `ERCOT API ${report.path} ${o.settlementPoint}`, settlementPoint: o.settlementPoint, staleAfterMs: o.staleAfterMs, ...(o.now ? { now: o.now } : {}) });
+    super(new FeedState({ source: `ERCOT API ${report.path} ${o.settlementPoint}`, settlementPoint: o.settlementPoint, staleAfterMs: o.staleAfterMs, ...(o.now ? { now: o.now } : {}) }), o.pollMs ?? 60_000);
   }
 
-  get source(): string {
-    return this.state.source;
-  }
-  get settlementPoint(): string {
-    return this.state.settlementPoint;
-  }
-  status(): LivePriceStatus {
-    return this.state.status();
-  }
-  subscribe(fn: (interval: PriceInterval) => void): () => void {
-    return this.state.subscribe(fn);
-  }
-  onStale(fn: (stale: boolean, status: LivePriceStatus) => void): () => void {
-    return this.state.onStale(fn);
-  }
-  recent(): PriceInterval[] {
-    return this.state.recent();
-  }
-  checkStale(): boolean {
-    return this.state.checkStale();
-  }
-
-  start(): void {
-    this.state.started();
-    const tick = () => {
-      void this.poll().finally(() => {
-        this.state.checkStale();
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.o.pollMs ?? 60_000);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  /** One fetch; resolves to the number of new intervals (0 on a failed fetch, which is logged). */
-  poll(): Promise<number> {
-    this.running ??= this.fetchNew().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async fetchNew(): Promise<number> {
+  protected async fetchNew(): Promise<number> {
     const report = ERCOT_API_REPORTS[this.o.report];
     const now = this.state.now();
     const query: Record<string, string> = {

@@ -1,7 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import { parseDecimal } from './csv.ts';
 import { MarketFileError } from './file-error.ts';
-import { FeedState, type LivePriceFeed, type LivePriceStatus } from './live-feed.ts';
+import { FeedState } from './live-feed.ts';
+import { PolledFeed } from './polled-feed.ts';
 import { parseIsoWithOffset, PRICE_CSV_COLUMNS } from './price-csv.ts';
 import type { PriceInterval } from './price-series.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -31,68 +32,21 @@ export interface FileFeedOptions {
 
 const NEWLINE = 0x0a;
 
-export class FileFeed implements LivePriceFeed {
-  private readonly state: FeedState;
+export class FileFeed extends PolledFeed {
   private offset = 0;
   private line = 0;
   private headerSeen = false;
   private pending: Buffer = Buffer.alloc(0);
   private lastStartMs: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
   private readFailing = false;
 
   constructor(private readonly o: FileFeedOptions) {
     if (!(Number.isSafeInteger(o.intervalMinutes) && o.intervalMinutes > 0)) throw new RangeError(`file price feed ${o.path}: intervalMinutes must be a whole number > 0, got ${o.intervalMinutes}`);
-    this.state = new FeedState({ source: `file ${o.path}`, settlementPoint: o.settlementPoint, staleAfterMs: o.staleAfterMs, ...(o.now ? { now: o.now } : {}) });
+    super(new FeedState({ source: `file ${o.path}`, settlementPoint: o.settlementPoint, staleAfterMs: o.staleAfterMs, ...(o.now ? { now: o.now } : {}) }), o.pollMs ?? 1000);
   }
 
-  get source(): string {
-    return this.state.source;
-  }
-  get settlementPoint(): string {
-    return this.state.settlementPoint;
-  }
-  status(): LivePriceStatus {
-    return this.state.status();
-  }
-  subscribe(fn: (interval: PriceInterval) => void): () => void {
-    return this.state.subscribe(fn);
-  }
-  onStale(fn: (stale: boolean, status: LivePriceStatus) => void): () => void {
-    return this.state.onStale(fn);
-  }
-  recent(): PriceInterval[] {
-    return this.state.recent();
-  }
-  checkStale(): boolean {
-    return this.state.checkStale();
-  }
-
-  start(): void {
-    this.state.started();
-    const tick = () => {
-      void this.poll().finally(() => {
-        this.state.checkStale();
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.o.pollMs ?? 1000);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  /** Reads what was appended since the last poll; resolves to the number of new intervals. */
-  poll(): Promise<number> {
-    this.running ??= this.readNew().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async readNew(): Promise<number> {
+  /** Reads what was appended since the last poll. */
+  protected async fetchNew(): Promise<number> {
     let chunk: Buffer;
     try {
       chunk = await this.readAppended();
