@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { collectPageProblems, launchChromium } from '../support/browser.ts';
 import { AlertBook } from '../../services/alerts/alert-book.ts';
 import { AlertWatch } from '../../services/alerts/watch.ts';
 import { buildApp } from '../../services/api/app.ts';
@@ -90,11 +90,7 @@ describe('AI hall page', () => {
 
   test('heatmaps by host, availability against commitment, credits at risk, alerts', { timeout: 90_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 980 } });
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    const problems = collectPageProblems(page);
     await page.goto(`${url}/ai/`);
     await page.waitForFunction(() => document.getElementById('conn')?.dataset.state === 'live', undefined, { timeout: 30_000 });
     await page.waitForFunction(() => Number(document.getElementById('power-heatmap')?.dataset.rows) === 3 && document.querySelectorAll('#power-heatmap .apexcharts-heatmap-rect').length > 0, undefined, { timeout: 30_000 });

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { collectPageProblems, launchChromium } from '../support/browser.ts';
 import type { Platform } from '../../services/platform/platform.ts';
 
 /**
@@ -47,11 +47,7 @@ describe('operator dashboard', () => {
 
   test('shows live load by block state, the block table and headline numbers', { timeout: 120_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    const problems = collectPageProblems(page);
 
     await page.goto(platform.listening.url + '/');
     // Rows for every block of the site file.
@@ -94,11 +90,7 @@ describe('operator dashboard', () => {
   // plan as "Mine", every asleep miner as online and no curtailed band.
   test('during a curtailment event: blocks and plan say curtailed by which event, miners sleeping, a curtailed band', { timeout: 180_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    const problems = collectPageProblems(page);
     await page.goto(platform.listening.url + '/');
     await page.waitForFunction(() => document.getElementById('conn')?.dataset.state === 'live', undefined, { timeout: 30_000 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { collectPageProblems, launchChromium } from '../support/browser.ts';
 import type { Platform } from '../../services/platform/platform.ts';
 import { loadSiteFile } from '../../services/domain/load-site.ts';
 import { LedgerService } from '../../services/finance/ledger-service.ts';
@@ -97,11 +97,7 @@ describe('finance page', () => {
     assert.ok(debt.ladder.length > 0);
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1700 } });
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    const problems = collectPageProblems(page);
     await page.goto(`${platform.listening.url}/finance/?from=${from}&to=${to}#token=${token}`);
     await page.waitForFunction(() => document.querySelectorAll('#margins tbody tr').length === 4 && document.querySelectorAll('#headroom tbody tr').length > 0, undefined, { timeout: 30_000 });
     await page.waitForFunction(() => ['chart-margin-blocks', 'chart-mix', 'chart-mix-days', 'chart-per-mwh', 'chart-ladder', 'chart-dscr'].every((id) => document.querySelector(`#${id} svg`)), undefined, { timeout: 30_000 });

@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { collectPageProblems, launchChromium } from '../support/browser.ts';
 import type { Platform } from '../../services/platform/platform.ts';
 
 /**
@@ -55,11 +55,7 @@ describe('operator page: live power price', () => {
 
   test('shows the last price and its age, then the stale badge and alert when the feed stops', { timeout: 150_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    const problems = collectPageProblems(page);
     // A 15-minute interval that ends now, as a price writer appends it (whole seconds).
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 900_000;
     appendFileSync(pricesPath, `${new Date(startMs).toISOString()},9000.5\n`);

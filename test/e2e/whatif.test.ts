@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { collectPageProblems, launchChromium } from '../support/browser.ts';
 import type { ControlPlane } from '../../services/platform/control-plane.ts';
 
 /**
@@ -37,11 +37,7 @@ describe('what-if page', () => {
 
   test('form with the company defaults, progress, fan charts, NPV histogram, probabilities as the API says, saved runs compared', { timeout: 240_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 2200 } });
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    const problems = collectPageProblems(page);
     await page.goto(`${cp.listening.url}/whatif/#token=${admin}`);
     await page.waitForFunction(() => document.body.dataset.ready === '1', undefined, { timeout: 30_000 });
     assert.equal(await page.textContent('#company'), 'Switchyard Demo Co');
