@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MeterBaseline, settledMeanW } from '../../services/curtailment/baseline.ts';
-import type { EventRecord, EventStatus } from '../../services/curtailment/event-record.ts';
+import type { EventRecord, EventStatus, MeterSample } from '../../services/curtailment/event-record.ts';
 import { engineHarness, type Harness } from '../support/engine-harness.ts';
 import { until } from '../support/until.ts';
 
@@ -70,6 +70,9 @@ describe('baseline: events in the engine', () => {
       const r = h!.engine.get(eventId);
       return r && statuses.includes(r.status) ? r : undefined;
     }, 10_000, 20);
+  // The meter samples the engine holds for its baselines (fed by the ticker's readings).
+  const heldSamples = (what: string, n: number, pred: (s: MeterSample) => boolean) =>
+    until(what, () => ((h!.engine as unknown as { meter: MeterBaseline }).meter.since(0).filter(pred).length >= n ? true : undefined), 10_000, 20);
   const shed = (mw: number) => {
     const now = Date.now();
     return h!.engine.request({ program: 'operator', target: { shedMw: mw }, startMs: now, endMs: now + 3_600_000, requestedBy: 'test' });
@@ -78,14 +81,14 @@ describe('baseline: events in the engine', () => {
   it("an event right after another's restore is measured against the site before that one, not its wake-up", async () => {
     await start();
     const atRestW = h!.meterW();
-    await new Promise((r) => setTimeout(r, 300));
+    await heldSamples('the site at rest on the meter', 5, (s) => s.loadW === atRestW);
     const first = await shed(0.15);
     await reach(first.eventId, ['meter-confirmed']);
     await h!.engine.end(first.eventId, 'test');
     await reach(first.eventId, ['done']);
     // The hand-written wake-up: miners acknowledged the wake but draw 300 kW less while booting.
     h!.otherLoadW -= 300_000;
-    await new Promise((r) => setTimeout(r, 400));
+    await heldSamples('the wake-up on the meter', 5, (s) => s.loadW < atRestW - 100_000);
     const second = await shed(0.15);
     const rec = h!.engine.get(second.eventId)!;
     assert.ok(rec.meterSamples.some((s) => s.loadW < atRestW - 100_000), 'the record keeps the disturbed samples too');
@@ -95,10 +98,11 @@ describe('baseline: events in the engine', () => {
 
   it('an event that starts while another is shedding shares its baseline', async () => {
     await start();
-    await new Promise((r) => setTimeout(r, 300));
+    const atRestW = h!.meterW();
+    await heldSamples('the site at rest on the meter', 5, (s) => s.loadW === atRestW);
     const first = await shed(0.15);
     const a = await reach(first.eventId, ['meter-confirmed']);
-    await new Promise((r) => setTimeout(r, 200));
+    await heldSamples('the first shed on the meter', 3, (s) => s.loadW < a.baselineW! - 100_000);
     const second = await shed(0.3);
     const b = h!.engine.get(second.eventId)!;
     assert.ok(b.meterSamples.some((s) => s.loadW < a.baselineW! - 100_000), 'the meter before it shows the first event shed');
