@@ -13,6 +13,8 @@ import { SqliteEventStore } from '../../services/curtailment/event-store.ts';
 import { openStore, type RecordsStore } from '../../services/store/sqlite.ts';
 import { LiveState } from '../../services/telemetry/live-state.ts';
 import { FakeCommandHub } from './fake-command-hub.ts';
+import type { EventRecord, EventStatus } from '../../services/curtailment/event-record.ts';
+import { until } from './until.ts';
 
 /**
  * The curtailment engine with everything around it in this process: a records store in a
@@ -119,4 +121,14 @@ export async function engineHarness(extra: Partial<EngineOptions> = {}, site: Si
   };
   await h.engine.start();
   return h;
+}
+
+/** Waits until the harness engine's event `eventId` is in one of `statuses`; a timeout names its status then. */
+export function reachStatus(h: Harness, eventId: string, statuses: EventStatus[], timeoutMs = 10_000): Promise<EventRecord> {
+  return until(`${eventId} to reach ${statuses.join('/')}`, () => {
+    const r = h.engine.get(eventId);
+    return r && statuses.includes(r.status) ? r : undefined;
+  }, timeoutMs, 20).catch((err: Error) => {
+    throw new Error(`${err.message} (it is ${h.engine.status(eventId)})`);
+  });
 }

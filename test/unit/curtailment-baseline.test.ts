@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MeterBaseline, settledMeanW } from '../../services/curtailment/baseline.ts';
 import type { EventRecord, EventStatus, MeterSample } from '../../services/curtailment/event-record.ts';
-import { engineHarness, type Harness } from '../support/engine-harness.ts';
+import { engineHarness, reachStatus, type Harness } from '../support/engine-harness.ts';
 import { until } from '../support/until.ts';
 
 /**
@@ -65,11 +65,7 @@ describe('baseline: events in the engine', () => {
     ticker = setInterval(() => h!.tick(), 40);
     return h;
   };
-  const reach = (eventId: string, statuses: EventStatus[]): Promise<EventRecord> =>
-    until(`${eventId} to reach ${statuses.join('/')}`, () => {
-      const r = h!.engine.get(eventId);
-      return r && statuses.includes(r.status) ? r : undefined;
-    }, 10_000, 20);
+  const reach = (eventId: string, statuses: EventStatus[]): Promise<EventRecord> => reachStatus(h!, eventId, statuses);
   // The meter samples the engine holds for its baselines (fed by the ticker's readings).
   const heldSamples = (what: string, n: number, pred: (s: MeterSample) => boolean) =>
     until(what, () => ((h!.engine as unknown as { meter: MeterBaseline }).meter.since(0).filter(pred).length >= n ? true : undefined), 10_000, 20);

@@ -5,7 +5,7 @@ import type { EventRecord, EventStatus } from '../../services/curtailment/event-
 import { EngineError } from '../../services/curtailment/engine.ts';
 import { newEventRecord, logCommands, transition } from '../../services/curtailment/event-record.ts';
 import { SqliteEventStore } from '../../services/curtailment/event-store.ts';
-import { engineHarness, type Harness } from '../support/engine-harness.ts';
+import { engineHarness, reachStatus, type Harness } from '../support/engine-harness.ts';
 import { until } from '../support/until.ts';
 
 /**
@@ -34,13 +34,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const reach = (eventId: string, statuses: EventStatus[], timeoutMs = 10_000): Promise<EventRecord> =>
-  until(`${eventId} to reach ${statuses.join('/')}`, () => {
-    const r = h!.engine.get(eventId);
-    return r && statuses.includes(r.status) ? r : undefined;
-  }, timeoutMs, 20).catch((err: Error) => {
-    throw new Error(`${err.message} (it is ${h!.engine.status(eventId)})`);
-  });
+const reach = (eventId: string, statuses: EventStatus[], timeoutMs = 10_000): Promise<EventRecord> => reachStatus(h!, eventId, statuses, timeoutMs);
 
 const closed = (eventId: string, timeoutMs = 10_000) =>
   until(`${eventId} to close`, () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { EventRecord, EventStatus } from '../../services/curtailment/event-record.ts';
 import { RestoreHold } from '../../services/curtailment/hysteresis.ts';
-import { engineHarness, type Harness } from '../support/engine-harness.ts';
+import { engineHarness, reachStatus, type Harness } from '../support/engine-harness.ts';
 import { until } from '../support/until.ts';
 
 /**
@@ -53,11 +53,7 @@ describe('restore hysteresis in the engine', () => {
     ticker = setInterval(() => h!.tick(), 40);
     return h;
   }
-  const reach = (eventId: string, statuses: EventStatus[]): Promise<EventRecord> =>
-    until(`${eventId} to reach ${statuses.join('/')}`, () => {
-      const r = h!.engine.get(eventId);
-      return r && statuses.includes(r.status) ? r : undefined;
-    }, 10_000, 20);
+  const reach = (eventId: string, statuses: EventStatus[]): Promise<EventRecord> => reachStatus(h!, eventId, statuses);
   const ask = (program: 'operator' | 'grid-dispatch') => {
     const now = Date.now();
     return h!.engine.request({ program, target: { shedMw: 0.15 }, startMs: now, endMs: now + 3_600_000, requestedBy: 'test' });
