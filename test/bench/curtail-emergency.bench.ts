@@ -8,7 +8,7 @@
 // sending the same channel commands to the twin (no engine, queue, channel or planning).
 // SWITCHYARD_BENCH_RUNS runs (default 3), min–max printed.
 import '../support/quiet-logs.ts';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActuatorRunner } from '../../agents/drivers/actuator-runner.ts';
@@ -17,6 +17,7 @@ import type { DeviceCommand } from '../../services/agent-contract/device-command
 import { startPlatform } from '../../services/platform/platform.ts';
 import { until } from '../support/curtail-platform.ts';
 import { writeEmergencyBenchSite } from './curtail-emergency-site.ts';
+import { startEventToAcks } from './curtail-runs.ts';
 
 const MINERS = Number(process.env.SWITCHYARD_BENCH_MINERS ?? 50_000);
 const SHED_MW = Number(process.env.SWITCHYARD_BENCH_SHED_MW ?? 80);
@@ -52,25 +53,13 @@ export async function run(): Promise<void> {
   const outletsPerSet = new Map(p.devices.actuators!.pdus.map((x) => [x.id, loadProfile(x.profile).outletControl!.maxOutletsPerSet]));
   const results: RunResult[] = [];
   try {
-    const admin = readFileSync(p.adminTokenPath, 'utf8').trim();
     for (let i = 0; i < RUNS; i++) {
       await until(`all ${MINERS} miners online and the meter read`, () => {
         const s = p.live.snapshot();
         return s.powerW !== null && s.miners.online >= MINERS ? true : undefined;
       }, 300_000, 500);
       const loadMw = p.live.snapshot().powerW! / 1e6;
-      const res = await p.app.inject({ method: 'POST', url: '/api/curtailment/events', headers: { authorization: `Bearer ${admin}` }, payload: { shedMw: SHED_MW, durationMs: 120_000, reason: `benchmark: emergency run ${i + 1}`, allowHardCut: true } });
-      if (res.statusCode !== 202) throw new Error(`starting the event: ${res.statusCode} ${res.body}`);
-      const { eventId } = res.json() as { eventId: string };
-      await until('meter confirmation', () => {
-        const r = p.curtailment.get(eventId);
-        if (r && (r.status === 'failed' || r.status === 'aborted')) throw new Error(`event ${r.status}`);
-        return r && r.status === 'meter-confirmed' ? r : undefined;
-      }, 120_000, 20);
-      const rec = await until('every shed command acknowledged', () => {
-        const r = p.curtailment.get(eventId)!;
-        return r.devices.some((d) => d.outcome === 'pending') ? undefined : r;
-      }, 120_000, 50);
+      const { eventId, rec } = await startEventToAcks(p, { shedMw: SHED_MW, durationMs: 120_000, reason: `benchmark: emergency run ${i + 1}`, allowHardCut: true }, 120_000);
       const at = (k: string) => rec.timeline.find((e) => e.kind === k)?.atMs;
       const signal = at('signal-received')!;
       const shed = rec.devices.filter((d) => d.phase === 'shed');

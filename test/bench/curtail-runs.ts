@@ -68,22 +68,32 @@ export interface EventRun {
   restoredMw: number;
 }
 
-/** One event through the API: signal → meter-confirmed, every ack, then end and restore in full. */
-export async function runEvent(b: BenchPlatform, shedMw: number): Promise<EventRun> {
-  const { p } = b;
+/**
+ * Starts an operator event through the API (admin token) and waits for it to be meter-confirmed
+ * and for every shed command to be acknowledged or failed; the record then. Throws if the event
+ * fails or is aborted, or a wait passes `timeoutMs`.
+ */
+export async function startEventToAcks(p: Platform, payload: Record<string, unknown>, timeoutMs: number): Promise<{ eventId: string; rec: EventRecord }> {
   const admin = readFileSync(p.adminTokenPath, 'utf8').trim();
-  const res = await p.app.inject({ method: 'POST', url: '/api/curtailment/events', headers: { authorization: `Bearer ${admin}` }, payload: { shedMw, durationMs: 600_000, reason: 'benchmark' } });
+  const res = await p.app.inject({ method: 'POST', url: '/api/curtailment/events', headers: { authorization: `Bearer ${admin}` }, payload });
   if (res.statusCode !== 202) throw new Error(`starting the event: ${res.statusCode} ${res.body}`);
   const { eventId } = res.json() as { eventId: string };
   await until('meter confirmation', () => {
     const r = p.curtailment.get(eventId);
     if (r && (r.status === 'failed' || r.status === 'aborted')) throw new Error(`event ${r.status}`);
     return r && r.status === 'meter-confirmed' ? r : undefined;
-  }, 180_000, 20);
+  }, timeoutMs, 20);
   const rec = await until('every shed command acknowledged', () => {
     const r = p.curtailment.get(eventId)!;
     return r.devices.some((d) => d.outcome === 'pending') ? undefined : r;
-  }, 180_000, 50);
+  }, timeoutMs, 50);
+  return { eventId, rec };
+}
+
+/** One event through the API: signal → meter-confirmed, every ack, then end and restore in full. */
+export async function runEvent(b: BenchPlatform, shedMw: number): Promise<EventRun> {
+  const { p } = b;
+  const { eventId, rec } = await startEventToAcks(p, { shedMw, durationMs: 600_000, reason: 'benchmark' }, 180_000);
   const at = (k: string) => rec.timeline.find((e) => e.kind === k)?.atMs;
   const signal = at('signal-received')!;
   const confirmed = at('meter-confirmed')!;
